@@ -7,8 +7,6 @@ and exit status 2; no traceback reaches the user.
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from evisynth.errors import EvisynthError
@@ -42,6 +40,3 @@ def main(argv: list[str] | None = None) -> int:
 def _root() -> None:
     """Clinical evidence synthesis on survival outcomes."""
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from evisynth.cli import main
+
+sys.exit(main())

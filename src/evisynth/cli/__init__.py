@@ -1,0 +1,9 @@
+"""The ``evisynth`` command line (see :mod:`evisynth.cli._app`).
+
+Each command group lives in its own module and registers itself on the shared
+``app``; importing them here is what makes the commands exist.
+"""
+
+from evisynth.cli._app import app, main
+
+__all__ = ["app", "main"]
