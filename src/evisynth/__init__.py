@@ -1,6 +1,7 @@
 """evisynth: clinical evidence synthesis on survival outcomes."""
 
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
+from evisynth.meta import RMAResult, Tau2ConfInt, rma
 
 __version__ = "0.1.0"
 
@@ -9,5 +10,8 @@ __all__ = [
     "EvisynthError",
     "EvisynthWarning",
     "InputError",
+    "RMAResult",
+    "Tau2ConfInt",
+    "rma",
     "__version__",
 ]

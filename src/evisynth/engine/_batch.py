@@ -1,0 +1,173 @@
+"""Shapes and weighted least squares over a batch of meta-analyses.
+
+Every engine function works on a *batch*: ``yi`` and ``vi`` of shape ``(B, k)``,
+a boolean ``mask`` of shape ``(B, k)`` (``True`` = study included) and a design
+``X`` of shape ``(B, k, p)``. A single meta-analysis is ``B = 1``; leave-one-out
+is ``B = k`` with one study masked out per row. Excluded studies simply get
+weight 0, so every row can use a different subset without any Python loop.
+
+Notation follows Viechtbauer (2005, 2010) and metafor: ``W = diag(w)``,
+``P = W - W X (X'WX)^{-1} X'W``; then ``P y = w * (y - X b)`` with ``b`` the
+weighted least-squares estimate, which is how quadratic forms in ``P`` are
+computed here without ever forming a ``k x k`` matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Validated engine input: ``yi, vi (B, k)``, ``X (B, k, p)``, ``mask (B, k)``."""
+
+    yi: Array
+    vi: Array
+    X: Array
+    mask: BoolArray
+
+    @property
+    def k(self) -> NDArray[np.int64]:
+        """Number of included studies per batch member, shape ``(B,)``."""
+        return self.mask.sum(axis=1)
+
+    @property
+    def p(self) -> int:
+        """Number of model coefficients."""
+        return int(self.X.shape[2])
+
+    @property
+    def B(self) -> int:
+        return int(self.yi.shape[0])
+
+
+def make_batch(
+    yi: NDArray[np.floating] | list[float],
+    vi: NDArray[np.floating] | list[float],
+    X: NDArray[np.floating] | None = None,
+    mask: NDArray[np.bool_] | None = None,
+) -> Batch:
+    """Broadcast inputs to engine shapes.
+
+    ``yi``/``vi`` may be ``(k,)`` or ``(B, k)``; ``X`` may be ``None``
+    (intercept only), ``(k, p)`` or ``(B, k, p)``; ``mask`` ``None`` means all
+    included. Masked-out entries may hold any finite value; they are zeroed so
+    that they cannot leak into sums.
+    """
+    y = np.atleast_2d(np.asarray(yi, dtype=np.float64))
+    v = np.atleast_2d(np.asarray(vi, dtype=np.float64))
+    y, v = np.broadcast_arrays(y, v)
+    B, k = y.shape
+    if X is None:
+        Xb = np.ones((B, k, 1))
+    else:
+        Xa = np.asarray(X, dtype=np.float64)
+        if Xa.ndim == 1:
+            Xa = Xa[:, None]
+        Xb = np.broadcast_to(Xa, (B, k, Xa.shape[-1])) if Xa.ndim == 2 else Xa
+    m = np.ones((B, k), dtype=bool) if mask is None else np.broadcast_to(mask, (B, k))
+    m = np.asarray(m, dtype=bool)
+    # Excluded studies get y = 0 and v = 1: harmless values whose weight is 0.
+    y = np.where(m, y, 0.0)
+    v = np.where(m, v, 1.0)
+    Xb = np.where(m[:, :, None], Xb, 0.0)
+    return Batch(yi=y, vi=v, X=Xb, mask=m)
+
+
+@dataclass(frozen=True)
+class WLS:
+    """Weighted least-squares fit of every batch member for given weights ``w``.
+
+    Attributes
+    ----------
+    w
+        Weights, ``(B, k)``; 0 for excluded studies.
+    beta
+        Coefficients ``(X'WX)^{-1} X'W y``, shape ``(B, p)``.
+    XtWX_inv
+        ``(X'WX)^{-1}``, shape ``(B, p, p)``.
+    resid
+        ``y - X beta`` (0 for excluded studies), shape ``(B, k)``.
+    """
+
+    w: Array
+    beta: Array
+    XtWX_inv: Array
+    resid: Array
+    X: Array
+
+    @property
+    def Py(self) -> Array:
+        """``P y = W (y - X beta)``."""
+        return self.w * self.resid
+
+    @property
+    def yPy(self) -> Array:
+        """Weighted residual sum of squares ``y'Py``, shape ``(B,)``."""
+        return np.einsum("bk,bk->b", self.w, self.resid**2)
+
+    @property
+    def yPPy(self) -> Array:
+        """``y'PPy = |Py|^2``, shape ``(B,)``."""
+        return np.einsum("bk,bk->b", self.Py, self.Py)
+
+    def trace_P(self) -> Array:
+        """``tr(P) = sum(w) - tr((X'WX)^{-1} X'W^2X)``."""
+        XtW2X = np.einsum("bki,bk,bkj->bij", self.X, self.w**2, self.X)
+        return self.w.sum(axis=1) - np.einsum("bij,bji->b", self.XtWX_inv, XtW2X)
+
+    def trace_PP(self) -> Array:
+        """``tr(PP) = sum(w^2) - 2 tr(A X'W^3X) + tr(A X'W^2X A X'W^2X)``, ``A = (X'WX)^{-1}``."""
+        A = self.XtWX_inv
+        XtW2X = np.einsum("bki,bk,bkj->bij", self.X, self.w**2, self.X)
+        XtW3X = np.einsum("bki,bk,bkj->bij", self.X, self.w**3, self.X)
+        AM2 = A @ XtW2X
+        return (
+            (self.w**2).sum(axis=1)
+            - 2.0 * np.einsum("bij,bji->b", A, XtW3X)
+            + np.einsum("bij,bji->b", AM2, AM2)
+        )
+
+    def hat_diag(self) -> Array:
+        """Diagonal of the hat matrix ``X (X'WX)^{-1} X'W``, shape ``(B, k)``."""
+        return np.einsum("bki,bij,bkj->bk", self.X, self.XtWX_inv, self.X) * self.w
+
+
+def wls(X: Array, y: Array, w: Array) -> WLS:
+    """Weighted least squares for every batch member at once.
+
+    Parameters
+    ----------
+    X
+        Design, ``(B, k, p)``; rows of excluded studies must carry weight 0.
+    y
+        Outcomes, ``(B, k)``.
+    w
+        Non-negative weights, ``(B, k)``.
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        If ``X'WX`` is singular for some batch member (callers check rank first).
+    """
+    XtWX = np.einsum("bki,bk,bkj->bij", X, w, X)
+    XtWy = np.einsum("bki,bk,bk->bi", X, w, y)
+    if XtWX.shape[1] == 1:
+        inv = 1.0 / XtWX
+    else:
+        inv = np.linalg.inv(XtWX)
+    beta = np.einsum("bij,bj->bi", inv, XtWy)
+    resid = y - np.einsum("bkp,bp->bk", X, beta)
+    resid = np.where(w > 0, resid, 0.0)
+    return WLS(w=w, beta=beta, XtWX_inv=inv, resid=resid, X=X)
+
+
+def weights(batch: Batch, tau2: Array) -> Array:
+    """Inverse-variance weights ``1 / (vi + tau2)``, 0 for excluded studies."""
+    return np.where(batch.mask, 1.0 / (batch.vi + tau2[:, None]), 0.0)

@@ -1,0 +1,174 @@
+"""Fit the (mixed-effects) meta-analytic model for a whole batch at once.
+
+Given tau² (estimated by :mod:`evisynth.engine.tau2` or fixed), the coefficients
+are the weighted least-squares estimates with weights ``1/(vi + tau²)`` and
+covariance ``(X'WX)^{-1}`` (Viechtbauer 2010, metafor ``rma.uni``). Tests:
+
+* ``z``: normal reference distribution.
+* ``t``: t distribution with ``k - p`` degrees of freedom, same covariance.
+* ``knha``: Hartung & Knapp (2001), Sidik & Jonkman (2002): covariance scaled by
+  ``s² = y'Py / (k - p)`` (0 when ``y'Py`` is numerically 0, as metafor), t with
+  ``k - p`` df.
+* ``adhoc``: as ``knha`` with ``s² = max(1, s²)`` (Röver et al. 2015; Knapp &
+  Hartung 2003), so the interval is never narrower than the ``t`` interval.
+
+Heterogeneity: Cochran's ``Q`` (``QE``) with weights ``1/vi`` and ``k - p`` df;
+``I² = 100 tau² / (tau² + s²)`` and ``H² = (tau² + s²) / s²`` with the "typical"
+within-study variance ``s² = (k - p) / tr(P)`` (Higgins & Thompson 2002,
+generalised as in metafor); for ``FE``, ``I² = max(0, 100 (Q - (k-p)) / Q)`` and
+``H² = Q / (k - p)``. Prediction interval (intercept-only models):
+``estimate ± crit · sqrt(se² + tau²)``, with the same critical value as the
+confidence interval (metafor's default ``pi.type``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from evisynth.engine._batch import Array, Batch, weights, wls
+from evisynth.engine.tau2 import Tau2Estimate, estimate_tau2
+
+TESTS = ("z", "t", "knha", "adhoc")
+_EPS = np.finfo(np.float64).eps
+
+
+@dataclass(frozen=True)
+class FitArrays:
+    """Everything the fit computes, as arrays over the batch.
+
+    Shapes: ``(B,)`` unless stated; ``p`` = number of coefficients.
+    """
+
+    beta: Array  # (B, p)
+    vb: Array  # (B, p, p), after any Knapp–Hartung scaling
+    se: Array  # (B, p)
+    stat: Array  # (B, p) z or t statistics
+    pval: Array  # (B, p)
+    ci_lb: Array  # (B, p)
+    ci_ub: Array  # (B, p)
+    crit: Array  # critical value used for CIs and prediction intervals
+    ddf: Array  # t degrees of freedom (nan for z)
+    s2w: Array  # Knapp–Hartung scale factor (1 for z and t)
+    tau2: Array
+    QE: Array
+    QE_pval: Array
+    I2: Array
+    H2: Array
+    vt: Array  # "typical" within-study variance s²
+    k: np.ndarray
+    weights: Array  # (B, k) model weights 1/(vi + tau²), 0 if excluded
+    converged: np.ndarray
+    iterations: np.ndarray
+
+    @property
+    def pi_lb(self) -> Array:
+        """Lower prediction bound of the first coefficient (intercept-only models)."""
+        return self.beta[:, 0] - self.crit * np.sqrt(self.se[:, 0] ** 2 + self.tau2)
+
+    @property
+    def pi_ub(self) -> Array:
+        """Upper prediction bound of the first coefficient (intercept-only models)."""
+        return self.beta[:, 0] + self.crit * np.sqrt(self.se[:, 0] ** 2 + self.tau2)
+
+
+def fit_batch(
+    batch: Batch,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 95.0,
+    *,
+    tau2: Array | None = None,
+    tol: float = 1e-10,
+    maxiter: int = 1000,
+) -> FitArrays:
+    """Fit every batch member (see module docstring for the formulas).
+
+    Parameters
+    ----------
+    batch
+        Engine input (:func:`evisynth.engine.make_batch`).
+    method
+        tau² estimator, one of :data:`evisynth.engine.tau2.METHODS`.
+    test
+        One of :data:`TESTS`.
+    level
+        Confidence level in percent.
+    tau2
+        Fixed tau² values ``(B,)``; when given, ``method`` is not used to estimate.
+    tol, maxiter
+        Convergence control of iterative tau² estimators.
+    """
+    B, p = batch.B, batch.p
+    k = batch.k
+    if tau2 is None:
+        est = estimate_tau2(batch, method, tol=tol, maxiter=maxiter)
+    else:
+        t = np.broadcast_to(np.asarray(tau2, dtype=np.float64), (B,)).copy()
+        est = Tau2Estimate(t, np.ones(B, dtype=bool), np.zeros(B, dtype=np.int64))
+    t2 = est.tau2
+
+    model = wls(batch.X, batch.yi, weights(batch, t2))
+    vb = model.XtWX_inv
+    df_resid = (k - p).astype(np.float64)
+    if test in ("knha", "adhoc"):
+        rss = model.yPy
+        s2w = np.where(rss <= _EPS, 0.0, rss / df_resid)
+        if test == "adhoc":
+            s2w = np.maximum(s2w, 1.0)
+        vb = vb * s2w[:, None, None]
+    else:
+        s2w = np.ones(B)
+    se = np.sqrt(np.einsum("bii->bi", vb))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = model.beta / se
+    alpha = 1.0 - level / 100.0
+    if test == "z":
+        ddf = np.full(B, np.nan)
+        crit = np.full(B, stats.norm.isf(alpha / 2))
+        pval = 2.0 * stats.norm.sf(np.abs(stat))
+    else:
+        ddf = df_resid
+        crit = stats.t.isf(alpha / 2, ddf)
+        pval = 2.0 * stats.t.sf(np.abs(stat), ddf[:, None])
+    ci_lb = model.beta - crit[:, None] * se
+    ci_ub = model.beta + crit[:, None] * se
+
+    fe = wls(batch.X, batch.yi, weights(batch, np.zeros(B)))
+    QE = np.maximum(fe.yPy, 0.0)
+    has_df = df_resid > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        QE_pval = np.where(has_df, stats.chi2.sf(QE, np.maximum(df_resid, 1)), 1.0)
+        vt = np.where(has_df, df_resid / fe.trace_P(), 0.0)
+        if method == "FE" and tau2 is None:
+            I2 = np.where(has_df & (QE > 0), np.maximum(0.0, 100.0 * (QE - df_resid) / QE), 0.0)
+            H2 = np.where(has_df, QE / df_resid, 1.0)
+        else:
+            I2 = np.where(has_df, 100.0 * t2 / (vt + t2), 0.0)
+            H2 = np.where(has_df, t2 / vt + 1.0, 1.0)
+    QE = np.where(has_df, QE, 0.0)
+
+    return FitArrays(
+        beta=model.beta,
+        vb=vb,
+        se=se,
+        stat=stat,
+        pval=pval,
+        ci_lb=ci_lb,
+        ci_ub=ci_ub,
+        crit=crit,
+        ddf=ddf,
+        s2w=s2w,
+        tau2=t2,
+        QE=QE,
+        QE_pval=QE_pval,
+        I2=I2,
+        H2=H2,
+        vt=vt,
+        k=k,
+        weights=model.w,
+        converged=est.converged,
+        iterations=est.iterations,
+    )

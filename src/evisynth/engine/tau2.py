@@ -1,0 +1,299 @@
+"""Estimators of the between-study variance tau², batched over ``(B, k)``.
+
+Definitions follow Viechtbauer (2005) and the metafor documentation
+(``?rma.uni``), for the general mixed-effects model ``y = X beta + u + e`` with
+``u ~ N(0, tau²)`` and ``e ~ N(0, vi)``; with ``X`` a column of ones this is the
+random-effects model. ``k`` is the number of included studies, ``p`` the number
+of coefficients, ``P`` the projection of :mod:`evisynth.engine._batch`.
+
+Closed-form estimators (results truncated at 0, as metafor does):
+
+* ``DL``  DerSimonian & Laird (1986): ``(Q - (k-p)) / tr(P)`` with ``W = 1/vi``.
+* ``HE``  Hedges (1983), Hedges & Olkin: ``(RSS_ols - tr(P_ols V)) / (k-p)``.
+* ``HS``  Hunter & Schmidt (2004): ``(Q - k) / sum(1/vi)``.
+* ``HSk`` Hunter–Schmidt with the small-sample factor: ``(k/(k-p) Q - k) / sum(1/vi)``
+  (Brannick et al. 2019).
+* ``SJ``  Sidik & Jonkman (2005): ``tau0² Q(tau0²) / (k-p)`` with
+  ``tau0² = var(y) (k-1)/k`` (intercept-only variance, also for meta-regression,
+  as metafor).
+
+Iterative estimators (all batch members iterate together; converged members are
+frozen):
+
+* ``ML``, ``REML`` Fisher scoring from the (truncated) HE estimate, with step
+  halving so tau² never goes below 0 (Viechtbauer 2005).
+* ``EB`` empirical Bayes (Morris 1983; Berkey et al. 1995), the same scoring
+  scheme with the adjustment ``(k/(k-p) Q(tau²) - k) / sum(w)``.
+* ``PM`` Paule & Mandel (1982): the root of the generalised Q statistic
+  ``Q(tau²) = k - p``, 0 if ``Q(0) < k - p``. Found by safeguarded Newton steps
+  inside a bisection bracket; ``Q`` is strictly decreasing in tau².
+
+Convergence criterion (iterative methods): the absolute change of tau² between
+two successive iterations is below ``tol · v̄`` where ``v̄`` is the mean
+sampling variance of the member's studies and ``tol = 1e-10`` by default. This
+is metafor's ``threshold`` criterion made scale-free: on data whose variances
+are of order 1 it is exactly ``|Δtau²| < 1e-10``, and rescaling ``y -> c y``,
+``v -> c² v`` rescales tau² by ``c²`` with the same iterations. A Fisher-scoring
+sequence that converges onto the boundary (step halving towards 0) is set to
+exactly 0 when the score at 0 points below 0 (the maximum lies on the
+boundary), so ``tau2 = 0`` is reported as 0, not as 1e-12. The Paule–Mandel
+root finder stops when the Newton step or the bracket is below ``1e-2 · tol · v̄``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from evisynth.engine._batch import Array, Batch, weights, wls
+
+METHODS = ("FE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM")
+ITERATIVE = ("ML", "REML", "EB", "PM")
+
+
+@dataclass(frozen=True)
+class Tau2Estimate:
+    """Estimated tau² for every batch member.
+
+    Attributes
+    ----------
+    tau2
+        Estimates, shape ``(B,)``, all >= 0.
+    converged
+        ``True`` where the iteration met the criterion (always ``True`` for
+        closed-form estimators).
+    iterations
+        Iterations used per member (0 for closed-form estimators).
+    """
+
+    tau2: Array
+    converged: np.ndarray
+    iterations: np.ndarray
+
+
+def generalised_q(batch: Batch, tau2: Array) -> Array:
+    """Generalised Q statistic ``y'P(tau²)y`` with weights ``1/(vi + tau²)``, shape ``(B,)``."""
+    return wls(batch.X, batch.yi, weights(batch, tau2)).yPy
+
+
+def _closed_form(method: str, batch: Batch) -> Array:
+    k = batch.k.astype(np.float64)
+    p = batch.p
+    B = batch.B
+    if method == "FE":
+        return np.zeros(B)
+    if method in ("DL", "HS", "HSk"):
+        fe = wls(batch.X, batch.yi, weights(batch, np.zeros(B)))
+        Q = fe.yPy
+        if method == "DL":
+            return (Q - (k - p)) / fe.trace_P()
+        sum_w = fe.w.sum(axis=1)
+        if method == "HS":
+            return (Q - k) / sum_w
+        return (k / (k - p) * Q - k) / sum_w
+    if method == "HE":
+        return _hedges(batch)
+    if method == "SJ":
+        ybar = np.where(batch.mask, batch.yi, 0.0).sum(axis=1) / k
+        tau0 = np.where(batch.mask, (batch.yi - ybar[:, None]) ** 2, 0.0).sum(axis=1) / k
+        return tau0 * generalised_q(batch, tau0) / (k - p)
+    raise ValueError(f"not a closed-form method: {method}")  # pragma: no cover
+
+
+def _hedges(batch: Batch) -> Array:
+    """Untruncated Hedges estimator (also the starting value of ML/REML/EB)."""
+    k = batch.k.astype(np.float64)
+    ols = wls(batch.X, batch.yi, batch.mask.astype(np.float64))
+    rss = ols.yPy
+    # tr(P_ols V) = sum(v) - tr((X'X)^{-1} X'VX) over included studies.
+    XtVX = np.einsum("bki,bk,bkj->bij", batch.X, np.where(batch.mask, batch.vi, 0.0), batch.X)
+    trPV = np.where(batch.mask, batch.vi, 0.0).sum(axis=1) - np.einsum(
+        "bij,bji->b", ols.XtWX_inv, XtVX
+    )
+    return (rss - trPV) / (k - batch.p)
+
+
+def _scoring_step(method: str, batch: Batch, tau2: Array) -> Array:
+    """Fisher-scoring adjustment of tau² (Viechtbauer 2005, eqs. 8, 11; metafor's EB step)."""
+    fit = wls(batch.X, batch.yi, weights(batch, tau2))
+    if method == "ML":
+        w = fit.w
+        return (fit.yPPy - w.sum(axis=1)) / (w**2).sum(axis=1)
+    if method == "REML":
+        return (fit.yPPy - fit.trace_P()) / fit.trace_PP()
+    k = batch.k.astype(np.float64)
+    return (fit.yPy * k / (k - batch.p) - k) / fit.w.sum(axis=1)
+
+
+def mean_vi(batch: Batch) -> Array:
+    """Mean sampling variance of the included studies: the natural scale of tau²."""
+    return np.where(batch.mask, batch.vi, 0.0).sum(axis=1) / batch.k
+
+
+def _fisher_scoring(
+    method: str, batch: Batch, tau2_init: Array, tol: float, maxiter: int
+) -> Tau2Estimate:
+    tau2 = np.maximum(tau2_init, 0.0)
+    threshold = tol * mean_vi(batch)
+    active = np.ones(batch.B, dtype=bool)
+    iterations = np.zeros(batch.B, dtype=np.int64)
+    for _ in range(maxiter):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        sub = _take(batch, idx)
+        adj = _scoring_step(method, sub, tau2[idx])
+        adj = np.where(np.isnan(adj), 0.0, adj)
+        # Step halving keeps tau² >= 0 (metafor: while (tau2 + adj < tau2.min) adj <- adj/2).
+        cur = tau2[idx]
+        while np.any(cur + adj < 0.0):
+            adj = np.where(cur + adj < 0.0, adj / 2.0, adj)
+        tau2[idx] = cur + adj
+        iterations[idx] += 1
+        done = np.abs(adj) < threshold[idx]
+        active[idx[done]] = False
+    # Snap onto the boundary: a sequence that converged near 0 while the score
+    # at 0 is negative has its maximum at 0 exactly.
+    near0 = ~active & (tau2 < 100.0 * threshold)
+    if near0.any():
+        idx = np.flatnonzero(near0)
+        score0 = _scoring_step(method, _take(batch, idx), np.zeros(idx.size))
+        tau2[idx] = np.where(score0 <= 0.0, 0.0, tau2[idx])
+    return Tau2Estimate(tau2=tau2, converged=~active, iterations=iterations)
+
+
+def _take(batch: Batch, idx: np.ndarray) -> Batch:
+    return Batch(yi=batch.yi[idx], vi=batch.vi[idx], X=batch.X[idx], mask=batch.mask[idx])
+
+
+def solve_q(
+    batch: Batch,
+    target: Array,
+    upper: Array | None = None,
+    *,
+    tol: float = 1e-12,
+    maxiter: int = 200,
+    scale: Array | None = None,
+) -> tuple[Array, np.ndarray]:
+    """Solve ``Q(tau²) = target`` for every batch member (Q-profile / Paule–Mandel).
+
+    ``Q`` is strictly decreasing, so the root is unique. Members with
+    ``Q(0) <= target`` get 0. The bracket ``[0, upper]`` is widened (doubling)
+    when ``upper`` is None; with a given ``upper`` a member whose
+    ``Q(upper) > target`` gets ``upper`` and ``found = False`` (as metafor reports
+    a bound ``> tau2.max``).
+
+    The iteration stops when the step or the bracket is below ``tol · scale``
+    (``scale`` defaults to the mean sampling variance, the natural unit of tau²).
+
+    Returns
+    -------
+    (root, found)
+        Roots ``(B,)`` and whether each was bracketed.
+    """
+    B = batch.B
+    target = np.broadcast_to(np.asarray(target, dtype=np.float64), (B,)).copy()
+    eps = tol * (mean_vi(batch) if scale is None else np.asarray(scale, dtype=np.float64))
+    lo = np.zeros(B)
+    q_lo = generalised_q(batch, lo)
+    at_zero = q_lo <= target
+    found = np.ones(B, dtype=bool)
+    if upper is None:
+        hi = np.full(B, 100.0)
+        for _ in range(200):
+            q_hi = generalised_q(batch, hi)
+            grow = (q_hi > target) & ~at_zero
+            if not grow.any():
+                break
+            hi = np.where(grow, hi * 4.0, hi)
+    else:
+        hi = np.broadcast_to(np.asarray(upper, dtype=np.float64), (B,)).copy()
+        q_hi = generalised_q(batch, hi)
+        found = ~(q_hi > target) | at_zero
+    root = np.where(at_zero, 0.0, np.where(found, 0.5 * (lo + hi), hi))
+    active = ~at_zero & found
+    x = root.copy()
+    for _ in range(maxiter):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        sub = _take(batch, idx)
+        fit = wls(sub.X, sub.yi, weights(sub, x[idx]))
+        f = fit.yPy - target[idx]
+        # Shrink the bracket with the sign of f (Q decreasing: f > 0 means root to the right).
+        lo[idx] = np.where(f > 0, x[idx], lo[idx])
+        hi[idx] = np.where(f > 0, hi[idx], x[idx])
+        newton = x[idx] + f / fit.yPPy  # dQ/dtau² = -y'PPy
+        inside = (newton > lo[idx]) & (newton < hi[idx]) & np.isfinite(newton)
+        nxt = np.where(inside, newton, 0.5 * (lo[idx] + hi[idx]))
+        step = np.abs(nxt - x[idx])
+        x[idx] = nxt
+        done = (step < eps[idx]) | (f == 0) | (hi[idx] - lo[idx] < eps[idx])
+        active[idx[done]] = False
+    root = np.where(at_zero, 0.0, np.where(found, x, hi))
+    return root, found
+
+
+def estimate_tau2(
+    batch: Batch, method: str, *, tol: float = 1e-10, maxiter: int = 1000
+) -> Tau2Estimate:
+    """Estimate tau² for every batch member with ``method`` (see module docstring).
+
+    Parameters
+    ----------
+    batch
+        Engine input from :func:`evisynth.engine.make_batch`.
+    method
+        One of :data:`METHODS`.
+    tol
+        Convergence threshold on ``|Δtau²|`` for iterative methods.
+    maxiter
+        Maximum number of iterations for iterative methods.
+
+    Returns
+    -------
+    Tau2Estimate
+    """
+    B = batch.B
+    if method in ("FE", "DL", "HE", "HS", "HSk", "SJ"):
+        t = np.maximum(_closed_form(method, batch), 0.0)
+        return Tau2Estimate(t, np.ones(B, dtype=bool), np.zeros(B, dtype=np.int64))
+    if method in ("ML", "REML", "EB"):
+        est = _fisher_scoring(method, batch, _hedges(batch), tol, maxiter)
+        if method in ("ML", "REML"):
+            est = _ll0_check(method, batch, est, tol)
+        return est
+    if method == "PM":
+        k = batch.k.astype(np.float64)
+        root, _ = solve_q(batch, k - batch.p, tol=tol * 1e-2, scale=mean_vi(batch))
+        return Tau2Estimate(root, np.ones(B, dtype=bool), np.zeros(B, dtype=np.int64))
+    raise ValueError(f"unknown method {method!r}")  # pragma: no cover
+
+
+def log_likelihood(batch: Batch, tau2: Array, reml: bool) -> Array:
+    """(Restricted) log-likelihood of the normal mixed-effects model at ``tau2``.
+
+    ``ll = -1/2 [ (k - p·reml) log 2π + Σ log(vi+tau²) + reml·log|X'WX| + y'Py ]``
+    (Viechtbauer 2005, eqs. 5 and 9).
+    """
+    fit = wls(batch.X, batch.yi, weights(batch, tau2))
+    k = batch.k.astype(np.float64)
+    logv = np.where(batch.mask, np.log(batch.vi + tau2[:, None]), 0.0).sum(axis=1)
+    ll = -0.5 * (k * np.log(2 * np.pi) + logv + fit.yPy)
+    if reml:
+        _, logdet_inv = np.linalg.slogdet(fit.XtWX_inv)
+        ll = ll + 0.5 * batch.p * np.log(2 * np.pi) + 0.5 * logdet_inv
+    return ll
+
+
+def _ll0_check(method: str, batch: Batch, est: Tau2Estimate, tol: float) -> Tau2Estimate:
+    # Fisher scoring can stall at a local maximum; metafor then sets tau² = 0
+    # when the likelihood at 0 is higher. Same rule here.
+    reml = method == "REML"
+    ll0 = log_likelihood(batch, np.zeros(batch.B), reml)
+    ll = log_likelihood(batch, est.tau2, reml)
+    stuck = (ll0 - ll > 1e-8) & (est.tau2 > tol * mean_vi(batch))
+    if not stuck.any():
+        return est
+    return Tau2Estimate(np.where(stuck, 0.0, est.tau2), est.converged, est.iterations)

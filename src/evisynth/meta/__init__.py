@@ -1,0 +1,6 @@
+"""User-facing meta-analyses built on :mod:`evisynth.engine`."""
+
+from evisynth.meta.results import RMAResult, Tau2ConfInt
+from evisynth.meta.rma import rma
+
+__all__ = ["RMAResult", "Tau2ConfInt", "rma"]

@@ -1,0 +1,320 @@
+"""Result objects of the pooling functions: small, frozen, with named fields."""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from evisynth._validation import FloatArray
+
+#: Measures analysed on the log scale; their pooled results are shown exponentiated too.
+LOG_MEASURES = frozenset({"RR", "OR", "HR", "IRR", "ROM", "PETO", "MH"})
+
+_MODEL_NAMES = {"FE": "Fixed-Effects Model"}
+
+
+def _fmt_p(p: float) -> str:
+    return "<.0001" if p < 1e-4 else f"{p:.4f}"
+
+
+def _stars(p: float) -> str:
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
+
+
+@dataclass(frozen=True)
+class Tau2ConfInt:
+    """Confidence intervals for tau², tau, I² and H² (Q-profile method, Viechtbauer 2007).
+
+    ``lb_at_limit``/``ub_at_limit`` are ``True`` where a bound could not be
+    solved for inside ``[0, tau2_max]`` and sits at that limit (metafor prints it
+    with ``<``/``>``); ``null_set`` means the interval is empty.
+    """
+
+    level: float
+    tau2: float
+    tau2_lb: float
+    tau2_ub: float
+    I2: float
+    I2_lb: float
+    I2_ub: float
+    H2: float
+    H2_lb: float
+    H2_ub: float
+    lb_at_limit: bool
+    ub_at_limit: bool
+    null_set: bool
+
+    @property
+    def tau(self) -> float:
+        return math.sqrt(self.tau2)
+
+    @property
+    def tau_lb(self) -> float:
+        return math.sqrt(self.tau2_lb)
+
+    @property
+    def tau_ub(self) -> float:
+        return math.sqrt(self.tau2_ub)
+
+    def to_dict(self) -> dict[str, float | bool]:
+        """Plain-Python dictionary of all bounds."""
+        return {
+            "level": self.level,
+            "tau2": self.tau2,
+            "tau2_lb": self.tau2_lb,
+            "tau2_ub": self.tau2_ub,
+            "tau": self.tau,
+            "tau_lb": self.tau_lb,
+            "tau_ub": self.tau_ub,
+            "I2": self.I2,
+            "I2_lb": self.I2_lb,
+            "I2_ub": self.I2_ub,
+            "H2": self.H2,
+            "H2_lb": self.H2_lb,
+            "H2_ub": self.H2_ub,
+            "lb_at_limit": self.lb_at_limit,
+            "ub_at_limit": self.ub_at_limit,
+            "null_set": self.null_set,
+        }
+
+    def __str__(self) -> str:
+        rows = [
+            ("tau^2", self.tau2, self.tau2_lb, self.tau2_ub),
+            ("tau", self.tau, self.tau_lb, self.tau_ub),
+            ("I^2(%)", self.I2, self.I2_lb, self.I2_ub),
+            ("H^2", self.H2, self.H2_lb, self.H2_ub),
+        ]
+        lines = [f"{'':8s} {'estimate':>9s} {'ci.lb':>9s} {'ci.ub':>9s}"]
+        lines += [f"{n:8s} {e:9.4f} {lb:9.4f} {ub:9.4f}" for n, e, lb, ub in rows]
+        if self.null_set:
+            lines.append("(the confidence interval for tau^2 is the null set)")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class RMAResult:
+    """Result of :func:`evisynth.rma` for an intercept-only (random- or fixed-effects) model.
+
+    Field names follow metafor. ``estimate`` and its interval are on the
+    analysis scale (e.g. log hazard ratio); :meth:`exp` or ``transf`` in
+    :meth:`summary` give the ratio scale. ``I2`` is a percentage.
+    """
+
+    estimate: float
+    se: float
+    stat: float
+    pval: float
+    ci_lb: float
+    ci_ub: float
+    tau2: float
+    I2: float
+    H2: float
+    Q: float
+    Q_pval: float
+    pi_lb: float
+    pi_ub: float
+    k: int
+    method: str
+    test: str
+    level: float
+    ddf: float
+    s2w: float
+    vt: float
+    converged: bool
+    iterations: int
+    yi: FloatArray = field(repr=False)
+    vi: FloatArray = field(repr=False)
+    weights: FloatArray = field(repr=False)
+    labels: tuple[str, ...] | None = field(default=None, repr=False)
+    measure: str = "GEN"
+
+    # -- metafor-style accessors -------------------------------------------------
+    @property
+    def stat_name(self) -> str:
+        """``"zval"`` for the z test, ``"tval"`` for t-based tests."""
+        return "zval" if self.test == "z" else "tval"
+
+    @property
+    def zval(self) -> float:
+        """Test statistic of a z test."""
+        if self.test != "z":
+            raise AttributeError(f"zval is not defined for test={self.test!r}; use tval")
+        return self.stat
+
+    @property
+    def tval(self) -> float:
+        """Test statistic of a t-based test (``t``, ``knha``, ``adhoc``)."""
+        if self.test == "z":
+            raise AttributeError("tval is not defined for test='z'; use zval")
+        return self.stat
+
+    @property
+    def tau(self) -> float:
+        return math.sqrt(self.tau2)
+
+    @property
+    def weights_percent(self) -> FloatArray:
+        """Model weights of the studies in percent (metafor's ``weights()``)."""
+        return 100.0 * self.weights / self.weights.sum()
+
+    def confidence_interval(self) -> tuple[float, float]:
+        """``(ci_lb, ci_ub)`` of the pooled estimate."""
+        return (self.ci_lb, self.ci_ub)
+
+    def prediction_interval(self) -> tuple[float, float]:
+        """``(pi_lb, pi_ub)``: where the true effect of a new study is expected to lie."""
+        return (self.pi_lb, self.pi_ub)
+
+    def exp(self) -> dict[str, float]:
+        """Estimate, CI and PI exponentiated (ratio scale for log-ratio measures)."""
+        return {
+            "estimate": math.exp(self.estimate),
+            "ci_lb": math.exp(self.ci_lb),
+            "ci_ub": math.exp(self.ci_ub),
+            "pi_lb": math.exp(self.pi_lb),
+            "pi_ub": math.exp(self.pi_ub),
+        }
+
+    def confint(self, level: float | None = None) -> Tau2ConfInt:
+        """Q-profile confidence intervals for tau², tau, I² and H² (Viechtbauer 2007).
+
+        Parameters
+        ----------
+        level
+            Confidence level in percent; defaults to the model's level.
+
+        Raises
+        ------
+        InputError
+            For fixed-effects models (tau² is not estimated) or ``k < 2``.
+        """
+        from evisynth._validation import check_level
+        from evisynth.engine import make_batch, qprofile_tau2
+        from evisynth.errors import InputError
+
+        if self.method == "FE":
+            raise InputError(
+                "confint(): a fixed-effects model has no tau² to bound; refit with a "
+                "random-effects method such as method='REML'",
+                where="method",
+            )
+        lv = self.level if level is None else check_level(level)
+        batch = make_batch(self.yi, self.vi)
+        ci = qprofile_tau2(batch, np.array([self.tau2]), lv)
+        lb, ub = float(ci.lb[0]), float(ci.ub[0])
+        vt = self.vt
+        return Tau2ConfInt(
+            level=lv,
+            tau2=self.tau2,
+            tau2_lb=lb,
+            tau2_ub=ub,
+            I2=self.I2,
+            I2_lb=100.0 * lb / (vt + lb),
+            I2_ub=100.0 * ub / (vt + ub),
+            H2=self.H2,
+            H2_lb=lb / vt + 1.0,
+            H2_ub=ub / vt + 1.0,
+            lb_at_limit=bool(ci.lb_at_limit[0]),
+            ub_at_limit=bool(ci.ub_at_limit[0]),
+            null_set=bool(ci.null_set[0]),
+        )
+
+    # -- output ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain Python numbers; the keys are part of the API."""
+        return {
+            "estimate": self.estimate,
+            "se": self.se,
+            self.stat_name: self.stat,
+            "pval": self.pval,
+            "ci_lb": self.ci_lb,
+            "ci_ub": self.ci_ub,
+            "tau2": self.tau2,
+            "I2": self.I2,
+            "H2": self.H2,
+            "Q": self.Q,
+            "Q_pval": self.Q_pval,
+            "pi_lb": self.pi_lb,
+            "pi_ub": self.pi_ub,
+            "k": self.k,
+        }
+
+    def _title(self) -> str:
+        if self.method == "FE":
+            return f"Fixed-Effects Model (k = {self.k})"
+        return f"Random-Effects Model (k = {self.k}; tau^2 estimator: {self.method})"
+
+    def summary(self) -> str:
+        """Text summary laid out like metafor's ``print.rma.uni``."""
+        lines = [self._title(), ""]
+        if self.method != "FE":
+            lines += [
+                f"tau^2 (estimated amount of total heterogeneity): {self.tau2:.4f}",
+                f"tau (square root of estimated tau^2 value):      {self.tau:.4f}",
+            ]
+        lines += [
+            f"I^2 (total heterogeneity / total variability):   {self.I2:.2f}%",
+            f"H^2 (total variability / sampling variability):  {self.H2:.2f}",
+            "",
+            "Test for Heterogeneity:",
+            f"Q(df = {self.k - 1}) = {self.Q:.4f}, p-val {'<' if self.Q_pval < 1e-4 else '='} "
+            f"{_fmt_p(self.Q_pval).lstrip('<')}",
+            "",
+            "Model Results:",
+            "",
+        ]
+        stat = self.stat_name
+        head = f"{'estimate':>9s} {'se':>7s} {stat:>8s} "
+        if self.test != "z":
+            head += f"{'df':>4s} "
+        head += f"{'pval':>7s} {'ci.lb':>8s} {'ci.ub':>8s}"
+        row = f"{self.estimate:9.4f} {self.se:7.4f} {self.stat:8.4f} "
+        if self.test != "z":
+            row += f"{int(self.ddf):4d} "
+        row += f"{_fmt_p(self.pval):>7s} {self.ci_lb:8.4f} {self.ci_ub:8.4f}  {_stars(self.pval)}"
+        lines += [head, row, ""]
+        if self.test in ("knha", "adhoc"):
+            lines.append(
+                "Test: Hartung-Knapp-Sidik-Jonkman"
+                + (" with the ad hoc max(1, q) correction" if self.test == "adhoc" else "")
+                + f" (t with {int(self.ddf)} df)"
+            )
+        elif self.test == "t":
+            lines.append(f"Test: t distribution with {int(self.ddf)} df")
+        lines.append(
+            f"{self.level:g}% prediction interval: [{self.pi_lb:.4f}, {self.pi_ub:.4f}]"
+        )
+        if self.measure in LOG_MEASURES:
+            e = self.exp()
+            lines.append(
+                f"On the ratio scale ({self.measure}): {e['estimate']:.4f} "
+                f"[{e['ci_lb']:.4f}, {e['ci_ub']:.4f}]; prediction interval "
+                f"[{e['pi_lb']:.4f}, {e['pi_ub']:.4f}]"
+            )
+        if self.method in ("ML", "REML", "EB"):
+            lines.append(
+                f"Fisher scoring {'converged' if self.converged else 'DID NOT converge'} "
+                f"after {self.iterations} iterations."
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        d = self.to_dict()
+        cells = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td>{v:.6g}</td></tr>" if isinstance(v, float) else
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{v}</td></tr>"
+            for k, v in d.items()
+        )
+        return (
+            f"<div><strong>{html.escape(self._title())}</strong>; test: "
+            f"{html.escape(self.test)}; level {self.level:g}%"
+            f"<table>{cells}</table></div>"
+        )

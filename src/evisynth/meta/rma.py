@@ -1,0 +1,205 @@
+"""``rma``: fixed- and random-effects meta-analysis (metafor's ``rma.uni``)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from evisynth._validation import (
+    FloatArray,
+    as_float_vector,
+    as_labels,
+    check_choice,
+    check_level,
+    check_positive,
+    check_same_length,
+)
+from evisynth.effects import EffectSizes
+from evisynth.engine import METHODS, TESTS, fit_batch, make_batch
+from evisynth.errors import ConvergenceError, EvisynthWarning, InputError
+from evisynth.meta.results import RMAResult
+
+
+def effect_inputs(
+    es: EffectSizes | None,
+    yi: Any,
+    vi: Any,
+    sei: Any,
+    labels: Any,
+) -> tuple[FloatArray, FloatArray, tuple[str, ...] | None, str]:
+    """Resolve ``es`` or ``yi`` with ``vi``/``sei`` into checked arrays.
+
+    Returns ``(yi, vi, labels, measure)``.
+
+    Raises
+    ------
+    InputError
+        If both or neither of ``es`` and ``yi`` are given, variances are missing
+        or not positive, lengths differ, or any value is NaN/inf.
+    """
+    if es is not None:
+        if yi is not None or vi is not None or sei is not None:
+            raise InputError(
+                "give either an EffectSizes object or yi with vi/sei, not both", where="es"
+            )
+        if not isinstance(es, EffectSizes):
+            raise InputError(
+                f"argument 'es': expected an EffectSizes (from evisynth.escalc), got "
+                f"{type(es).__name__}; or pass yi= and vi=",
+                where="es",
+            )
+        lab = as_labels(labels, es.k) if labels is not None else es.labels
+        y, v, measure = np.asarray(es.yi), np.asarray(es.vi), es.measure
+    else:
+        if yi is None:
+            raise InputError(
+                "missing effect sizes: pass an EffectSizes or yi= with vi=", where="yi"
+            )
+        if (vi is None) == (sei is None):
+            raise InputError(
+                "give exactly one of vi= (sampling variances) or sei= (standard errors)",
+                where="vi",
+            )
+        lab0 = as_labels(labels)
+        y = as_float_vector("yi", yi, labels=lab0)
+        if vi is not None:
+            v = as_float_vector("vi", vi, labels=lab0)
+        else:
+            s = as_float_vector("sei", sei, labels=lab0)
+            check_positive("sei", s, labels=lab0)
+            v = s**2
+        check_same_length({"yi": y, "vi" if vi is not None else "sei": v})
+        lab = as_labels(labels, len(y))
+        measure = "GEN"
+    check_positive("vi", v, labels=lab)
+    return y, v, lab, measure
+
+
+def rma(
+    es: EffectSizes | None = None,
+    *,
+    yi: Any = None,
+    vi: Any = None,
+    sei: Any = None,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 95,
+    labels: Any = None,
+    tol: float = 1e-10,
+    maxiter: int = 1000,
+) -> RMAResult:
+    """Fixed- or random-effects meta-analysis of effect sizes.
+
+    Parameters
+    ----------
+    es
+        Effect sizes from :func:`evisynth.escalc`; alternatively give ``yi`` with
+        ``vi`` or ``sei``.
+    yi, vi, sei
+        Estimates and their sampling variances or standard errors.
+    method
+        tau² estimator: ``"FE"`` (fixed effect, tau² = 0), ``"DL"``, ``"HE"``,
+        ``"HS"``, ``"HSk"``, ``"SJ"``, ``"ML"``, ``"REML"`` (default), ``"EB"``,
+        ``"PM"``. Formulas: :mod:`evisynth.engine.tau2`.
+    test
+        ``"z"`` (default), ``"t"``, ``"knha"`` (Hartung–Knapp–Sidik–Jonkman) or
+        ``"adhoc"`` (HKSJ with the ad hoc ``max(1, q)`` correction); see
+        :mod:`evisynth.engine.fit`.
+    level
+        Confidence level in percent (``0.95`` is read as 95).
+    labels
+        Study labels (default: those of ``es``).
+    tol, maxiter
+        Convergence control of the iterative estimators (ML, REML, EB, PM):
+        stop when ``|Δtau²| < tol × mean(vi)``.
+
+    Returns
+    -------
+    RMAResult
+        Pooled estimate, its interval and test, heterogeneity statistics and the
+        prediction interval; ``to_dict()``, ``summary()``, ``confint()``.
+
+    Raises
+    ------
+    InputError
+        Bad inputs (see :func:`effect_inputs`), an unknown method or test,
+        ``k < 2`` for a random-effects method or a t-based test.
+    ConvergenceError
+        If Fisher scoring does not converge within ``maxiter`` iterations
+        (the message suggests ``maxiter`` or a non-iterative method).
+
+    References
+    ----------
+    Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package.
+    J Stat Softw 36(3). Viechtbauer W (2005). Bias and efficiency of
+    meta-analytic variance estimators in the random-effects model. J Educ Behav
+    Stat 30:261-293.
+
+    Examples
+    --------
+    >>> import evisynth as ev
+    >>> fit = ev.rma(yi=[-0.9, -1.6, -1.4, -0.2], vi=[0.33, 0.19, 0.42, 0.07])
+    >>> round(fit.estimate, 4), fit.k
+    (-0.7849, 4)
+    """
+    y, v, lab, measure = effect_inputs(es, yi, vi, sei, labels)
+    method = check_choice("method", method, METHODS)
+    test = check_choice("test", test, TESTS)
+    lv = check_level(level)
+    k = len(y)
+    if k < 1:
+        raise InputError("no studies: yi is empty", where="yi")
+    if method != "FE" and k < 2:
+        raise InputError(
+            f"method={method!r} needs at least 2 studies to estimate tau², got k = {k}; "
+            "use method='FE' for a single study",
+            where="method",
+        )
+    if test != "z" and k < 2:
+        raise InputError(
+            f"test={test!r} needs at least 2 studies (k - 1 degrees of freedom), got k = {k}",
+            where="test",
+        )
+    if method == "FE" and test in ("knha", "adhoc"):
+        warnings.warn(
+            "the Knapp-Hartung adjustment is meant for random-effects models, not method='FE'",
+            EvisynthWarning,
+            stacklevel=2,
+        )
+    f = fit_batch(make_batch(y, v), method, test, lv, tol=tol, maxiter=maxiter)
+    if not f.converged[0]:
+        raise ConvergenceError(
+            f"the {method} estimator did not converge in {maxiter} iterations; "
+            "increase maxiter= or use a non-iterative method such as method='DL'"
+        )
+    return RMAResult(
+        estimate=float(f.beta[0, 0]),
+        se=float(f.se[0, 0]),
+        stat=float(f.stat[0, 0]),
+        pval=float(f.pval[0, 0]),
+        ci_lb=float(f.ci_lb[0, 0]),
+        ci_ub=float(f.ci_ub[0, 0]),
+        tau2=float(f.tau2[0]),
+        I2=float(f.I2[0]),
+        H2=float(f.H2[0]),
+        Q=float(f.QE[0]),
+        Q_pval=float(f.QE_pval[0]),
+        pi_lb=float(f.pi_lb[0]),
+        pi_ub=float(f.pi_ub[0]),
+        k=k,
+        method=method,
+        test=test,
+        level=lv,
+        ddf=float(f.ddf[0]),
+        s2w=float(f.s2w[0]),
+        vt=float(f.vt[0]),
+        converged=bool(f.converged[0]),
+        iterations=int(f.iterations[0]),
+        yi=y,
+        vi=v,
+        weights=f.weights[0],
+        labels=lab,
+        measure=measure,
+    )

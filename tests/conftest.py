@@ -1,0 +1,24 @@
+"""Shared test fixtures: frozen oracle values from tests/reference/."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REFERENCE_DIR = Path(__file__).parent / "reference"
+
+
+def load_reference(name: str) -> Any:
+    """Parse ``tests/reference/<name>.json`` (written by the R script next to it)."""
+    with open(REFERENCE_DIR / f"{name}.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@pytest.fixture(scope="session")
+def reference() -> Callable[[str], Any]:
+    """``reference("rma")`` returns the parsed oracle JSON of that name."""
+    return load_reference
