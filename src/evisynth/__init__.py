@@ -1,5 +1,7 @@
 """evisynth: clinical evidence synthesis on survival outcomes."""
 
+from evisynth import transforms
+from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
 from evisynth.meta import RMAResult, Tau2ConfInt, rma
 
@@ -7,6 +9,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConvergenceError",
+    "EffectSizes",
     "EvisynthError",
     "EvisynthWarning",
     "InputError",
@@ -14,4 +17,6 @@ __all__ = [
     "Tau2ConfInt",
     "rma",
     "__version__",
+    "escalc",
+    "transforms",
 ]
