@@ -125,6 +125,16 @@ def test_hr_yi_sei_is_generic_on_log_scale() -> None:
     np.testing.assert_allclose(es.back_transform()(es.yi), np.exp([-0.2, 0.1]))
 
 
+def test_any_measure_accepts_analysis_scale_estimates() -> None:
+    es = escalc("SMD", yi=[0.2, 0.5], vi=[0.04, 0.05])
+    assert es.measure == "SMD"
+    pft = escalc("PFT", xi=[3, 7], ni=[10, 20])
+    again = escalc("PFT", yi=pft.yi, vi=pft.vi, ni=pft.ni)
+    np.testing.assert_allclose(
+        again.back_transform()(again.yi), pft.back_transform()(pft.yi), rtol=1e-15
+    )
+
+
 def test_reported_ratio_ci_and_p_agree_when_consistent() -> None:
     # a Wald CI and the Wald p-value of the same estimate give the same SE
     yi, se = np.log(0.7), 0.15
@@ -256,7 +266,10 @@ BAD_INPUT = [
     ("HR", {"hr": [0.7], "ci_lb": [0.5], "ci_ub": [0.9], "level": [95, 90]}, "level", "entries"),
     ("HR", {"rr": [0.7], "ci_lb": [0.5], "ci_ub": [0.9]}, "rr", "for measure 'RR'"),
     ("HR", {"hr": [0.7], "ratio": [0.7], "ci_lb": [0.5], "ci_ub": [0.9]}, "ratio,hr", "once"),
-    ("HR", {}, "measure", "needs the ratio"),
+    ("HR", {}, "measure", "needs the reported ratio"),
+    ("RD", {"ratio": [0.7], "ci_lb": [0.5], "ci_ub": [0.9]}, "ratio", "not a ratio"),
+    ("RR", {"rr": [0.7], "ai": [1], "ci_lb": [0.5], "ci_ub": [0.9]}, "ai", "not used"),
+    ("HR", {"hr": [0.7], "ci_lb": [0.5], "ci_ub": [0.9], "ci_check": 2}, "ci_check", "fraction"),
     ("GEN", {"yi": [0.1], "vi": [0.1], "sei": [0.3]}, "vi,sei", "not both"),
     ("GEN", {"yi": [0.1, 0.2], "vi": [0.1, 0.0]}, "vi", "study 2"),
     ("GEN", {"yi": [0.1, 0.2], "sei": [0.1, -1]}, "sei", "study 2"),

@@ -1,6 +1,16 @@
 """evisynth: clinical evidence synthesis on survival outcomes."""
 
 from evisynth import transforms
+from evisynth.clinic import (
+    bsa,
+    check_eligibility,
+    follow_up_schedule,
+    grade_crs,
+    grade_icans,
+    ice_score,
+    lymphodepletion,
+    tocilizumab_dose,
+)
 from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
 from evisynth.meta import RMAResult, Tau2ConfInt, rma
@@ -19,4 +29,12 @@ __all__ = [
     "__version__",
     "escalc",
     "transforms",
+    "bsa",
+    "check_eligibility",
+    "follow_up_schedule",
+    "grade_crs",
+    "grade_icans",
+    "ice_score",
+    "lymphodepletion",
+    "tocilizumab_dose",
 ]

@@ -129,3 +129,123 @@ def check_level(level: float) -> float:
             f"argument 'level': {level!r} must lie between 0 and 100 (e.g. 95)", where="level"
         )
     return lv
+
+
+# --- scalar checks (bedside tools take single values, not per-study vectors) ---
+
+
+def _range_text(lo: float | None, hi: float | None, unit: str) -> str:
+    u = f" {unit}" if unit else ""
+    if lo is not None and hi is not None:
+        return f"from {lo:g} to {hi:g}{u}"
+    if lo is not None:
+        return f"{lo:g}{u} or more"
+    if hi is not None:
+        return f"{hi:g}{u} or less"
+    return "any finite number"
+
+
+def check_number(
+    name: str,
+    value: Any,
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+    unit: str = "",
+    hint: str = "",
+) -> float:
+    """Return ``value`` as a finite float within ``[lo, hi]`` (both inclusive).
+
+    ``bool`` is rejected although Python counts it as a number: ``True`` passed
+    as a weight is always a mistake.
+
+    Raises
+    ------
+    InputError
+        If the value is not a real number, is NaN/inf, or lies outside the range.
+    """
+    import numbers
+
+    allowed = _range_text(lo, hi, unit)
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise InputError(
+            f"argument {name!r}: expected a number {allowed}, got {value!r:.60} "
+            f"({type(value).__name__})",
+            where=name,
+        )
+    x = float(value)
+    if not np.isfinite(x):
+        raise InputError(
+            f"argument {name!r}: value is {x!r}; expected a finite number {allowed}", where=name
+        )
+    if (lo is not None and x < lo) or (hi is not None and x > hi):
+        extra = f"; {hint}" if hint else ""
+        raise InputError(
+            f"argument {name!r}: value {x:g} is outside the allowed range {allowed}{extra}",
+            where=name,
+        )
+    return x
+
+
+def check_int(name: str, value: Any, *, lo: int | None = None, hi: int | None = None) -> int:
+    """Return ``value`` as an int within ``[lo, hi]``; ``bool`` and floats are rejected.
+
+    Raises
+    ------
+    InputError
+        If the value is not an integer (``True``, ``2.0`` and ``"2"`` are not) or is
+        outside the range.
+    """
+    import numbers
+
+    allowed = _range_text(lo, hi, "")
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+        raise InputError(
+            f"argument {name!r}: expected a whole number {allowed}, got {value!r:.60} "
+            f"({type(value).__name__})",
+            where=name,
+        )
+    n = int(value)
+    if (lo is not None and n < lo) or (hi is not None and n > hi):
+        raise InputError(
+            f"argument {name!r}: value {n} is outside the allowed range {allowed}", where=name
+        )
+    return n
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` if it is ``True`` or ``False``; 0/1 and strings are rejected.
+
+    Raises
+    ------
+    InputError
+        If the value is not a boolean.
+    """
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise InputError(
+        f"argument {name!r}: expected True or False, got {value!r:.60} ({type(value).__name__})",
+        where=name,
+    )
+
+
+def number_from_text(name: str, text: str) -> float | int:
+    """Parse a number typed on the command line (an int if it has no decimal part).
+
+    Raises
+    ------
+    InputError
+        If the text is not a finite number.
+    """
+    s = text.strip()
+    try:
+        return int(s)
+    except ValueError:
+        pass
+    try:
+        x = float(s)
+    except ValueError:
+        raise InputError(f"option {name}: {text!r} is not a number", where=name) from None
+    if not np.isfinite(x):
+        raise InputError(f"option {name}: {text!r} is not a finite number", where=name)
+    return x

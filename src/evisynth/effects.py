@@ -326,7 +326,21 @@ def escalc(
     ratio_args = [a for a in ("ratio", *_RATIO_ALIASES) if a in given]
     count_args = [a for a in ("ai", "bi", "ci", "di") if a in given]
 
-    if code in _TWO_GROUP and (count_args or (not ratio_args and "yi" not in given)):
+    if ci_check is not None:
+        try:
+            ci_check = float(ci_check)
+        except (TypeError, ValueError):
+            ci_check = float("nan")
+        if not 0 < ci_check < 1:
+            raise InputError(
+                "argument 'ci_check': must be a fraction between 0 and 1 (default 0.1) or None",
+                where="ci_check",
+            )
+    if ("yi" in given and not count_args and not ratio_args) or code == "GEN":
+        # an estimate already on the analysis scale: any measure, as metafor's escalc(yi=)
+        _check_used(code, given, ("yi", "vi", "sei", "ni"))
+        return _generic(code, given, lab)
+    if code in _TWO_GROUP and not ratio_args:
         _check_used(code, given, ("ai", "bi", "ci", "di", "n1i", "n2i"))
         add_, to_ = _check_add_to(code, add, to)
         return _two_group(code, given, lab, add_, to_, bool(drop00), vtype)
@@ -337,16 +351,13 @@ def escalc(
     if code in _MEANS:
         _check_used(code, given, ("m1i", "m2i", "sd1i", "sd2i", "n1i", "n2i"))
         return _means(code, given, lab, vtype)
-    if code in _RATIO_MEASURES and ratio_args:
+    if ratio_args:
         _check_used(code, given, (*ratio_args, "ci_lb", "ci_ub", "pval", "ni"))
         return _reported_ratio(code, given, ratio_args, lab, level, ci_check)
-    if "yi" in given or code == "GEN":
-        _check_used(code, given, ("yi", "vi", "sei", "ni"))
-        return _generic(code, given, lab)
+    alias = {"HR": "hr", "IRR": "irr", "RR": "rr", "OR": "or_"}[code]
     raise InputError(
-        f"argument 'measure': {code!r} from a reported ratio needs the ratio "
-        f"({code.lower() if code != 'OR' else 'or_'}= or ratio=) with ci_lb and ci_ub "
-        "or pval, or the log ratio yi= with sei= or vi=",
+        f"argument 'measure': {code!r} needs the reported ratio ({alias}= or ratio=) with "
+        "ci_lb and ci_ub or pval, or the log ratio yi= with sei= or vi=",
         where="measure",
     )
 
@@ -772,6 +783,12 @@ def _reported_ratio(
     level: float | Sequence[float],
     ci_check: float | None,
 ) -> EffectSizes:
+    if code not in _RATIO_MEASURES:
+        raise InputError(
+            f"argument {ratio_args[0]!r}: measure {code!r} is not a ratio; reported ratios "
+            f"work for {', '.join(_RATIO_MEASURES)}",
+            where=ratio_args[0],
+        )
     if len(ratio_args) > 1:
         raise InputError(
             f"arguments {', '.join(ratio_args)}: give the reported ratio once",
