@@ -62,7 +62,8 @@ def make_batch(
     """
     y = np.atleast_2d(np.asarray(yi, dtype=np.float64))
     v = np.atleast_2d(np.asarray(vi, dtype=np.float64))
-    y, v = np.broadcast_arrays(y, v)
+    m0 = np.ones((1, 1), dtype=bool) if mask is None else np.atleast_2d(np.asarray(mask, bool))
+    y, v, m0 = np.broadcast_arrays(y, v, m0)
     B, k = y.shape
     if X is None:
         Xb = np.ones((B, k, 1))
@@ -71,8 +72,7 @@ def make_batch(
         if Xa.ndim == 1:
             Xa = Xa[:, None]
         Xb = np.broadcast_to(Xa, (B, k, Xa.shape[-1])) if Xa.ndim == 2 else Xa
-    m = np.ones((B, k), dtype=bool) if mask is None else np.broadcast_to(mask, (B, k))
-    m = np.asarray(m, dtype=bool)
+    m = np.array(m0, dtype=bool)
     # Excluded studies get y = 0 and v = 1: harmless values whose weight is 0.
     y = np.where(m, y, 0.0)
     v = np.where(m, v, 1.0)

@@ -20,8 +20,9 @@ Closed-form estimators (results truncated at 0, as metafor does):
 Iterative estimators (all batch members iterate together; converged members are
 frozen):
 
-* ``ML``, ``REML`` Fisher scoring from the (truncated) HE estimate, with step
-  halving so tau² never goes below 0 (Viechtbauer 2005).
+* ``ML``, ``REML`` Fisher scoring from the (truncated) HE estimate
+  (Viechtbauer 2005), kept inside a bracket of the score's root so that tau²
+  never goes below 0 and oscillating sequences still converge.
 * ``EB`` empirical Bayes (Morris 1983; Berkey et al. 1995), the same scoring
   scheme with the adjustment ``(k/(k-p) Q(tau²) - k) / sum(w)``.
 * ``PM`` Paule & Mandel (1982): the root of the generalised Q statistic
@@ -134,24 +135,36 @@ def mean_vi(batch: Batch) -> Array:
 def _fisher_scoring(
     method: str, batch: Batch, tau2_init: Array, tol: float, maxiter: int
 ) -> Tau2Estimate:
+    """Fisher scoring, safeguarded by a bracket of the score's root.
+
+    The sign of each scoring step is the sign of the score, so every iterate
+    tells on which side of the root it lies. A step that leaves the bracket
+    ``[lo, hi]`` built this way is replaced by bisection. Where metafor's plain
+    iteration converges, this gives the same root; where it oscillates without
+    converging (metafor stops with an error), this still converges. At the lower
+    bound the bracket reproduces metafor's step halving towards 0.
+    """
     tau2 = np.maximum(tau2_init, 0.0)
     threshold = tol * mean_vi(batch)
+    lo = np.zeros(batch.B)
+    hi = np.full(batch.B, np.inf)
     active = np.ones(batch.B, dtype=bool)
     iterations = np.zeros(batch.B, dtype=np.int64)
     for _ in range(maxiter):
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
-        sub = _take(batch, idx)
-        adj = _scoring_step(method, sub, tau2[idx])
-        adj = np.where(np.isnan(adj), 0.0, adj)
-        # Step halving keeps tau² >= 0 (metafor: while (tau2 + adj < tau2.min) adj <- adj/2).
         cur = tau2[idx]
-        while np.any(cur + adj < 0.0):
-            adj = np.where(cur + adj < 0.0, adj / 2.0, adj)
-        tau2[idx] = cur + adj
+        adj = _scoring_step(method, _take(batch, idx), cur)
+        adj = np.where(np.isnan(adj), 0.0, adj)
+        lo[idx] = np.where(adj > 0, np.maximum(lo[idx], cur), lo[idx])
+        hi[idx] = np.where(adj < 0, np.minimum(hi[idx], cur), hi[idx])
+        nxt = cur + adj
+        outside = (nxt < lo[idx]) | (nxt > hi[idx]) | ((nxt == lo[idx]) & (adj < 0))
+        nxt = np.where(outside, 0.5 * (lo[idx] + np.where(np.isinf(hi[idx]), cur, hi[idx])), nxt)
+        tau2[idx] = nxt
         iterations[idx] += 1
-        done = np.abs(adj) < threshold[idx]
+        done = np.abs(nxt - cur) < threshold[idx]
         active[idx[done]] = False
     # Snap onto the boundary: a sequence that converged near 0 while the score
     # at 0 is negative has its maximum at 0 exactly.
