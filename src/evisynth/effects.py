@@ -17,6 +17,8 @@ One group, counts (``xi, ni`` or ``xi, mi``):
     ``PFT`` Freeman–Tukey double arcsine.
 Two groups, means (``m1i, m2i, sd1i, sd2i, n1i, n2i``):
     ``MD`` mean difference, ``SMD`` Hedges' g, ``ROM`` log ratio of means.
+Two groups, events and person-time (``x1i, t1i, x2i, t2i``):
+    ``IRR`` log incidence rate ratio.
 Reported ratios (``HR``, ``RR``, ``OR``, ``IRR``):
     the ratio (``hr=``, ``rr=``, ``or_=``, ``irr=`` or the generic ``ratio=``)
     with a confidence interval (``ci_lb``, ``ci_ub``, ``level``) or a two-sided
@@ -192,6 +194,10 @@ def escalc(
     xi: Any = None,
     mi: Any = None,
     ni: Any = None,
+    x1i: Any = None,
+    x2i: Any = None,
+    t1i: Any = None,
+    t2i: Any = None,
     m1i: Any = None,
     m2i: Any = None,
     sd1i: Any = None,
@@ -230,6 +236,8 @@ def escalc(
     xi, mi, ni
         One group: events ``xi`` with non-events ``mi`` or total ``ni``. For
         ``GEN`` and reported ratios ``ni`` is an optional total sample size.
+    x1i, x2i, t1i, t2i
+        Two groups, events and person-time (``IRR`` from counts).
     m1i, m2i, sd1i, sd2i
         Group means and standard deviations.
     yi, vi, sei
@@ -295,7 +303,8 @@ def escalc(
     sqrt((x+1)/(n+1)))/2``, ``1/(4n+2)``. MD: ``m1-m2``, ``sd1²/n1 + sd2²/n2``.
     SMD: ``g = c(m) d``, ``c(m) = Γ(m/2) / (sqrt(m/2) Γ((m-1)/2))``,
     ``m = n1+n2-2`` (Hedges 1981), ``vi = 1/n1 + 1/n2 + g²/(2(n1+n2))``.
-    ROM: ``log(m1/m2)``, ``sd1²/(n1 m1²) + sd2²/(n2 m2²)``. Reported ratio:
+    ROM: ``log(m1/m2)``, ``sd1²/(n1 m1²) + sd2²/(n2 m2²)``. IRR:
+    ``log((x1/t1)/(x2/t2))``, ``1/x1 + 1/x2``. Reported ratio:
     ``yi = log(r)``, ``vi = ((log ub - log lb) / (2 z))²`` with
     ``z = Φ⁻¹(1 - (1 - level/100)/2)``, or ``vi = (yi / Φ⁻¹(1 - p/2))²``.
 
@@ -315,7 +324,7 @@ def escalc(
         name: value
         for name, value in {
             "ai": ai, "bi": bi, "ci": ci, "di": di, "n1i": n1i, "n2i": n2i,
-            "xi": xi, "mi": mi, "ni": ni,
+            "xi": xi, "mi": mi, "ni": ni, "x1i": x1i, "x2i": x2i, "t1i": t1i, "t2i": t2i,
             "m1i": m1i, "m2i": m2i, "sd1i": sd1i, "sd2i": sd2i,
             "yi": yi, "vi": vi, "sei": sei,
             "ratio": ratio, "hr": hr, "rr": rr, "or_": or_, "irr": irr,
@@ -324,7 +333,7 @@ def escalc(
         if value is not None
     }  # fmt: skip
     ratio_args = [a for a in ("ratio", *_RATIO_ALIASES) if a in given]
-    count_args = [a for a in ("ai", "bi", "ci", "di") if a in given]
+    count_args = [a for a in ("ai", "bi", "ci", "di", "x1i", "x2i") if a in given]
 
     if ci_check is not None:
         try:
@@ -344,6 +353,10 @@ def escalc(
         _check_used(code, given, ("ai", "bi", "ci", "di", "n1i", "n2i"))
         add_, to_ = _check_add_to(code, add, to)
         return _two_group(code, given, lab, add_, to_, bool(drop00), vtype)
+    if code == "IRR" and not ratio_args:
+        _check_used(code, given, ("x1i", "x2i", "t1i", "t2i"))
+        add_, to_ = _check_add_to(code, add, to)
+        return _two_rates(code, given, lab, add_, to_, bool(drop00))
     if code in _ONE_GROUP:
         _check_used(code, given, ("xi", "mi", "ni"))
         add_, to_ = _check_add_to(code, add, to)
@@ -354,7 +367,7 @@ def escalc(
     if ratio_args:
         _check_used(code, given, (*ratio_args, "ci_lb", "ci_ub", "pval", "ni"))
         return _reported_ratio(code, given, ratio_args, lab, level, ci_check)
-    alias = {"HR": "hr", "IRR": "irr", "RR": "rr", "OR": "or_"}[code]
+    alias = {"HR": "hr", "RR": "rr", "OR": "or_"}[code]
     raise InputError(
         f"argument 'measure': {code!r} needs the reported ratio ({alias}= or ratio=) with "
         "ci_lb and ci_ub or pval, or the log ratio yi= with sei= or vi=",
@@ -598,16 +611,59 @@ def _two_group(
         f"a zero cell with add={add:g}, to={to!r}; use to='only0' (metafor default) "
         "with add > 0, or drop00=True for studies without events in both groups",
     )  # fmt: skip
-    dropped = tuple(int(i) for i in np.flatnonzero(~keep))
-    if dropped:
-        names = ", ".join(study_name(i, labels) for i in dropped)
+    _warn_dropped(keep, labels)
+    return EffectSizes(yi, vi, code, labs, ni, tuple(int(i) for i in np.flatnonzero(~keep)))
+
+
+def _two_rates(
+    code: str,
+    given: dict[str, Any],
+    labels: tuple[str, ...] | None,
+    add: float,
+    to: str,
+    drop00: bool,
+) -> EffectSizes:
+    names = ("x1i", "x2i", "t1i", "t2i")
+    _need(code, given, names, "events x1i, x2i and person-times t1i, t2i of both groups")
+    arr, k = _vectors(given, names, labels)
+    labels = as_labels(labels, k)
+    _check_counts(arr, ("x1i", "x2i"), labels)
+    for n in ("t1i", "t2i"):
+        check_positive(n, arr[n], labels=labels)
+    x1, x2, t1, t2 = (arr[n] for n in names)
+    keep = ~((x1 == 0) & (x2 == 0)) if drop00 else np.ones(k, dtype=bool)
+    if not keep.any():
+        raise InputError(
+            "argument 'drop00': every study has no events in both groups, so none is left; "
+            "use drop00=False",
+            where="drop00",
+        )
+    ni = (t1 + t2)[keep]  # metafor's ni attribute for rates: total person-time
+    x1, x2 = _add_cells([x1, x2], add, to, keep)
+    x1, x2, t1, t2 = x1[keep], x2[keep], t1[keep], t2[keep]
+    labs = _subset_labels(labels, keep)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        yi = np.log(x1 / t1) - np.log(x2 / t2)
+        vi = 1 / x1 + 1 / x2
+    _check_result(
+        code, yi, vi, labs,
+        f"no events in a group with add={add:g}, to={to!r}; use to='only0' with add > 0 "
+        "(metafor default), or drop00=True",
+    )  # fmt: skip
+    _warn_dropped(keep, labels)
+    return EffectSizes(yi, vi, code, labs, ni, tuple(int(i) for i in np.flatnonzero(~keep)))
+
+
+def _warn_dropped(keep: np.ndarray, labels: tuple[str, ...] | None) -> None:
+    dropped = np.flatnonzero(~keep)
+    if dropped.size:
+        names = ", ".join(study_name(int(i), labels) for i in dropped)
         warnings.warn(
-            f"drop00=True: left out {len(dropped)} studies with no events (or only events) "
+            f"drop00=True: left out {dropped.size} studies with no events (or only events) "
             f"in both groups: {names}",
             EvisynthWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-    return EffectSizes(yi, vi, code, labs, ni, dropped)
 
 
 def _one_group(

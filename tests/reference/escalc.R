@@ -117,6 +117,30 @@ for (m in c("RR", "OR", "RD")) {
          id00 = ax_id00)
 }
 
+# ---------------------------------------------------------------- two groups, person-time
+
+ha <- dat.hart1999
+src <- "dat.hart1999 (Hart et al. 1999, Ann Intern Med 131:492, warfarin, events per patient-years)"
+record("hart1999_IRR", src, "IRR", list(x1i = ha$x1i, x2i = ha$x2i, t1i = ha$t1i, t2i = ha$t2i),
+       labels = ha$study)
+nw8 <- dat.nielweise2008
+nw8_data <- list(x1i = nw8$x1i, x2i = nw8$x2i, t1i = nw8$t1i, t2i = nw8$t2i)
+src <- "dat.nielweise2008 (Niel-Weise et al. 2008, J Antimicrob Chemother 62:809, catheter days)"
+for (to in c("only0", "all", "if0all", "none")) {
+  record(paste0("nielweise2008_IRR_", to), src, "IRR", nw8_data, list(to = to))
+}
+record("nielweise2008_IRR_drop00", src, "IRR", nw8_data, list(drop00 = TRUE),
+       id00 = nw8$x1i == 0 & nw8$x2i == 0)
+rates <- list(x1i = c(0, 4, 0, 7), x2i = c(3, 0, 0, 2), t1i = c(100, 250.5, 80, 1000),
+              t2i = c(90, 240, 75, 400))
+src <- "constructed: rates with zero events, one double-zero study"
+for (to in c("only0", "all", "if0all", "none")) {
+  record(paste0("edge_IRR_", to), src, "IRR", rates, list(to = to))
+}
+record("edge_IRR_drop00", src, "IRR", rates, list(drop00 = TRUE),
+       id00 = rates$x1i == 0 & rates$x2i == 0)
+record("edge_IRR_add1_if0all", src, "IRR", rates, list(add = 1, to = "if0all"))
+
 # ---------------------------------------------------------------- one group, counts
 
 pr <- dat.pritz1997
