@@ -21,7 +21,8 @@ def write(tmp_path: Path, text: str, name: str = "t.csv") -> Path:
 
 
 def yi_vi_table(tmp_path: Path) -> Path:
-    rows = "\n".join(f"S{i},{y!r},{v!r}" for i, (y, v) in enumerate(zip(BCG["yi"], BCG["vi"])))
+    pairs = zip(BCG["yi"], BCG["vi"], strict=True)
+    rows = "\n".join(f"S{i},{y!r},{v!r}" for i, (y, v) in enumerate(pairs))
     return write(tmp_path, "study,yi,vi\n" + rows + "\n")
 
 
@@ -73,7 +74,7 @@ def test_meta_raw_counts_with_column_mapping(capsys) -> None:
 def test_bad_input_is_one_line_exit_2(tmp_path, capsys, content, args, fragments) -> None:
     path = write(tmp_path, content)
     before = path.read_bytes()
-    code, out, err = run(["meta", str(path), *args], capsys)
+    code, _, err = run(["meta", str(path), *args], capsys)
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("evisynth: error:"), err
     assert "Traceback" not in err

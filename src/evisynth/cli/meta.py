@@ -46,8 +46,9 @@ def numeric_column(df: pd.DataFrame, column: str, path: Path, *, required: bool 
     if column not in df.columns:
         if not required:
             return None
+        have = ", ".join(map(str, df.columns))
         raise InputError(
-            f"{path}: no column {column!r}; the file has columns: {', '.join(map(str, df.columns))}",
+            f"{path}: no column {column!r}; the file has columns: {have}",
             where=f"{path}:{column}",
         )
     raw = df[column]
@@ -76,7 +77,8 @@ def parse_mapping(items: list[str] | None) -> dict[str, str]:
             )
         if arg not in RAW_COLUMNS:
             raise InputError(
-                f"option --col: {arg!r} is not a data argument; use one of {', '.join(RAW_COLUMNS)}",
+                f"option --col: {arg!r} is not a data argument; "
+                f"use one of {', '.join(RAW_COLUMNS)}",
                 where="--col",
             )
         out[arg] = col
@@ -188,8 +190,10 @@ def example_command(
         typer.echo(json.dumps({"REML_z": z.to_dict(), "REML_knha": knha.to_dict(),
                                "tau2_ci": z.confint().to_dict()}, indent=2))
         return
-    typer.echo("Example: BCG vaccine against tuberculosis, 13 trials (Colditz et al., JAMA 1994;"
-               " data as in R metadat::dat.bcg)\nEffect measure: log risk ratio (vaccinated vs not)\n")
+    typer.echo(
+        "Example: BCG vaccine against tuberculosis, 13 trials (Colditz et al., JAMA 1994; "
+        "data as in R metadat::dat.bcg)\nEffect measure: log risk ratio (vaccinated vs not)\n"
+    )
     typer.echo(z.summary())
     typer.echo("\nHeterogeneity (Q-profile confidence intervals):")
     typer.echo(str(z.confint()))
