@@ -441,3 +441,39 @@ def test_proportion_measures_back_transform_to_the_proportion(
 
     es = escalc("PFT", xi=x, ni=n)
     np.testing.assert_allclose(transforms.ipft(es.yi, es.ni), p, rtol=1e-8, atol=1e-10)
+
+
+# ---------------------------------------------------------------- summary
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [pytest.param(s, id=f"{s['case']}-{s['level']}-{s['transf']}") for s in REF["summaries"]],
+)
+def test_summary_matches_metafor(ref: dict) -> None:
+    case = next(c for c in REF["cases"] if c["name"] == ref["case"])
+    args = {k: v for k, v in case["args"].items() if k != "labels"}
+    es = escalc(case["measure"], **args)
+    got = es.summary(level=ref["level"], back_transform=ref["back_transform"])
+    cols = ["yi", "ci_lb", "ci_ub"] + ([] if ref["back_transform"] else ["sei", "zi", "pval"])
+    for col in cols:
+        np.testing.assert_allclose(got[col].to_numpy(), ref[col], rtol=RTOL, atol=ATOL)
+
+
+def test_summary_pft_back_transform_returns_observed_proportions() -> None:
+    es = escalc("PFT", xi=[0, 3, 10], ni=[10, 12, 10], labels=["a", "b", "c"])
+    got = es.summary(back_transform=True)
+    np.testing.assert_allclose(got["yi"], [0, 0.25, 1], atol=1e-12)
+    assert list(got.index) == ["a", "b", "c"]
+    assert (got["ci_lb"] <= got["yi"]).all() and (got["yi"] <= got["ci_ub"]).all()
+
+
+def test_to_dict_round_trips() -> None:
+    with pytest.warns(EvisynthWarning, match=r"drop00.*study 1 \('a'\)"):
+        es = escalc(
+            "OR", ai=[0, 3], bi=[5, 5], ci=[0, 2], di=[4, 4], drop00=True, labels=["a", "b"]
+        )
+    d = es.to_dict()
+    assert d["dropped"] == [0] and d["labels"] == ["b"] and d["k"] == 1
+    again = EffectSizes(d["yi"], d["vi"], d["measure"], tuple(d["labels"]), d["ni"])
+    np.testing.assert_array_equal(again.yi, es.yi)

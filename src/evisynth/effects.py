@@ -55,10 +55,11 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.special import ndtri, poch
+from numpy.typing import ArrayLike
+from scipy.special import ndtr, ndtri, poch
 
 from evisynth import transforms
 from evisynth._validation import (
@@ -72,6 +73,9 @@ from evisynth._validation import (
     study_name,
 )
 from evisynth.errors import EvisynthWarning, InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["MEASURES", "EffectSizes", "escalc", "hedges_correction"]
 
@@ -156,6 +160,91 @@ class EffectSizes:
         [0.2, 0.5]
         """
         return transforms.back_transform(self.measure, self.ni)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python form (lists, JSON-ready): ``measure, k, labels, yi, vi, ni, dropped``."""
+        return {
+            "measure": self.measure,
+            "k": self.k,
+            "labels": list(self.labels) if self.labels is not None else None,
+            "yi": self.yi.tolist(),
+            "vi": self.vi.tolist(),
+            "ni": self.ni.tolist() if self.ni is not None else None,
+            "dropped": list(self.dropped),
+        }
+
+    def summary(self, level: float = 95, back_transform: bool = False) -> pd.DataFrame:
+        """Per-study Wald statistics and confidence intervals (metafor ``summary.escalc``).
+
+        Parameters
+        ----------
+        level
+            Confidence level in percent.
+        back_transform
+            Report ``yi``, ``ci_lb``, ``ci_ub`` on the measure's natural scale
+            (ratio, proportion) instead of ``yi, vi, sei, zi, pval, ci_lb, ci_ub``.
+            For ``PFT`` each study uses its own ``ni`` (the exact inverse, which
+            returns ``xi/ni``) rather than the harmonic mean that suits a pooled
+            estimate.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per study, indexed by label (or 1..k).
+
+        Raises
+        ------
+        InputError
+            Invalid level; ``PFT`` without ``ni``.
+
+        References
+        ----------
+        Wald interval ``yi ± z sei``, ``z = Φ⁻¹(1 - (1 - level/100)/2)``,
+        ``zi = yi / sei``, two-sided normal p-value.
+
+        >>> es = escalc("RR", ai=[4, 6], bi=[119, 300], ci=[11, 29], di=[128, 274])
+        >>> es.summary(back_transform=True).round(4).to_dict("list")["yi"]  # R: 0.4109 0.2049
+        [0.4109, 0.2049]
+        """
+        import pandas as pd
+
+        lv = check_level(level)
+        crit = -ndtri((1 - lv / 100) / 2)
+        sei = self.sei
+        lb, ub = self.yi - crit * sei, self.yi + crit * sei
+        index = pd.Index(
+            list(self.labels) if self.labels is not None else range(1, self.k + 1), name="study"
+        )
+        if back_transform:
+            f: transforms.Transform
+            if self.measure == "PFT":
+                if self.ni is None:
+                    raise InputError(
+                        "argument 'ni': the PFT back-transform needs the studies' sample sizes",
+                        where="ni",
+                    )
+                ni = self.ni
+
+                def _ipft_own_n(x: ArrayLike) -> FloatArray:
+                    return transforms.ipft(x, ni)
+
+                f = _ipft_own_n
+            else:
+                f = transforms.back_transform(self.measure)
+            return pd.DataFrame({"yi": f(self.yi), "ci_lb": f(lb), "ci_ub": f(ub)}, index=index)
+        zi = self.yi / sei
+        return pd.DataFrame(
+            {
+                "yi": self.yi,
+                "vi": self.vi,
+                "sei": sei,
+                "zi": zi,
+                "pval": 2 * ndtr(-np.abs(zi)),
+                "ci_lb": lb,
+                "ci_ub": ub,
+            },
+            index=index,
+        )
 
 
 #: Measure codes accepted by :func:`escalc`.

@@ -330,12 +330,39 @@ transforms <- list(
        out = I(transf.ipft.hm(c(pft_yi, grid), targs = list(ni = pr$ni))))
 )
 
+# ---------------------------------------------------------------- summary.escalc
+
+# Per-study Wald statistics and CIs (metafor's summary.escalc), on the analysis
+# scale and back-transformed.
+summaries <- list()
+record_summary <- function(case, data, measure, level = 95, transf = NULL, tname = NULL) {
+  es <- suppressWarnings(do.call(escalc, c(list(measure = measure), data)))
+  s <- if (is.null(transf)) summary(es, level = level) else summary(es, level = level, transf = transf)
+  summaries[[length(summaries) + 1]] <<- list(
+    case = case, level = level, back_transform = !is.null(transf), transf = tname,
+    yi = I(as.numeric(s$yi)), ci_lb = I(as.numeric(s$ci.lb)), ci_ub = I(as.numeric(s$ci.ub)),
+    sei = if (is.null(transf)) I(as.numeric(s$sei)) else NULL,
+    zi = if (is.null(transf)) I(as.numeric(s$zi)) else NULL,
+    pval = if (is.null(transf)) I(as.numeric(s$pval)) else NULL
+  )
+}
+record_summary("bcg_RR", bcg_data, "RR")
+record_summary("bcg_RR", bcg_data, "RR", transf = exp, tname = "exp")
+record_summary("bcg_RR", bcg_data, "RR", level = 90, transf = exp, tname = "exp")
+record_summary("pritz1997_PLO", list(xi = pr$xi, ni = pr$ni), "PLO", transf = transf.ilogit,
+               tname = "transf.ilogit")
+record_summary("pritz1997_PAS", list(xi = pr$xi, ni = pr$ni), "PAS", transf = transf.iarcsin,
+               tname = "transf.iarcsin")
+record_summary("normand1999_SMD", nm_data, "SMD", level = 99)
+record_summary("hine1989_RD", hine_data, "RD")
+
 out <- list(
   generated_by = "tests/reference/escalc.R",
   R_version = R.version.string,
   metafor_version = as.character(packageVersion("metafor")),
   metadat_version = as.character(packageVersion("metadat")),
   cases = cases,
+  summaries = summaries,
   transforms = transforms
 )
 path <- file.path("tests", "reference", "escalc.json")
