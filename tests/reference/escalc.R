@@ -223,6 +223,19 @@ for (m in c("RR", "OR", "RD")) {
     record(paste0("edge_nozero_", m, "_", to), src, m, edge_nz, list(to = to))
   }
 }
+# the only zero cells are in a study that drop00 removes: 'if0all' then adds nothing
+edge_dz <- list(ai = c(0, 3, 2), bi = c(10, 7, 10), ci = c(0, 5, 4), di = c(8, 5, 10))
+src <- "constructed: zeros only in the double-zero study"
+for (m in c("RR", "OR", "RD")) {
+  record(paste0("edge_dz_", m, "_if0all_drop00"), src, m, edge_dz,
+         list(to = "if0all", drop00 = TRUE), id00 = c(TRUE, FALSE, FALSE))
+  record(paste0("edge_dz_", m, "_if0all"), src, m, edge_dz, list(to = "if0all"))
+}
+# counts back-calculated from percentages are not whole numbers; metafor uses them as given
+edge_ni <- list(ai = c(2.5, 12.4, 0), n1i = c(20, 40, 30), ci = c(5, 9.6, 3), n2i = c(21, 40, 30))
+src <- "constructed: non-integer counts"
+for (m in c("RR", "OR", "RD")) record(paste0("edge_nonint_", m), src, m, edge_ni)
+record("edge_nonint_PLO", src, "PLO", list(xi = c(2.5, 7), ni = c(10, 12.5)))
 prop <- list(xi = c(0, 3, 10, 1), ni = c(10, 12, 10, 1))
 src <- "constructed: proportions 0 and 1, n = 1"
 for (m in c("PR", "PLO", "PAS", "PFT")) {
