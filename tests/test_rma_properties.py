@@ -26,6 +26,7 @@ def close(a: float, b: float, scale: float = 1.0) -> bool:
     return abs(a - b) <= 1e-6 * abs(b) + 1e-9 * scale
 
 
+@pytest.mark.filterwarnings("ignore:the Knapp-Hartung adjustment")
 @settings(max_examples=40, deadline=None)
 @given(data=meta_data(), method=st.sampled_from(METHODS), test=st.sampled_from(TESTS),
        seed=st.integers(0, 2**32 - 1))
