@@ -43,6 +43,14 @@ Where evisynth differs from metafor (on purpose)
   as do ``vi`` and ``sei`` given together, and a group with no participants.
 * A p-value of exactly 1, or a ratio of exactly 1 with a p-value, identifies no
   standard error (metafor: infinite or zero variance); evisynth raises.
+* ``add=None`` stands for metafor's per-measure default (1/2; 0 for PAS and PFT,
+  which metafor leaves uncorrected unless ``add`` is given).
+* Hedges' correction is evaluated as a Pochhammer ratio instead of metafor's
+  ``lgamma`` difference: identical to ~1e-15 for real sample sizes, exact where
+  the ``lgamma`` route loses digits (n in the millions).
+* Reported ratios follow ``conv.wald`` of metafor >= 4.0 (``transf=log``); metafor
+  3.8-1 itself has no ``conv.wald``. The asymmetry check uses its threshold
+  (``cifac`` 0.1, argument ``ci_check`` here) but names the studies in a warning.
 
 References
 ----------
