@@ -102,3 +102,12 @@ def test_summary_and_html_render() -> None:
     assert "Random-Effects Model (k = 4; tau^2 estimator: REML)" in text
     assert "Hartung-Knapp" in text and "prediction interval" in text
     assert "<table>" in f._repr_html_()
+
+
+def test_knha_with_identical_effects_warns_and_gives_zero_se() -> None:
+    # Identical effects: every residual is 0, so metafor's s2w = 0 and se = 0.
+    with pytest.warns(ev.EvisynthWarning, match="scale factor is 0"):
+        f = ev.rma(yi=[0.25] * 4, vi=[0.01, 0.02, 0.03, 0.04], test="knha")
+    assert f.se == 0.0 and f.ci_lb == f.ci_ub == 0.25
+    adhoc = ev.rma(yi=[0.25] * 4, vi=[0.01, 0.02, 0.03, 0.04], test="adhoc")
+    assert adhoc.se > 0

@@ -174,6 +174,13 @@ def rma(
             f"the {method} estimator did not converge in {maxiter} iterations; "
             "increase maxiter= or use a non-iterative method such as method='DL'"
         )
+    if test == "knha" and f.s2w[0] == 0.0:
+        warnings.warn(
+            "all studies lie exactly on the pooled estimate, so the Knapp-Hartung scale factor "
+            "is 0 and the standard error is 0 (as in metafor); test='adhoc' avoids this",
+            EvisynthWarning,
+            stacklevel=2,
+        )
     return RMAResult(
         estimate=float(f.beta[0, 0]),
         se=float(f.se[0, 0]),
