@@ -119,7 +119,8 @@ def test_most_severe_domain_wins():
     # Motor weakness (4) outranks a near-normal ICE (1).
     assert grade_icans(ice=9, motor="deep_focal_weakness").grade == 4
     # Focal oedema (3) + ICE 5 (2) + awakens to voice (2) -> 3.
-    assert grade_icans(ice=5, consciousness="awakens_to_voice", cerebral_edema="focal_local").grade == 3
+    r = grade_icans(ice=5, consciousness="awakens_to_voice", cerebral_edema="focal_local")
+    assert r.grade == 3
 
 
 def test_ice_may_be_omitted_only_when_it_cannot_change_the_grade():
