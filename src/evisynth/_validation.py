@@ -8,6 +8,7 @@ right.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -164,8 +165,6 @@ def check_number(
     InputError
         If the value is not a real number, is NaN/inf, or lies outside the range.
     """
-    import numbers
-
     allowed = _range_text(lo, hi, unit)
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise InputError(
@@ -196,8 +195,6 @@ def check_int(name: str, value: Any, *, lo: int | None = None, hi: int | None = 
         If the value is not an integer (``True``, ``2.0`` and ``"2"`` are not) or is
         outside the range.
     """
-    import numbers
-
     allowed = _range_text(lo, hi, "")
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
         raise InputError(
