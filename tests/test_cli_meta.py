@@ -95,3 +95,20 @@ def test_example_runs_real_analysis(capsys) -> None:
     want = ev.rma(yi=BCG["yi"], vi=BCG["vi"], test="knha").to_dict()
     assert res["REML_knha"] == pytest.approx(want, rel=1e-9)
     assert res["tau2_ci"]["tau2_lb"] < res["REML_z"]["tau2"] < res["tau2_ci"]["tau2_ub"]
+
+
+def test_reported_hazard_ratios_with_ci_or_p_value(tmp_path, capsys) -> None:
+    # Row 2 gives a CI, row 3 only a p-value: empty CI cells are allowed for reported ratios.
+    path = write(tmp_path, "study,hr,ci_lb,ci_ub,pval\nA,0.5,0.3,0.83,\nB,0.7,,,0.04\n")
+    code, out, err = run(["meta", str(path), "--measure", "HR", "--labels", "study",
+                          "--method", "FE", "--json"], capsys)
+    assert code == 0, err
+    es = ev.escalc("HR", hr=[0.5, 0.7], ci_lb=[0.3, float("nan")], ci_ub=[0.83, float("nan")],
+                   pval=[float("nan"), 0.04])
+    assert json.loads(out) == pytest.approx(ev.rma(es, method="FE").to_dict(), rel=1e-15)
+
+
+def test_non_numeric_ci_cell_still_rejected(tmp_path, capsys) -> None:
+    path = write(tmp_path, "hr,ci_lb,ci_ub\n0.5,0.3,x\n0.7,0.5,0.9\n")
+    code, _, err = run(["meta", str(path), "--measure", "HR"], capsys)
+    assert code == 2 and "row 2, column 'ci_ub'" in err

@@ -38,10 +38,17 @@ def read_table(path: Path) -> pd.DataFrame:
     return df
 
 
-def numeric_column(df: pd.DataFrame, column: str, path: Path, *, required: bool = True) -> Any:
+#: Columns whose cells may be empty: a study reports a CI or a p-value, not necessarily both.
+OPTIONAL_CELLS = frozenset({"ci_lb", "ci_ub", "pval"})
+
+
+def numeric_column(
+    df: pd.DataFrame, column: str, path: Path, *, required: bool = True, allow_empty: bool = False
+) -> Any:
     """Column as floats; an empty or non-numeric cell is reported by file, row and column.
 
     Rows are counted as in a spreadsheet: the header is row 1, the first data row is row 2.
+    With ``allow_empty`` empty cells become NaN (escalc then uses the other statistic).
     """
     if column not in df.columns:
         if not required:
@@ -54,6 +61,8 @@ def numeric_column(df: pd.DataFrame, column: str, path: Path, *, required: bool 
     raw = df[column]
     values = pd.to_numeric(raw, errors="coerce")
     bad = values.isna().to_numpy()
+    if allow_empty:
+        bad &= raw.notna().to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         cell = raw.iloc[i]
@@ -123,7 +132,7 @@ def fit_table(
     for arg in RAW_COLUMNS:
         col = mapping.get(arg, arg)
         if arg in mapping or col in df.columns:
-            data[arg] = numeric_column(df, col, path, required=True)
+            data[arg] = numeric_column(df, col, path, allow_empty=arg in OPTIONAL_CELLS)
     try:
         es = escalc(measure, labels=lab, **data)
     except InputError as exc:
