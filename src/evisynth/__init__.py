@@ -13,7 +13,7 @@ from evisynth.clinic import (
 )
 from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
-from evisynth.meta import RMAResult, Tau2ConfInt, rma
+from evisynth.meta import RMAResult, Tau2ConfInt, fsn, ranktest, regtest, rma, trimfill
 
 __version__ = "0.1.0"
 
@@ -26,6 +26,10 @@ __all__ = [
     "RMAResult",
     "Tau2ConfInt",
     "rma",
+    "fsn",
+    "ranktest",
+    "regtest",
+    "trimfill",
     "__version__",
     "escalc",
     "transforms",

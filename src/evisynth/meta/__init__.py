@@ -1,6 +1,7 @@
 """User-facing meta-analyses built on :mod:`evisynth.engine`."""
 
+from evisynth.meta.bias import fsn, ranktest, regtest, trimfill
 from evisynth.meta.results import RMAResult, Tau2ConfInt
 from evisynth.meta.rma import rma
 
-__all__ = ["RMAResult", "Tau2ConfInt", "rma"]
+__all__ = ["RMAResult", "Tau2ConfInt", "fsn", "ranktest", "regtest", "rma", "trimfill"]
