@@ -62,7 +62,7 @@ def numeric_column(
     values = pd.to_numeric(raw, errors="coerce")
     bad = values.isna().to_numpy()
     if allow_empty:
-        bad &= raw.notna().to_numpy()
+        bad = bad & raw.notna().to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         cell = raw.iloc[i]
