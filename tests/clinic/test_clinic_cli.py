@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -92,6 +93,9 @@ def test_schedule_writes_ics(capsys, tmp_path):
     text = target.read_bytes().decode("utf-8")
     assert text.startswith("BEGIN:VCALENDAR\r\n")
     assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's private 0600
 
 
 @pytest.mark.parametrize(
