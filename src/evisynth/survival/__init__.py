@@ -1,6 +1,12 @@
 """Trial-level survival analysis: KM, log-rank, Cox, RMST, reconstruction from
 published Kaplan–Meier curves, parametric and mixture-cure extrapolation, pooling."""
 
+from evisynth.survival.compare import (
+    LandmarkComparison,
+    RMSTComparison,
+    TwoArmComparison,
+    compare_arms,
+)
 from evisynth.survival.cox import CoxResult, PHTest, cox_ph, cox_zph
 from evisynth.survival.km import (
     KaplanMeier,
@@ -10,17 +16,37 @@ from evisynth.survival.km import (
     kaplan_meier,
 )
 from evisynth.survival.logrank import LogRankResult, logrank_test
+from evisynth.survival.reconstruct import (
+    CleanedAtRisk,
+    CleanedCurve,
+    Reconstruction,
+    ReconstructionDiagnostics,
+    clean_at_risk,
+    clean_curve,
+    reconstruct_ipd,
+)
 
 __all__ = [
+    "CleanedAtRisk",
+    "CleanedCurve",
     "CoxResult",
     "KaplanMeier",
+    "LandmarkComparison",
     "LogRankResult",
     "MedianSurvival",
     "PHTest",
+    "RMSTComparison",
     "RMSTEstimate",
+    "Reconstruction",
+    "ReconstructionDiagnostics",
     "SurvivalAt",
+    "TwoArmComparison",
+    "clean_at_risk",
+    "clean_curve",
+    "compare_arms",
     "cox_ph",
     "cox_zph",
     "kaplan_meier",
     "logrank_test",
+    "reconstruct_ipd",
 ]

@@ -319,7 +319,7 @@ def cox_ph(
     t, e, X, names, codes, efron = _prepare(time, event, covariates, strata, ties)
     beta, null, cur, it = _fit(t, e, X, codes, efron)
     try:
-        vcov = np.linalg.inv(cur.info)
+        vcov = np.asarray(np.linalg.inv(cur.info), dtype=np.float64)
     except np.linalg.LinAlgError:
         raise InputError("the information matrix is singular at the estimate") from None
     se = np.sqrt(np.diag(vcov))

@@ -94,15 +94,15 @@ def logrank_test(time: Any, event: Any, group: Any) -> LogRankResult:
     n_g, d_g, n, d = n_g[ev], d_g[ev], n[ev], d[ev]
     frac = n_g / n[:, None]
     E = (frac * d[:, None]).sum(axis=0)
-    O = d_g.sum(axis=0)
+    obs = d_g.sum(axis=0)
     factor = np.where(n > 1, d * (n - d) / np.maximum(n - 1, 1), 0.0)
     V = (factor[:, None, None] * (frac[:, :, None] * (np.eye(k)[None] - frac[:, None, :]))).sum(0)
-    diff = (O - E)[: k - 1]
+    diff = (obs - E)[: k - 1]
     chisq = float(diff @ np.linalg.solve(V[: k - 1, : k - 1], diff))
     return LogRankResult(
         groups=tuple(str(g) for g in groups),
         n=tuple(int(x) for x in np.bincount(gidx, minlength=k)),
-        observed=tuple(float(x) for x in O),
+        observed=tuple(float(x) for x in obs),
         expected=tuple(float(x) for x in E),
         chisq=chisq,
         df=k - 1,

@@ -21,7 +21,7 @@ import pandas as pd
 from evisynth.errors import InputError
 from evisynth.survival.km import kaplan_meier
 
-__all__ = ["ArmSpec", "km_corners", "digitise", "example_trial", "simulate_trial"]
+__all__ = ["ArmSpec", "digitise", "example_trial", "km_corners", "simulate_trial"]
 
 
 @dataclass(frozen=True)
