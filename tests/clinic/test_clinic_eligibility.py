@@ -67,6 +67,7 @@ def test_empty_patient_is_unknown_not_eligible(trial):
     r = check_eligibility({}, trial=trial)
     assert r.status == "unknown"
     assert all(c.status == "unknown" for c in r.criteria)
+    assert all("=unknown" in c.reason for c in r.criteria)
 
 
 # (trial, base patient, change, criterion, expected status)

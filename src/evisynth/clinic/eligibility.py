@@ -147,7 +147,7 @@ def _crit(name: str, value: bool | None, detail: str, conf: str) -> Criterion:
 
 
 def _show(p: Mapping[str, Any], *keys: str) -> str:
-    parts = [f"{k}={'unknown' if p.get(k) is None else p[k]!r}" for k in keys]
+    parts = [f"{k}=unknown" if p.get(k) is None else f"{k}={p[k]!r}" for k in keys]
     return ", ".join(parts)
 
 
