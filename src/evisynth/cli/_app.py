@@ -23,17 +23,26 @@ app = typer.Typer(
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit status.
 
-    0 on success, 2 on bad input or usage (one line on stderr), 1 otherwise.
+    0 on success; 2 on bad input or bad usage, reported as one line on stderr;
+    1 when the user aborts.
     """
     try:
-        app(args=argv, prog_name="evisynth")
-    except SystemExit as exc:  # typer/click end every run with SystemExit
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
+        result = app(args=argv, prog_name="evisynth", standalone_mode=False)
     except (EvisynthError, OSError) as exc:
         typer.echo(f"evisynth: error: {exc}", err=True)
         return 2
-    return 0
+    except typer.Abort:
+        typer.echo("evisynth: aborted", err=True)
+        return 1
+    except Exception as exc:
+        # Usage errors come from the click library that typer bundles privately;
+        # they are recognised by their interface rather than by a private import.
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            msg = str(exc.format_message()).rstrip(".")
+            typer.echo(f"evisynth: usage error: {msg} (see 'evisynth --help')", err=True)
+            return int(exc.exit_code)
+        raise
+    return result if isinstance(result, int) else 0
 
 
 @app.callback()
