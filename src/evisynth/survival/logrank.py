@@ -98,6 +98,13 @@ def logrank_test(time: Any, event: Any, group: Any) -> LogRankResult:
     factor = np.where(n > 1, d * (n - d) / np.maximum(n - 1, 1), 0.0)
     V = (factor[:, None, None] * (frac[:, :, None] * (np.eye(k)[None] - frac[:, None, :]))).sum(0)
     diff = (obs - E)[: k - 1]
+    if np.linalg.matrix_rank(V[: k - 1, : k - 1]) < k - 1:
+        raise InputError(
+            "log-rank test: the variance is zero (no event time with patients of more than "
+            "one group at risk, or every event time has all at risk failing); the test is "
+            "undefined for these data",
+            where="time,event,group",
+        )
     chisq = float(diff @ np.linalg.solve(V[: k - 1, : k - 1], diff))
     return LogRankResult(
         groups=tuple(str(g) for g in groups),

@@ -186,7 +186,7 @@ def clean_curve(
         )
     if scale == "percent":
         s = s / 100.0
-    elif s.max() > 1 + max_increase and s.max() <= 100 + 100 * max_increase:
+    elif s.max() > 1.5 and s.max() <= 100 + 100 * max_increase:
         raise InputError(
             f"argument 'curve', column 'survival': values go up to {s.max():g}, which looks "
             "like percent; pass scale='percent' (or divide by 100)",
@@ -224,11 +224,6 @@ def clean_curve(
         moved = int((order != np.arange(len(t))).sum())
         changes.append(f"sorted the points by time ({moved} were out of order)")
     t, s, rows = t[order], s[order], rows[order]
-    dup = np.zeros(len(t), dtype=bool)
-    dup[1:] = (np.diff(t) == 0) & (np.diff(s) == 0)
-    if dup.any():
-        changes.append(f"removed {int(dup.sum())} duplicate click(s)")
-        t, s, rows = t[~dup], s[~dup], rows[~dup]
     gap = time_tolerance * span
     aligned = 0
     for _ in range(len(t)):
@@ -277,6 +272,11 @@ def clean_curve(
             f"by at most {np.abs(fitted - s).max():.4g}"
         )
         s = fitted
+    dup = np.zeros(len(t), dtype=bool)
+    dup[1:] = (np.diff(t) == 0) & (np.diff(s) == 0)
+    if dup.any():
+        changes.append(f"removed {int(dup.sum())} duplicate point(s)")
+        t, s, rows = t[~dup], s[~dup], rows[~dup]
     if t[-1] <= 0:
         raise InputError(
             "argument 'curve': every point is at time 0; a curve needs follow-up time",
