@@ -13,7 +13,17 @@ from evisynth.clinic import (
 )
 from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
-from evisynth.meta import RMAResult, Tau2ConfInt, fsn, ranktest, regtest, rma, trimfill
+from evisynth.meta import (
+    RMAResult,
+    Tau2ConfInt,
+    fsn,
+    ranktest,
+    regtest,
+    rma,
+    rma_mh,
+    rma_peto,
+    trimfill,
+)
 
 __version__ = "0.1.0"
 
@@ -30,6 +40,8 @@ __all__ = [
     "ranktest",
     "regtest",
     "trimfill",
+    "rma_mh",
+    "rma_peto",
     "__version__",
     "escalc",
     "transforms",

@@ -72,7 +72,7 @@ for (name in names(datasets)) {
       }
     }
   }
-  # the default-control run as metafor users get it (test = z, REML): k0 and side only
+  # classical Egger test: weighted least squares with multiplicative dispersion
   for (pr in c("sei", "vi", "ninv", "sqrtninv")) {
     if (is.null(d$ni) && pr %in% c("ninv", "sqrtninv")) next
     rt <- if (is.null(d$ni)) regtest(d$yi, d$vi, model = "lm", predictor = pr)

@@ -1,7 +1,18 @@
 """User-facing meta-analyses built on :mod:`evisynth.engine`."""
 
 from evisynth.meta.bias import fsn, ranktest, regtest, trimfill
+from evisynth.meta.binary import rma_mh, rma_peto
 from evisynth.meta.results import RMAResult, Tau2ConfInt
 from evisynth.meta.rma import rma
 
-__all__ = ["RMAResult", "Tau2ConfInt", "fsn", "ranktest", "regtest", "rma", "trimfill"]
+__all__ = [
+    "RMAResult",
+    "Tau2ConfInt",
+    "fsn",
+    "ranktest",
+    "regtest",
+    "rma",
+    "rma_mh",
+    "rma_peto",
+    "trimfill",
+]
