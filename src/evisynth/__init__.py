@@ -24,6 +24,16 @@ from evisynth.meta import (
     rma_peto,
     trimfill,
 )
+from evisynth.plots import forest
+
+from evisynth.survival import (
+    compare_arms,
+    cox_ph,
+    cox_zph,
+    kaplan_meier,
+    logrank_test,
+    reconstruct_ipd,
+)
 
 __version__ = "0.1.0"
 
@@ -40,6 +50,7 @@ __all__ = [
     "ranktest",
     "regtest",
     "trimfill",
+    "forest",
     "rma_mh",
     "rma_peto",
     "__version__",
@@ -53,4 +64,10 @@ __all__ = [
     "ice_score",
     "lymphodepletion",
     "tocilizumab_dose",
+    "compare_arms",
+    "cox_ph",
+    "cox_zph",
+    "kaplan_meier",
+    "logrank_test",
+    "reconstruct_ipd",
 ]

@@ -869,8 +869,9 @@ def reconstruct_ipd(
         n_start = res.n_end
     if n_exact:
         changes.append(
-            f"{n_exact} of {n_int} interval(s) matched whole-number (events, at risk) pairs "
-            "exactly at every drop (exact KM corners); Guyot's approximation used elsewhere"
+            f"{n_exact} of {n_int} interval(s) resolved exactly (every drop matched whole "
+            "numbers of events and patients at risk, or the curve was flat); Guyot's "
+            "approximation used in the others"
         )
     if total_events is not None and int(d_all.sum()) != total_events:
         changes.append(

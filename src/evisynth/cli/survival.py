@@ -1,0 +1,195 @@
+"""``evisynth reconstruct`` (patient data from a digitised KM curve) and
+``evisynth survival`` (two-arm reanalysis of patient data)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+
+from evisynth.cli._app import app
+from evisynth.errors import InputError
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise InputError(f"{path}: file not found", where=str(path))
+    try:
+        df = pd.read_csv(path, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read as CSV ({exc})", where=str(path)) from None
+    if df.empty:
+        raise InputError(f"{path}: has a header but no data rows", where=str(path))
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def _numeric(df: pd.DataFrame, col: str, path: Path) -> np.ndarray:
+    """Column as floats; a bad cell is reported as file:row:column (header = row 1)."""
+    if col not in df.columns:
+        raise InputError(
+            f"{path}: no column {col!r}; the file has columns: {', '.join(df.columns)}",
+            where=f"{path}:{col}",
+        )
+    vals = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(vals))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"{path}, row {i + 2}, column {col!r}: {df[col].iloc[i]!r} is not a number",
+            where=f"{path}:{i + 2}:{col}",
+        )
+    return vals
+
+
+def _write_atomic(path: Path, data: str | bytes) -> None:
+    """Write next to the target and rename, so a crash never leaves half a file."""
+    path = path.resolve()
+    if not path.parent.exists():
+        raise InputError(f"{path}: the folder does not exist", where=str(path))
+    raw = data if isinstance(data, bytes) else data.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_default(x: Any) -> Any:
+    if isinstance(x, np.generic):
+        return x.item()
+    raise TypeError(type(x).__name__)
+
+
+@app.command()
+def reconstruct(
+    curve: Annotated[Path, typer.Argument(help="CSV of digitised points: time, survival.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the IPD CSV.")],
+    at_risk: Annotated[
+        Path | None, typer.Option("--at-risk", help="CSV numbers-at-risk table: time, n_risk.")
+    ] = None,
+    events: Annotated[
+        int | None, typer.Option("--events", help="Total number of events in the arm.")
+    ] = None,
+    n: Annotated[
+        int | None, typer.Option("-n", "--n", help="Patients in the arm (needed without a table).")
+    ] = None,
+    scale: Annotated[
+        str, typer.Option("--scale", help="'proportion' (0-1) or 'percent' (0-100).")
+    ] = "proportion",
+    arm_label: Annotated[
+        str | None, typer.Option("--arm-label", help="Add an 'arm' column with this label.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print diagnostics as JSON.")] = False,
+) -> None:
+    """Reconstruct patient data (time, event) from a digitised Kaplan–Meier curve (Guyot 2012)."""
+    from evisynth.survival.reconstruct import reconstruct_ipd
+
+    cdf = _read_csv(curve)
+    cdf = pd.DataFrame({"time": _numeric(cdf, "time", curve),
+                        "survival": _numeric(cdf, "survival", curve)})
+    ar = None
+    if at_risk is not None:
+        adf = _read_csv(at_risk)
+        ar = pd.DataFrame({"time": _numeric(adf, "time", at_risk),
+                           "n_risk": _numeric(adf, "n_risk", at_risk)})
+    rec = reconstruct_ipd(cdf, ar, total_events=events, n=n, scale=scale)
+    ipd = rec.ipd.copy()
+    if arm_label is not None:
+        ipd.insert(0, "arm", arm_label)
+    _write_atomic(output, ipd.to_csv(index=False))
+    if as_json:
+        out = {"output": str(output), "case": rec.case, "changes": list(rec.changes),
+               "diagnostics": rec.diagnostics.to_dict()}
+        typer.echo(json.dumps(out, indent=2, default=_json_default))
+        return
+    d = rec.diagnostics
+    typer.echo(f"Reconstructed {d.n_patients} patients, {d.n_events} events "
+               f"(inputs: {rec.case.replace('+', ' + ')}) -> {output}")
+    for c in rec.changes:
+        typer.echo(f"  note: {c}")
+    typer.echo(f"  curve error: max {d.curve_max_abs_error:.4f}, RMSE {d.curve_rmse:.4f} "
+               "(reconstructed KM vs digitised points)")
+    if d.at_risk_time is not None:
+        assert d.at_risk_published is not None and d.at_risk_reconstructed is not None
+        pairs = ", ".join(f"t={t:g}: {p}/{r}" for t, p, r in
+                          zip(d.at_risk_time, d.at_risk_published, d.at_risk_reconstructed,
+                              strict=True))
+        typer.echo(f"  at risk (published/reconstructed): {pairs}")
+    if d.total_events_given is not None:
+        typer.echo(f"  events: given {d.total_events_given}, reconstructed {d.n_events}")
+
+
+@app.command()
+def survival(
+    ipd: Annotated[Path, typer.Argument(help="CSV of patient data: arm, time, event columns.")],
+    arm: Annotated[str, typer.Option("--arm", help="Column holding the arm label.")],
+    time: Annotated[str, typer.Option("--time", help="Column of follow-up times.")] = "time",
+    event: Annotated[str, typer.Option("--event", help="Column of events (1/0).")] = "event",
+    reference: Annotated[
+        str | None, typer.Option("--reference", help="Reference (control) arm.")
+    ] = None,
+    landmark: Annotated[
+        list[float] | None, typer.Option("--landmark", help="Landmark time (repeatable).")
+    ] = None,
+    tau: Annotated[float | None, typer.Option("--tau", help="RMST horizon.")] = None,
+    conf_type: Annotated[
+        str, typer.Option("--conf-type", help="KM CI transform: log, log-log or plain.")
+    ] = "log",
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write a KM figure (.png, .svg or .pdf).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")] = False,
+) -> None:
+    """Two-arm survival reanalysis: KM, medians, landmarks, log-rank, Cox HR, PH check, RMST."""
+    from evisynth.survival.compare import compare_arms
+
+    df = _read_csv(ipd)
+    if arm not in df.columns:
+        raise InputError(
+            f"{ipd}: no column {arm!r} (--arm); the file has columns: {', '.join(df.columns)}",
+            where=f"{ipd}:{arm}",
+        )
+    t = _numeric(df, time, ipd)
+    e = _numeric(df, event, ipd)
+    for i in range(len(df)):
+        if t[i] < 0:
+            raise InputError(f"{ipd}, row {i + 2}, column {time!r}: {t[i]:g} is negative",
+                             where=f"{ipd}:{i + 2}:{time}")
+        if e[i] not in (0, 1):
+            raise InputError(
+                f"{ipd}, row {i + 2}, column {event!r}: {e[i]:g}; use 1 for an event, 0 for "
+                "censored", where=f"{ipd}:{i + 2}:{event}")
+    data = pd.DataFrame({"arm": df[arm].astype(str), "time": t, "event": e})
+    res = compare_arms(data, reference=reference, landmarks=landmark or (), tau=tau,
+                       conf_type=conf_type)
+    if plot is not None:
+        from evisynth.plots.survival import km_figure
+
+        suffix = plot.suffix.lower().lstrip(".")
+        if suffix not in ("png", "svg", "pdf"):
+            raise InputError(f"--plot {plot}: use a .png, .svg or .pdf file name", where="plot")
+        import io
+
+        fig = km_figure(res, xlabel=time)
+        buf = io.BytesIO()
+        fig.savefig(buf, format=suffix, dpi=150)
+        _write_atomic(plot, buf.getvalue())
+    if as_json:
+        typer.echo(json.dumps(res.to_dict(), indent=2, default=_json_default))
+    else:
+        typer.echo(res.summary())
+        if plot is not None:
+            typer.echo(f"  KM figure -> {plot}")
