@@ -1,0 +1,10 @@
+"""Figures: each function takes result objects and returns a matplotlib Figure.
+
+No function here fits a model or writes a file; serialise a figure with
+:func:`to_svg` (deterministic SVG string) or :func:`to_png` (bytes).
+"""
+
+from evisynth.plots._io import to_png, to_svg
+from evisynth.plots.forest import forest, forest_subgroups
+
+__all__ = ["forest", "forest_subgroups", "to_png", "to_svg"]

@@ -1,0 +1,251 @@
+"""Shared pieces of the evisynth figures: style, scales, ticks, text measurement.
+
+Everything here is deterministic: one bundled font (DejaVu Sans, shipped with
+matplotlib), figure sizes computed from measured text widths, tick positions
+chosen by fixed rules. Figures are built on :class:`matplotlib.figure.Figure`
+with an Agg canvas attached, never through ``pyplot``, so no global state is
+touched and no window is opened.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.ticker import MaxNLocator
+
+from evisynth._validation import FloatArray
+from evisynth.errors import InputError
+from evisynth.meta.results import LOG_MEASURES, RMAResult
+from evisynth.transforms import back_transform
+
+FONT_FAMILY = "DejaVu Sans"
+FONT_SIZE = 8.5
+SMALL_SIZE = 7.5
+TITLE_SIZE = 10.0
+INK = "0.0"  # black: every mark that carries data
+GUIDE = "0.45"  # mid grey: reference lines
+
+#: Full names of effect measures, for axis labels.
+MEASURE_NAMES = {
+    "HR": "Hazard ratio",
+    "RR": "Risk ratio",
+    "OR": "Odds ratio",
+    "PETO": "Peto odds ratio",
+    "MH": "Mantel–Haenszel ratio",
+    "IRR": "Incidence rate ratio",
+    "ROM": "Ratio of means",
+    "RD": "Risk difference",
+    "MD": "Mean difference",
+    "SMD": "Standardised mean difference",
+    "PR": "Proportion",
+    "PLO": "Proportion",
+    "PAS": "Proportion",
+    "PFT": "Proportion (Freeman–Tukey scale)",
+    "GEN": "Estimate",
+}
+
+#: Measures whose natural scale is a single-group proportion (no null effect).
+PROPORTION_MEASURES = frozenset({"PR", "PLO", "PAS", "PFT"})
+
+
+def font(size: float = FONT_SIZE, weight: str = "normal") -> FontProperties:
+    """The evisynth font at ``size`` points."""
+    return FontProperties(family=FONT_FAMILY, size=size, weight=weight)
+
+
+@lru_cache(maxsize=1)
+def _renderer() -> RendererAgg:
+    return RendererAgg(16, 16, 72)
+
+
+def text_width(s: str, size: float = FONT_SIZE, weight: str = "normal") -> float:
+    """Width of ``s`` in inches when drawn in the evisynth font (longest line)."""
+    if not s:
+        return 0.0
+    r = _renderer()
+    widths = [
+        r.get_text_width_height_descent(line, font(size, weight), ismath=False)[0]
+        for line in s.split("\n")
+    ]
+    return max(widths) / 72.0
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A blank figure of ``width`` × ``height`` inches with an Agg canvas attached."""
+    fig = Figure(figsize=(width, height), dpi=100, facecolor="white")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def check_fit(fit: Any, name: str = "fit") -> RMAResult:
+    """Return ``fit`` if it is an :class:`~evisynth.meta.results.RMAResult`."""
+    if not isinstance(fit, RMAResult):
+        raise InputError(
+            f"argument {name!r}: expected the result of evisynth.rma (an RMAResult), "
+            f"got {type(fit).__name__}",
+            where=name,
+        )
+    return fit
+
+
+def check_texts(name: str, values: Any, k: int) -> tuple[str, ...]:
+    """``values`` as a tuple of ``k`` strings (one per study)."""
+    if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray):
+        raise InputError(
+            f"argument {name!r}: expected a sequence of {k} strings (one per study), "
+            f"got {type(values).__name__}",
+            where=name,
+        )
+    out = tuple("" if v is None else str(v) for v in values)
+    if len(out) != k:
+        raise InputError(
+            f"argument {name!r}: has {len(out)} entries but the fit has {k} studies; "
+            "give one entry per study",
+            where=name,
+        )
+    return out
+
+
+# ------------------------------------------------------------------------ scales
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How analysis-scale values are shown: the transform, axis type and labels."""
+
+    fn: Callable[[Any], FloatArray]
+    log: bool
+    null: float | None
+    label: str
+    short: str
+
+    def __call__(self, x: Any) -> FloatArray:
+        return np.asarray(self.fn(np.asarray(x, dtype=np.float64)), dtype=np.float64)
+
+
+def _identity(x: Any) -> FloatArray:
+    return np.asarray(x, dtype=np.float64)
+
+
+def _exp(x: Any) -> FloatArray:
+    return np.exp(np.asarray(x, dtype=np.float64))
+
+
+def resolve_scale(measure: str, transf: Any, xlabel: str | None = None) -> Scale:
+    """The display scale for ``measure`` given the user's ``transf``.
+
+    ``transf=None`` chooses automatically: ``exp`` with a log axis for log-ratio
+    measures (``LOG_MEASURES``), the inverse transform for proportions (``PLO``,
+    ``PAS``; ``PFT`` needs sample sizes and stays on its analysis scale), the
+    identity otherwise. ``"exp"`` forces the ratio scale, ``"identity"`` the
+    analysis scale; a callable is applied as given, with a linear axis.
+    """
+    m = measure.upper()
+    name = MEASURE_NAMES.get(m, m)
+    if transf is None:
+        if m in LOG_MEASURES:
+            transf = "exp"
+        elif m in PROPORTION_MEASURES and m != "PFT":
+            return Scale(back_transform(m), False, None, xlabel or name, "Proportion")
+        else:
+            transf = "identity"
+    if callable(transf):
+        return Scale(transf, False, None, xlabel or f"{name} (transformed)", "Estimate")
+    if transf == "exp":
+        ratio = m in LOG_MEASURES
+        label = xlabel or (f"{name} (log scale)" if ratio else f"exp({name.lower()}) (log scale)")
+        return Scale(_exp, True, 1.0, label, m if ratio else "exp(estimate)")
+    if transf == "identity":
+        if m in LOG_MEASURES:
+            return Scale(_identity, False, 0.0, xlabel or f"log {name.lower()}", f"log {m}")
+        null = None if m in PROPORTION_MEASURES else 0.0
+        short = m if m in ("MD", "SMD", "RD") else "Estimate"
+        return Scale(_identity, False, null, xlabel or name, short)
+    raise InputError(
+        f"argument 'transf': {transf!r} is not one of None (automatic), 'exp', 'identity' "
+        "or a function such as evisynth.transforms.ilogit",
+        where="transf",
+    )
+
+
+# ------------------------------------------------------------------------- ticks
+
+_LOG_STEPS = ((1, 2, 3, 5), (1, 2, 5), (1, 3), (1,))
+
+
+def _log_candidates(steps: Sequence[int], lo: float, hi: float) -> list[float]:
+    out = []
+    for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 2):
+        out += [s * 10.0**e for s in steps]
+    return sorted(out)
+
+
+def log_ticks(lo: float, hi: float, max_ticks: int = 7) -> tuple[list[float], float, float]:
+    """Ratio-scale ticks from 1-2-3-5 series and axis limits that end on ticks.
+
+    Uses the densest series among 1-2-3-5, 1-2-5, 1-3 and 1 (per decade) that
+    gives at most ``max_ticks`` ticks between the nearest ticks enclosing
+    ``[lo, hi]``; with decades only, every ``n``-th decade is kept.
+    """
+    for steps in _LOG_STEPS:
+        cand = _log_candidates(steps, lo, hi)
+        a = max(c for c in cand if c <= lo * (1 + 1e-9))
+        b = min(c for c in cand if c >= hi * (1 - 1e-9))
+        ticks = [c for c in cand if a * (1 - 1e-9) <= c <= b * (1 + 1e-9)]
+        if len(ticks) <= max_ticks:
+            return ticks, a, b
+    e_lo, e_hi = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    step = math.ceil((e_hi - e_lo) / (max_ticks - 1))
+    exps = list(range(e_lo, e_hi + step, step))
+    ticks = [10.0**e for e in exps]
+    return ticks, ticks[0], ticks[-1]
+
+
+def linear_ticks(lo: float, hi: float, max_ticks: int = 7) -> tuple[list[float], float, float]:
+    """Linear ticks at 1-2-2.5-5 steps and limits that end on ticks."""
+    if hi - lo < 1e-12:
+        lo, hi = lo - 0.5, hi + 0.5
+    vals = MaxNLocator(nbins=max_ticks - 1, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
+    ticks = [float(v) for v in vals if v >= lo - (hi - lo) and v <= hi + (hi - lo)]
+    a = max(t for t in ticks if t <= lo + 1e-12 * abs(lo))
+    b = min(t for t in ticks if t >= hi - 1e-12 * abs(hi))
+    ticks = [0.0 if abs(t) < 1e-12 * (b - a) else t for t in ticks if a <= t <= b]
+    return ticks, a, b
+
+
+def tick_label(v: float) -> str:
+    """Compact tick label (``0.5``, ``10``, ``0.001``) with a true minus sign."""
+    s = f"{v:.6g}"
+    if "e" in s:
+        s = f"{v:.0e}"
+    return s.replace("-", "−")
+
+
+# ---------------------------------------------------------------------- numbers
+
+
+def fmt(x: float, digits: int = 2) -> str:
+    """``x`` with ``digits`` decimals and a true minus sign; ``inf``/``nan`` spelled out."""
+    if math.isnan(x):
+        return "NA"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    s = f"{x:.{digits}f}"
+    if float(s) == 0.0:
+        s = s.lstrip("-")
+    return s.replace("-", "−")
+
+
+def fmt_p(p: float) -> str:
+    """``p < 0.001`` or ``p = 0.012`` (three decimals)."""
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}"
