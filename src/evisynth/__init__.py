@@ -14,6 +14,7 @@ from evisynth.clinic import (
 from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
 from evisynth.meta import (
+    MetaRegResult,
     RMAResult,
     Tau2ConfInt,
     fsn,
@@ -38,6 +39,7 @@ from evisynth.survival import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "MetaRegResult",
     "ConvergenceError",
     "EffectSizes",
     "EvisynthError",

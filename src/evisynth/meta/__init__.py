@@ -2,10 +2,12 @@
 
 from evisynth.meta.bias import fsn, ranktest, regtest, trimfill
 from evisynth.meta.binary import rma_mh, rma_peto
+from evisynth.meta.metareg import MetaRegResult
 from evisynth.meta.results import RMAResult, Tau2ConfInt
 from evisynth.meta.rma import rma
 
 __all__ = [
+    "MetaRegResult",
     "RMAResult",
     "Tau2ConfInt",
     "fsn",

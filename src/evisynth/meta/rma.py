@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
@@ -20,6 +20,9 @@ from evisynth.effects import EffectSizes
 from evisynth.engine import METHODS, TESTS, fit_batch, make_batch
 from evisynth.errors import ConvergenceError, EvisynthWarning, InputError
 from evisynth.meta.results import RMAResult
+
+if TYPE_CHECKING:
+    from evisynth.meta.metareg import MetaRegResult
 
 
 def effect_inputs(
@@ -77,6 +80,46 @@ def effect_inputs(
     return y, v, lab, measure
 
 
+@overload
+def rma(
+    es: EffectSizes | None = ...,
+    *,
+    yi: Any = ...,
+    vi: Any = ...,
+    sei: Any = ...,
+    method: str = ...,
+    test: str = ...,
+    level: float = ...,
+    labels: Any = ...,
+    tol: float = ...,
+    maxiter: int = ...,
+    mods: None = ...,
+    intercept: Literal[True] = ...,
+    btt: None = ...,
+    data: None = ...,
+) -> RMAResult: ...
+
+
+@overload
+def rma(
+    es: EffectSizes | None = ...,
+    *,
+    yi: Any = ...,
+    vi: Any = ...,
+    sei: Any = ...,
+    method: str = ...,
+    test: str = ...,
+    level: float = ...,
+    labels: Any = ...,
+    tol: float = ...,
+    maxiter: int = ...,
+    mods: Any,
+    intercept: bool = ...,
+    btt: Any = ...,
+    data: Any = ...,
+) -> MetaRegResult: ...
+
+
 def rma(
     es: EffectSizes | None = None,
     *,
@@ -89,7 +132,11 @@ def rma(
     labels: Any = None,
     tol: float = 1e-10,
     maxiter: int = 1000,
-) -> RMAResult:
+    mods: Any = None,
+    intercept: bool = True,
+    btt: Any = None,
+    data: Any = None,
+) -> RMAResult | MetaRegResult:
     """Fixed- or random-effects meta-analysis of effect sizes.
 
     Parameters
@@ -114,12 +161,27 @@ def rma(
     tol, maxiter
         Convergence control of the iterative estimators (ML, REML, EB, PM):
         stop when ``|Δtau²| < tol × mean(vi)``.
+    mods
+        Moderators for a meta-regression (:mod:`evisynth.meta.metareg`): an
+        array ``(k,)``/``(k, q)``, a DataFrame, or a formula string such as
+        ``"~ ablat + alloc"`` evaluated on ``data`` by formulaic.
+    intercept
+        Add an intercept to array/DataFrame moderators (formulas decide
+        themselves: ``"~ 0 + x"``).
+    btt
+        Coefficients tested by the omnibus ``QM`` test: 0-based positions or
+        names, or a string matched against the names (default: all but the
+        intercept).
+    data
+        Table of moderators (one row per study) for a formula in ``mods``.
 
     Returns
     -------
-    RMAResult
-        Pooled estimate, its interval and test, heterogeneity statistics and the
-        prediction interval; ``to_dict()``, ``summary()``, ``confint()``.
+    RMAResult or MetaRegResult
+        Without ``mods``: pooled estimate, its interval and test, heterogeneity
+        statistics and the prediction interval; ``to_dict()``, ``summary()``,
+        ``confint()``. With ``mods``: a :class:`MetaRegResult` (coefficient
+        table, ``QM``, residual ``QE``/``tau2``/``I2``/``H2``, pseudo-``R2``).
 
     Raises
     ------
@@ -145,6 +207,13 @@ def rma(
     (-0.7849, 4)
     """
     y, v, lab, measure = effect_inputs(es, yi, vi, sei, labels)
+    if mods is not None or not intercept or btt is not None or data is not None:
+        from evisynth.meta.metareg import fit_metareg
+
+        return fit_metareg(
+            y, v, lab, measure, mods=mods, intercept=intercept, btt=btt, data=data,
+            method=method, test=test, level=level, tol=tol, maxiter=maxiter,
+        )
     method = check_choice("method", method, METHODS)
     test = check_choice("test", test, TESTS)
     lv = check_level(level)
