@@ -15,6 +15,9 @@ from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
 from evisynth.meta import (
     MetaRegResult,
+    cumulative,
+    influence,
+    leave_one_out,
     RMAResult,
     Tau2ConfInt,
     fsn,
@@ -40,6 +43,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "MetaRegResult",
+    "cumulative",
+    "influence",
+    "leave_one_out",
     "ConvergenceError",
     "EffectSizes",
     "EvisynthError",

@@ -3,11 +3,15 @@
 from evisynth.meta.bias import fsn, ranktest, regtest, trimfill
 from evisynth.meta.binary import rma_mh, rma_peto
 from evisynth.meta.metareg import MetaRegResult
+from evisynth.meta.sensitivity import cumulative, influence, leave_one_out
 from evisynth.meta.results import RMAResult, Tau2ConfInt
 from evisynth.meta.rma import rma
 
 __all__ = [
     "MetaRegResult",
+    "cumulative",
+    "influence",
+    "leave_one_out",
     "RMAResult",
     "Tau2ConfInt",
     "fsn",

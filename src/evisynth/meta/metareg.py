@@ -325,6 +325,16 @@ class MetaRegResult:
     ``QM_df`` df under ``test="z"``, otherwise an F statistic with
     ``(QM_df, QM_ddf)`` df. ``R2`` is metafor's pseudo-R² in percent (``None``
     without an intercept or without moderators).
+
+    Examples
+    --------
+    >>> import evisynth as ev
+    >>> fit = ev.rma(yi=[-0.9, -1.6, -1.4, -0.2, -0.5], vi=[0.33, 0.19, 0.42, 0.07, 0.1],
+    ...              mods=[44, 55, 42, 13, 19])
+    >>> fit.coef_names, [round(c["estimate"], 4) for c in fit.coef()]
+    (('intrcpt', 'mods'), [0.1712, -0.0315])
+    >>> round(fit.QM, 4), fit.to_dict()["QM_df"]
+    (8.8636, [1, None])
     """
 
     coef_names: tuple[str, ...]
