@@ -16,6 +16,13 @@ from evisynth.survival.km import (
     kaplan_meier,
 )
 from evisynth.survival.logrank import LogRankResult, logrank_test
+from evisynth.survival.parametric import (
+    DISTRIBUTIONS,
+    ModelComparison,
+    ParametricFit,
+    fit_parametric,
+    fit_parametric_models,
+)
 from evisynth.survival.reconstruct import (
     CleanedAtRisk,
     CleanedCurve,
@@ -27,6 +34,7 @@ from evisynth.survival.reconstruct import (
 )
 
 __all__ = [
+    "DISTRIBUTIONS",
     "CleanedAtRisk",
     "CleanedCurve",
     "CoxResult",
@@ -34,7 +42,9 @@ __all__ = [
     "LandmarkComparison",
     "LogRankResult",
     "MedianSurvival",
+    "ModelComparison",
     "PHTest",
+    "ParametricFit",
     "RMSTComparison",
     "RMSTEstimate",
     "Reconstruction",
@@ -46,6 +56,8 @@ __all__ = [
     "compare_arms",
     "cox_ph",
     "cox_zph",
+    "fit_parametric",
+    "fit_parametric_models",
     "kaplan_meier",
     "logrank_test",
     "reconstruct_ipd",
