@@ -83,6 +83,9 @@ def test_regtest_and_ranktest_accept_binary_fits(fn: str) -> None:
     rt = ev.regtest(res)
     for f in ("stat", "pval", "limit_estimate", "limit_ci_lb", "limit_ci_ub"):
         close(f, getattr(rt, f), want[f])
+    rn = ev.regtest(res, predictor="ninv")
+    close("ninv_stat", rn.stat, want["ninv_stat"])
+    close("ninv_limit_estimate", rn.limit_estimate, want["ninv_limit_estimate"])
     rk = ev.ranktest(res)
     close("tau", rk.tau, want["tau"])
     close("rank_pval", rk.pval, want["rank_pval"])

@@ -108,6 +108,20 @@ for (name in names(datasets)) {
   }
 }
 
+# Generated data (no ties) for the exact Kendall p-value at larger k. R's exact
+# computation returns NaN from k = 171 on (n! overflows), so for k = 600 the
+# oracle is metafor's normal approximation (exact = FALSE), which evisynth uses
+# above k = 500.
+set.seed(20261121)
+for (kk in c(60, 170, 600)) {
+  vi <- runif(kk, 0.01, 0.5)
+  yi <- rnorm(kk, 0.2 + 0.3 * sqrt(vi), sqrt(vi))
+  rk <- ranktest(yi, vi, exact = kk <= 170)
+  ranktests[[length(ranktests) + 1]] <- list(dataset = paste0("generated_k", kk), tau = num(rk$tau),
+                                             pval = num(rk$pval), exact = kk <= 170,
+                                             yi = yi, vi = vi)
+}
+
 out <- list(metafor_version = as.character(packageVersion("metafor")),
             R_version = R.version.string, control = ctrl,
             datasets = datasets, regtest = regtests, ranktest = ranktests,

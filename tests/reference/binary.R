@@ -86,9 +86,11 @@ for (fn in c("rma_mh", "rma_peto")) {
          else rma.peto(ai = t$ai, bi = t$bi, ci = t$ci, di = t$di)
   rt <- regtest(fit)
   rk <- ranktest(fit)
+  rn <- regtest(fit, predictor = "ninv")  # ni: the tables' total sample sizes
   bias[[fn]] <- list(stat = num(rt$zval), pval = num(rt$pval), limit_estimate = num(rt$est),
                      limit_ci_lb = num(rt$ci.lb), limit_ci_ub = num(rt$ci.ub),
-                     tau = num(rk$tau), rank_pval = num(rk$pval))
+                     tau = num(rk$tau), rank_pval = num(rk$pval),
+                     ninv_stat = num(rn$zval), ninv_limit_estimate = num(rn$est))
 }
 
 out <- list(metafor_version = as.character(packageVersion("metafor")),

@@ -68,6 +68,10 @@ __all__ = [
 #: Fewer studies than this: the asymmetry tests carry a low-power warning.
 MIN_STUDIES_FOR_POWER = 10
 
+#: Largest k for the exact Kendall p-value (its distribution costs O(k³) to build;
+#: R's exact computation in cor.test becomes impractical at such sizes too).
+MAX_EXACT_KENDALL = 500
+
 PREDICTORS = ("sei", "vi", "ni", "ninv", "sqrtni", "sqrtninv")
 # Predictors that vanish as the study becomes infinitely precise, so that the
 # intercept is the "limit estimate" (metafor reports it for these only).
@@ -107,7 +111,8 @@ def _fit_inputs(fit: Any, fn: str) -> tuple[FloatArray, FloatArray, str, str, fl
             f"got {type(fit).__name__}",
             where="fit",
         )
-    if getattr(fit, "p", 1) != 1 or hasattr(fit, "QM"):
+    p = getattr(fit, "p", 1)
+    if (isinstance(p, int) and p > 1) or np.size(getattr(fit, "estimate", 0.0)) > 1:
         raise InputError(
             f"{fn}(): argument 'fit': the model has moderators; {fn} is defined here for "
             "models without moderators (refit with rma(es) and no mods)",
@@ -444,15 +449,16 @@ def _kendall_null_pmf(n: int) -> FloatArray:
 def _kendall(x: FloatArray, y: FloatArray, exact: bool) -> tuple[float, float, bool]:
     """Kendall's tau-b with the p-value of R's ``cor.test(method="kendall")``.
 
-    Exact (permutation) p-value when there are no ties in either variable and
-    ``exact`` is set; otherwise the normal approximation with the tie-corrected
-    variance of S (Kendall 1970, eq. 4.3), without continuity correction.
+    Exact (permutation) p-value when there are no ties in either variable,
+    ``exact`` is set and ``n <= MAX_EXACT_KENDALL``; otherwise the normal
+    approximation with the tie-corrected variance of S (Kendall 1970, eq. 4.3),
+    without continuity correction.
     """
     n = len(x)
-    dx = np.sign(x[:, None] - x[None, :])
-    dy = np.sign(y[:, None] - y[None, :])
-    iu = np.triu_indices(n, 1)
-    S = float(np.sum(dx[iu] * dy[iu]))
+    # S = sum over pairs i < j of sign(x_j - x_i) sign(y_j - y_i), one row at a time (O(n) memory)
+    S = float(
+        sum(np.dot(np.sign(x[i + 1 :] - x[i]), np.sign(y[i + 1 :] - y[i])) for i in range(n - 1))
+    )
     T0 = n * (n - 1) / 2
     _, cx = np.unique(x, return_counts=True)
     _, cy = np.unique(y, return_counts=True)
@@ -462,7 +468,7 @@ def _kendall(x: FloatArray, y: FloatArray, exact: bool) -> tuple[float, float, b
     T2 = float(np.sum(ty * (ty - 1)) / 2)
     tau = S / math.sqrt((T0 - T1) * (T0 - T2))
     ties = len(tx) > 0 or len(ty) > 0
-    if exact and not ties:
+    if exact and not ties and n <= MAX_EXACT_KENDALL:
         q = round((S + T0) / 2)  # number of concordant pairs
         pmf = _kendall_null_pmf(n)
         p = float(pmf[q:].sum()) if q > T0 / 2 else float(pmf[: q + 1].sum())
@@ -484,8 +490,10 @@ def ranktest(fit: Any, *, exact: bool = True) -> RankTestResult:
     standardized effects ``yᵢ* = (yᵢ - θ) / sqrt(vᵢ - 1/Σwⱼ)`` are correlated with
     the variances ``vᵢ`` by Kendall's tau (tau-b). As in metafor (which calls R's
     ``cor.test`` with ``exact=TRUE``), the p-value is exact whenever neither
-    variable has ties, whatever ``k``; with ties it is the normal approximation
-    with the tie-corrected variance and no continuity correction.
+    variable has ties; with ties it is the normal approximation with the
+    tie-corrected variance and no continuity correction. Unlike metafor, above
+    ``k = 500`` (:data:`MAX_EXACT_KENDALL`) the normal approximation is used also
+    without ties, because the exact distribution costs O(k³) to compute.
 
     Parameters
     ----------

@@ -72,12 +72,15 @@ from evisynth.meta.results import _fmt_p, _stars
 
 __all__ = [
     "BinaryPoolResult",
+    "CMHArrays",
     "MHArrays",
     "PetoArrays",
+    "cmh_tests",
     "mh_or",
     "mh_rd",
     "mh_rr",
     "peto",
+    "peto_parts",
     "rma_mh",
     "rma_peto",
 ]
@@ -276,6 +279,8 @@ class BinaryPoolResult:
     ``estimate`` and its interval are on the analysis scale: log OR/RR, RD, or
     Peto's log OR; :meth:`exp` gives the ratio scale. ``Q``, ``I2``, ``H2`` are
     computed as in metafor from the ``k_yi`` studies that have ``yi``/``vi``
+    (their total sample sizes are ``ni``, used by :func:`regtest`'s ``ni``-based
+    predictors)
     (``Q`` around the pooled estimate with weights ``1/vi`` for MH; Peto's own
     ``Q`` for Peto); ``I2 = max(0, 100 (Q - df)/Q)``, ``H2 = Q/df``,
     ``df = k_yi - 1``. ``MH``/``CO`` (Cochran–Mantel–Haenszel with and without the
@@ -312,6 +317,7 @@ class BinaryPoolResult:
     yi: FloatArray = field(default_factory=lambda: np.empty(0), repr=False, compare=False)
     vi: FloatArray = field(default_factory=lambda: np.empty(0), repr=False, compare=False)
     labels: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
+    ni: FloatArray | None = field(default=None, repr=False, compare=False)
 
     #: Equal-effects model: for regtest/ranktest these results behave like ``method="FE"``.
     method: str = "FE"
@@ -613,7 +619,7 @@ def rma_mh(
     return BinaryPoolResult(
         estimate=theta, se=se, zval=z, pval=p, ci_lb=lb, ci_ub=ub,
         Q=Q, Q_pval=Q_p, I2=I2, H2=H2, k=k, k_yi=es.k, measure=code, pooling="MH",
-        level=lv, correct=corr, yi=es.yi, vi=es.vi, labels=es.labels, **extra,
+        level=lv, correct=corr, yi=es.yi, vi=es.vi, labels=es.labels, ni=es.ni, **extra,
     )  # fmt: skip
 
 
@@ -712,4 +718,5 @@ def rma_peto(
         estimate=theta, se=se, zval=z, pval=p, ci_lb=lb, ci_ub=ub,
         Q=Q, Q_pval=Q_p, I2=I2, H2=H2, k=k, k_yi=len(yi), measure="PETO",
         pooling="Peto", level=lv, k_pos=int(res.k_pos[0]), yi=yi, vi=vi, labels=kept_lab,
+        ni=(a + b + c + d)[keep],
     )  # fmt: skip
