@@ -248,6 +248,12 @@ def test_bad_inputs_raise_input_error() -> None:
         ev.trimfill(fit, estimator="Q9")
     with pytest.raises(ev.InputError, match="fit"):
         ev.regtest([0.1, 0.2])
+    d = DATA["raudenbush1985"]
+    for X, intercept in ((np.asarray(d["ni"], dtype=float), True), (np.ones(19), False)):
+        metareg = ev.rma(yi=d["yi"], vi=d["vi"], mods=X, intercept=intercept)
+        for fn in (ev.regtest, ev.ranktest, ev.trimfill):
+            with pytest.raises(ev.InputError, match=r"moderators|rma"):
+                fn(metareg)
     with pytest.raises(ev.InputError, match="target"):
         ev.fsn(yi=[0.1, 0.2], type="Orwin", target=0)
     with pytest.raises(ev.InputError, match="alpha"):

@@ -112,7 +112,8 @@ def _fit_inputs(fit: Any, fn: str) -> tuple[FloatArray, FloatArray, str, str, fl
             where="fit",
         )
     p = getattr(fit, "p", 1)
-    if (isinstance(p, int) and p > 1) or np.size(getattr(fit, "estimate", 0.0)) > 1:
+    # a meta-regression result holds a vector of coefficients, even when p = 1
+    if (isinstance(p, int) and p > 1) or np.ndim(getattr(fit, "estimate", 0.0)) > 0:
         raise InputError(
             f"{fn}(): argument 'fit': the model has moderators; {fn} is defined here for "
             "models without moderators (refit with rma(es) and no mods)",
