@@ -34,8 +34,11 @@ from evisynth.survival import (
     compare_arms,
     cox_ph,
     cox_zph,
+    fit_parametric,
+    fit_parametric_models,
     kaplan_meier,
     logrank_test,
+    pool_trials,
     reconstruct_ipd,
 )
 
@@ -78,4 +81,7 @@ __all__ = [
     "kaplan_meier",
     "logrank_test",
     "reconstruct_ipd",
+    "fit_parametric",
+    "fit_parametric_models",
+    "pool_trials",
 ]

@@ -23,6 +23,7 @@ from evisynth.survival.parametric import (
     fit_parametric,
     fit_parametric_models,
 )
+from evisynth.survival.pool import PooledSurvival, pool_trials
 from evisynth.survival.reconstruct import (
     CleanedAtRisk,
     CleanedCurve,
@@ -45,6 +46,7 @@ __all__ = [
     "ModelComparison",
     "PHTest",
     "ParametricFit",
+    "PooledSurvival",
     "RMSTComparison",
     "RMSTEstimate",
     "Reconstruction",
@@ -60,5 +62,6 @@ __all__ = [
     "fit_parametric_models",
     "kaplan_meier",
     "logrank_test",
+    "pool_trials",
     "reconstruct_ipd",
 ]
