@@ -224,3 +224,12 @@ def test_layout_checks_are_not_vacuous() -> None:
     assert overlapping_texts(fig)
     assert outside_figure(fig) == ["sticks out on the right"]
     assert non_grey_colours(fig)
+
+
+def test_numbers_round_half_away_from_zero_with_true_minus() -> None:
+    from evisynth.plots._common import fmt
+
+    # 0.625 is exact in binary; Python's format would give 0.62 (half to even)
+    assert fmt(0.625, 2) == "0.63" and fmt(-0.625, 2) == "−0.63"
+    assert fmt(-0.001, 2) == "0.00"  # no negative zero
+    assert fmt(float("inf")) == "∞" and fmt(float("nan")) == "NA"

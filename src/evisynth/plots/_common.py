@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -233,12 +234,17 @@ def tick_label(v: float) -> str:
 
 
 def fmt(x: float, digits: int = 2) -> str:
-    """``x`` with ``digits`` decimals and a true minus sign; ``inf``/``nan`` spelled out."""
+    """``x`` with ``digits`` decimals (halves rounded away from zero, as readers expect:
+    0.625 → 0.63) and a true minus sign; ``inf``/``nan`` spelled out."""
     if math.isnan(x):
         return "NA"
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
-    s = f"{x:.{digits}f}"
+    if abs(x) < 1e15:
+        q = Decimal(1).scaleb(-digits)
+        s = str(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
+    else:
+        s = f"{x:.{digits}f}"
     if float(s) == 0.0:
         s = s.lstrip("-")
     return s.replace("-", "−")

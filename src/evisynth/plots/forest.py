@@ -472,7 +472,7 @@ def forest(
     >>> import evisynth as ev
     >>> fit = ev.rma(yi=[-0.5, -0.2, -0.9], vi=[0.04, 0.09, 0.06], labels=["A", "B", "C"])
     >>> fig = forest(fit, transf="exp", title="Example")
-    >>> fig.get_figwidth() > 5
+    >>> bool(fig.get_figwidth() > 5)
     True
     """
     fit = check_fit(fit)
@@ -553,7 +553,7 @@ def forest_subgroups(
     >>> a = ev.rma(yi=[-0.5, -0.2], vi=[0.04, 0.09], labels=["A", "B"])
     >>> b = ev.rma(yi=[-0.9, -0.1, -0.4], vi=[0.06, 0.05, 0.08], labels=["C", "D", "E"])
     >>> fig = forest_subgroups({"RCT": a, "Observational": b}, transf="exp")
-    >>> fig.get_figheight() > 3
+    >>> bool(fig.get_figheight() > 3)
     True
     """
     if not isinstance(result, Mapping) or not result:
