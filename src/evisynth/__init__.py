@@ -28,6 +28,7 @@ from evisynth.meta import (
     rma_peto,
     trimfill,
 )
+from evisynth.grade import rate_certainty, summary_of_findings
 from evisynth.plots import forest
 
 from evisynth.survival import (
@@ -62,6 +63,8 @@ __all__ = [
     "regtest",
     "trimfill",
     "forest",
+    "rate_certainty",
+    "summary_of_findings",
     "rma_mh",
     "rma_peto",
     "__version__",
