@@ -39,7 +39,7 @@ for (nm in names(datasets)) {
   for (a in c(0, 1)) {
     sub <- df[df$arm == a, ]
     arm_res <- list()
-    for (ct in c("log", "log-log")) {
+    for (ct in c("log", "log-log", "plain")) {
       fit <- survfit(Surv(time, event) ~ 1, data = sub, conf.type = ct)
       tab <- summary(fit)$table
       sm <- summary(fit, times = d$landmarks)

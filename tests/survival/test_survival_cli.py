@@ -89,3 +89,24 @@ def test_errors_are_one_line_exit_2(
     assert message in err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_survival_extrapolation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ipd = str(EXAMPLES / "simulated_trial_ipd.csv")
+    plot = tmp_path / "fit.svg"
+    code = main(["survival", ipd, "--arm", "arm", "--reference", "Standard care",
+                 "--extrapolate", "60", "--models", "exponential,weibull", "--plot", str(plot)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "Extrapolation, CAR-T" in text and "weibull mixture cure" in text
+    assert plot.read_text().startswith("<?xml")
+    code = main(["survival", ipd, "--arm", "arm", "--extrapolate", "60", "--models",
+                 "exponential", "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    ex = out["extrapolation"]["CAR-T"]
+    assert ex["horizon"] == 60
+    assert set(ex["restricted_mean"]) == {"exponential", "exponential mixture cure"}
+    code = main(["survival", ipd, "--arm", "arm", "--extrapolate", "60", "--models", "gamma"])
+    assert code == 2
+    assert "not one of" in capsys.readouterr().err

@@ -37,7 +37,7 @@ def data(R: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @pytest.mark.parametrize("name", DATASETS)
-@pytest.mark.parametrize("conf_type", ["log", "log-log"])
+@pytest.mark.parametrize("conf_type", ["log", "log-log", "plain"])
 @pytest.mark.parametrize("arm", ["0", "1"])
 def test_km_table_median_landmark_rmst(R: Any, name: str, conf_type: str, arm: str) -> None:
     t, e, a = data(R, name)

@@ -151,10 +151,21 @@ def survival(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write a KM figure (.png, .svg or .pdf).")
     ] = None,
+    extrapolate: Annotated[
+        float | None,
+        typer.Option("--extrapolate", help="Fit parametric and cure models per arm; report "
+                     "survival and restricted mean to this horizon."),
+    ] = None,
+    models: Annotated[
+        str | None,
+        typer.Option("--models", help="Comma-separated distributions for --extrapolate "
+                     "(default: all six, each with and without cure)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")] = False,
 ) -> None:
     """Two-arm survival reanalysis: KM, medians, landmarks, log-rank, Cox HR, PH check, RMST."""
     from evisynth.survival.compare import compare_arms
+    from evisynth.survival.parametric import DISTRIBUTIONS, fit_parametric_models
 
     df = _read_csv(ipd)
     if arm not in df.columns:
@@ -175,6 +186,17 @@ def survival(
     data = pd.DataFrame({"arm": df[arm].astype(str), "time": t, "event": e})
     res = compare_arms(data, reference=reference, landmarks=landmark or (), tau=tau,
                        conf_type=conf_type)
+    extra: dict[str, Any] = {}
+    if extrapolate is not None:
+        if not np.isfinite(extrapolate) or extrapolate <= 0:
+            raise InputError(f"--extrapolate {extrapolate:g}: give a positive horizon",
+                             where="extrapolate")
+        dists = tuple(DISTRIBUTIONS) if models is None else tuple(
+            m.strip() for m in models.split(",") if m.strip())
+        for name in (res.reference, res.experimental):
+            sub = data[data["arm"] == name]
+            mc = fit_parametric_models(sub["time"], sub["event"], distributions=dists)
+            extra[name] = mc
     if plot is not None:
         from evisynth.plots.survival import km_figure
 
@@ -183,13 +205,42 @@ def survival(
             raise InputError(f"--plot {plot}: use a .png, .svg or .pdf file name", where="plot")
         import io
 
-        fig = km_figure(res, xlabel=time)
+        fits = {name: [mc.best("aic")] for name, mc in extra.items()}
+        fig = km_figure(res, xlabel=time, fits=fits or None, horizon=extrapolate)
         buf = io.BytesIO()
         fig.savefig(buf, format=suffix, dpi=150)
         _write_atomic(plot, buf.getvalue())
     if as_json:
-        typer.echo(json.dumps(res.to_dict(), indent=2, default=_json_default))
-    else:
-        typer.echo(res.summary())
-        if plot is not None:
-            typer.echo(f"  KM figure -> {plot}")
+        out = res.to_dict()
+        if extra:
+            assert extrapolate is not None
+            out["extrapolation"] = {
+                name: {
+                    "horizon": extrapolate,
+                    **mc.to_dict(),
+                    "survival_at_horizon": {f.label: float(f.survival([extrapolate])[0])
+                                            for f in mc.fits},
+                    "restricted_mean": mc.restricted_means(extrapolate),
+                }
+                for name, mc in extra.items()
+            }
+        typer.echo(json.dumps(out, indent=2, default=_json_default))
+        return
+    typer.echo(res.summary())
+    for name, mc in extra.items():
+        assert extrapolate is not None
+        typer.echo(f"  Extrapolation, {name} (sorted by AIC; S and mean survival to "
+                   f"{extrapolate:g}):")
+        tab = mc.table
+        for _, row in tab.iterrows():
+            f = next(x for x in mc.fits if x.label == row["model"])
+            typer.echo(
+                f"    {row['model']:<28} AIC {row['aic']:9.2f} (Δ {row['delta_aic']:6.2f})  "
+                f"BIC {row['bic']:9.2f}  S={float(f.survival([extrapolate])[0]):.3f}  "
+                f"mean={f.restricted_mean(extrapolate):.4g}"
+                + (f"  cure={f.params['cure_fraction']:.3f}" if f.cure else "")
+            )
+        for label, why in mc.failed.items():
+            typer.echo(f"    {label:<28} not fitted: {why}")
+    if plot is not None:
+        typer.echo(f"  KM figure -> {plot}")

@@ -308,8 +308,8 @@ def cox_ph(
     Examples
     --------
     >>> fit = cox_ph([1, 2, 3, 4, 5, 6], [1, 1, 1, 0, 1, 1], [0, 1, 0, 1, 0, 1])
-    >>> round(float(fit.hr[0]), 4)
-    0.7107
+    >>> round(float(fit.hr[0]), 4)  # R: exp(coef(coxph(...))) = 0.2989350844
+    0.2989
 
     References
     ----------

@@ -168,7 +168,7 @@ def clean_curve(
     Examples
     --------
     >>> c = clean_curve(pd.DataFrame({"time": [2, 1, 3], "survival": [0.8, 0.9, 0.81]}))
-    >>> c.time.tolist(), [round(s, 3) for s in c.survival]
+    >>> c.time.tolist(), [round(float(s), 3) for s in c.survival]
     ([0.0, 1.0, 2.0, 3.0], [1.0, 0.9, 0.805, 0.805])
     """
     if scale not in _SCALES:
