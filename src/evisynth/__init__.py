@@ -29,7 +29,7 @@ from evisynth.meta import (
     trimfill,
 )
 from evisynth.grade import rate_certainty, summary_of_findings
-from evisynth.plots import forest
+from evisynth.plots import forest, funnel
 
 from evisynth.survival import (
     compare_arms,
@@ -63,6 +63,7 @@ __all__ = [
     "regtest",
     "trimfill",
     "forest",
+    "funnel",
     "rate_certainty",
     "summary_of_findings",
     "rma_mh",

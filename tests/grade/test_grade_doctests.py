@@ -15,6 +15,7 @@ MODULES = [
     "evisynth.grade.sof",
     "evisynth.plots._io",
     "evisynth.plots.forest",
+    "evisynth.plots.funnel",
 ]
 
 

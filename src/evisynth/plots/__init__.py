@@ -6,5 +6,6 @@ No function here fits a model or writes a file; serialise a figure with
 
 from evisynth.plots._io import to_png, to_svg
 from evisynth.plots.forest import forest, forest_subgroups
+from evisynth.plots.funnel import funnel
 
-__all__ = ["forest", "forest_subgroups", "to_png", "to_svg"]
+__all__ = ["forest", "forest_subgroups", "funnel", "to_png", "to_svg"]
