@@ -237,7 +237,8 @@ def test_loo_equals_separate_fits(rows: list, method: str, test: str) -> None:
             one = ev.rma(yi=y[keep], vi=v[keep], method=method, test=test)
             for f, g in (("estimate", "estimate"), ("se", "se"), ("tau2", "tau2"), ("Q", "Q"),
                          ("ci_lb", "ci_lb"), ("I2", "I2")):
-                assert getattr(loo, f)[i] == pytest.approx(getattr(one, g), rel=1e-9, abs=1e-12)
+                # 1e-7: the engine's Paule-Mandel root finder stops within ~1e-9 of the root.
+                assert getattr(loo, f)[i] == pytest.approx(getattr(one, g), rel=1e-7, abs=1e-12)
 
 
 @settings(max_examples=15, deadline=None)

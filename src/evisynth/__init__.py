@@ -15,6 +15,8 @@ from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
 from evisynth.meta import (
     MetaRegResult,
+    SubgroupResult,
+    subgroup,
     cumulative,
     influence,
     leave_one_out,
@@ -47,6 +49,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "MetaRegResult",
+    "SubgroupResult",
+    "subgroup",
     "cumulative",
     "influence",
     "leave_one_out",

@@ -76,6 +76,7 @@ class SubsetFits:
     H2: FloatArray
     s2w: FloatArray
     ddf: FloatArray
+    vt: FloatArray
     k: np.ndarray
     weights: FloatArray  # (B, k)
     converged: np.ndarray
@@ -88,7 +89,7 @@ class SubsetFits:
 
 
 _FIELDS = ("beta", "vb", "se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2",
-           "QE", "QE_pval", "I2", "H2", "s2w", "ddf", "weights")
+           "QE", "QE_pval", "I2", "H2", "s2w", "ddf", "vt", "weights")
 
 
 def fit_subsets(
@@ -151,7 +152,7 @@ def fit_subsets(
         "pval": np.full((B, p), np.nan), "ci_lb": np.full((B, p), np.nan),
         "ci_ub": np.full((B, p), np.nan), "weights": np.full((B, k), np.nan),
     }
-    for name in ("pi_lb", "pi_ub", "tau2", "QE", "QE_pval", "I2", "H2", "s2w", "ddf"):
+    for name in ("pi_lb", "pi_ub", "tau2", "QE", "QE_pval", "I2", "H2", "s2w", "ddf", "vt"):
         out[name] = np.full(B, np.nan)
     converged = np.zeros(B, dtype=bool)
     iterations = np.zeros(B, dtype=np.int64)
