@@ -526,37 +526,38 @@ def _exact_interval(
     guess: np.ndarray,
     km_last: float,
     events_left: int | None = None,
-    tol: float = 1e-6,
+    stol: float = 1e-9,
+    beam: int = 400,
 ) -> _Interval | None:
     """Exact inversion when the clicks are exact KM corners (with an at-risk table).
 
-    Each drop ``S_k / S_prev = 1 - d/n`` is matched to whole numbers ``(d, n)``
-    (``n = d / (1 - ratio)`` an integer to ``tol``), choosing the ``n`` nearest the
-    Guyot estimate ``guess``; the censorings between drops then follow from the
-    differences of the ``n``. Returns ``None`` (use Guyot's result) as soon as a
-    drop has no such match or the counts are inconsistent.
+    Each drop of the curve is matched to whole numbers ``(d, n)`` (``d`` events
+    among ``n`` at risk) such that ``KM_prev (1 - d/n)`` reproduces the clicked
+    survival to within ``stol`` (the rounding of the input). Among the sequences of
+    matches that are consistent (at risk never grows, the published count at the
+    end of the interval is reached, the events add up to the total when it is
+    known), the one with fewest events, then closest to Guyot's estimates
+    ``guess``, is kept; the censorings between drops follow from the differences
+    of the ``n``. Returns ``None`` (use Guyot's result) when no drop sequence matches.
     """
     level = S[lo - 1] if lo > 0 else 1.0
-    drops: list[tuple[int, float]] = []
+    drops: list[int] = []
     for k in range(lo, hi + 1):
-        if level <= 0:
-            return None
-        if S[k] < level * (1 - 1e-12):
-            drops.append((k, 1 - S[k] / level))
+        if S[k] < level - stol:
+            drops.append(k)
             level = S[k]
-    # dynamic programme over the drops: state = patients still at risk (and, when
-    # the events must add up to a total, the events so far); among the paths that
-    # reach the published count, fewest events first, then closest to Guyot's n
+    # dynamic programme over the drops; state = (at risk after the drop, events so far)
     Key = tuple[int, int]
-    states: dict[Key, tuple[int, float, tuple[tuple[int, int, int], ...]]] = {
-        (n0, 0): (0, 0.0, ())
-    }
-    for k, q in drops:
+    Val = tuple[int, float, float, tuple[tuple[int, int, int], ...]]
+    states: dict[Key, Val] = {(n0, 0): (0, 0.0, km_last, ())}
+    for k in drops:
         g = int(guess[k - lo])
-        new: dict[Key, tuple[int, float, tuple[tuple[int, int, int], ...]]] = {}
-        for (a_, sd), (tot, dev, path) in states.items():
+        new: dict[Key, Val] = {}
+        for (a_, sd), (tot, dev, km, path) in states.items():
             cands: list[tuple[int, int]] = []
-            if q >= 1 - 1e-12:  # a drop to 0: all at risk have the event
+            if km <= 0 or a_ <= 0:
+                continue
+            if S[k] <= stol:  # a drop to 0: all at risk have the event
                 if events_left is not None:
                     d0 = events_left - sd
                     if 1 <= d0 <= a_:
@@ -565,23 +566,33 @@ def _exact_interval(
                     d0 = min(a_, max(1, g))
                     cands.append((d0, d0))
             else:
+                qlo = 1 - (S[k] + stol) / km
+                qhi = 1 - (S[k] - stol) / km
+                if qhi <= 0:
+                    continue
                 dd = 1
-                while dd / q <= a_ + 0.5:
-                    nn = dd / q
-                    r = round(nn)
-                    if abs(nn - r) <= tol * max(1.0, nn) and dd <= r <= a_:
-                        cands.append((dd, r))
+                while True:
+                    n_min = max(dd, int(np.ceil(dd / qhi - 1e-9)))
+                    if n_min > a_:
+                        break
+                    n_max = a_ if qlo <= 0 else min(a_, int(np.floor(dd / qlo + 1e-9)))
+                    if n_min <= n_max:
+                        c = min(max(g, n_min), n_max)
+                        for r in {c, max(n_min, c - 1), min(n_max, c + 1)}:
+                            cands.append((dd, r))
                     dd += 1
             for dd, r in cands:
                 key = (r - dd, sd + dd if events_left is not None else 0)
-                val = (tot + dd, dev + abs(r - g), (*path, (k, dd, r)))
+                val = (tot + dd, dev + abs(r - g), km * (1 - dd / r), (*path, (k, dd, r)))
                 if key not in new or val[:2] < new[key][:2]:
                     new[key] = val
         if not new:
             return None
+        if len(new) > beam:
+            new = dict(sorted(new.items(), key=lambda kv: kv[1][:2])[:beam])
         states = new
     finals = []
-    for (a_, sd), (tot, dev, path) in states.items():
+    for (a_, sd), (tot, dev, _km, path) in states.items():
         if n_next is not None and a_ < n_next:
             continue
         if events_left is not None and sd != events_left:
@@ -637,6 +648,15 @@ def _exact_interval(
     for _, dk, nk in events:
         km_last *= 1 - dk / nk
     return _Interval(d, cen, cen_times, n_end, km_last, nh)
+
+
+def _rounding_tolerance(S: FloatArray) -> float:
+    """Half the last decimal place of the survival values (``1e-9`` at full precision)."""
+    for dec in range(0, 9):
+        scaled = S * 10.0**dec
+        if np.all(np.abs(scaled - np.round(scaled)) < 1e-6):
+            return 0.5 * 10.0**-dec * (1 + 1e-6)
+    return 1e-9
 
 
 def _solve_interval(
@@ -800,6 +820,7 @@ def reconstruct_ipd(
         changes.append(
             f"inserted {inserted} point(s) on the flat curve at the at-risk table times"
         )
+    stol = _rounding_tolerance(cc.survival)
     lower = [int(np.searchsorted(T, ti, side="left")) for ti in nar_t]
     K, n_int = len(T), len(nar_t)
     d_all = np.zeros(K, dtype=int)
@@ -818,7 +839,8 @@ def reconstruct_ipd(
                 S, T, lo, hi, float(nar_t[i + 1]), n_start, int(nar_n[i + 1]), km_last
             )
             exact = _exact_interval(
-                S, T, lo, hi, n_start, int(nar_n[i + 1]), float(nar_t[i + 1]), res.n_hat, km_last
+                S, T, lo, hi, n_start, int(nar_n[i + 1]), float(nar_t[i + 1]), res.n_hat,
+                km_last, stol=stol,
             )
             if exact is not None:
                 res = exact
@@ -854,7 +876,8 @@ def reconstruct_ipd(
             if at_risk is not None:
                 left = None if total_events is None else total_events - int(d_all.sum())
                 exact = _exact_interval(
-                    S, T, lo, hi, n_start, None, float(T[hi]), res.n_hat, km_last, left
+                    S, T, lo, hi, n_start, None, float(T[hi]), res.n_hat, km_last, left,
+                    stol=stol,
                 )
                 if exact is not None and (
                     total_events is None or int(d_all.sum() + exact.d.sum()) == total_events
