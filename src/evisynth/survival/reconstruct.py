@@ -21,6 +21,17 @@ the paper's description:
 5. Events are placed at their click times, censorings at their evenly spread
    times; everyone still at risk at the end is censored at the last click.
 
+An addition to Guyot's method (evisynth's own; used only with an at-risk
+table): after step 3/4 each interval is also tried *exactly*. Every drop of the
+curve is matched to whole numbers (d events among n at risk) that reproduce the
+clicked survival to within the rounding of the input (half its last decimal),
+and a small dynamic programme picks the consistent sequence with the fewest
+events (then the one closest to Guyot's numbers at risk). When the clicks are
+the exact step corners of a KM curve this recovers the events at every time and
+the numbers at risk exactly; when no consistent sequence exists (real, noisy
+digitisations) Guyot's result is kept. ``changes`` says how many intervals were
+resolved exactly.
+
 References
 ----------
 Guyot P, Ades AE, Ouwens MJNM, Welton NJ. Enhanced secondary analysis of
