@@ -47,9 +47,9 @@ class Review(BaseModel):
         control-arm risk for absolute effects.
     analysis
         The analysis plan (primary method, alternatives, sensitivity analyses).
-    subgroups, prisma, exclusions, not_reported, source
+    subgroups, prisma, exclusions, not_reported, risk_of_bias_note, source
         Subgroup variables, PRISMA 2020 counts, exclusion log, results no source
-        gave, and where the data came from.
+        gave, who judged the risk of bias and from what, and where the data came from.
     studies, rows, risk_of_bias, published
         The CSV tables: studies.csv, outcomes.csv, risk_of_bias.csv, published.csv.
     path
@@ -76,6 +76,7 @@ class Review(BaseModel):
     prisma: Prisma = Prisma()
     exclusions: tuple[Exclusion, ...] = ()
     not_reported: tuple[Gap, ...] = ()
+    risk_of_bias_note: str | None = None
     source: SourceInfo | None = None
     studies: tuple[Study, ...] = ()
     rows: tuple[OutcomeRow, ...] = ()

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from evisynth.review._review import Review
 from evisynth.review.errors import Problem, ReviewError
@@ -76,15 +76,33 @@ class _Toml(BaseModel):
     prisma: Prisma = Prisma()
     exclusions: tuple[Exclusion, ...] = ()
     not_reported: tuple[Gap, ...] = ()
+    risk_of_bias_note: str | None = None
     source: SourceInfo | None = None
 
 
 @dataclass(frozen=True)
 class _Rows:
-    """Parsed rows of one CSV file with their spreadsheet row numbers."""
+    """Parsed rows of one CSV file with their spreadsheet row numbers.
+
+    ``failed`` holds the key cells (first column) of rows that did not parse, so
+    that rows elsewhere naming them are not reported a second time; ``readable``
+    is ``False`` when the file is missing or could not be read at all.
+    """
 
     file: str
     items: tuple[tuple[int, Any], ...]
+    failed: frozenset[str] = frozenset()
+    readable: bool = True
+
+
+@dataclass(frozen=True)
+class _Header:
+    """review.toml: the parts that validated, and what did not."""
+
+    toml: _Toml
+    bad_fields: frozenset[str]
+    bad_outcomes: frozenset[str]
+    bad_designs: frozenset[str]
 
 
 # --------------------------------------------------------------------------- public
@@ -131,7 +149,7 @@ def load_review(path: str | Path) -> Review:
     if problems or header is None:
         raise ReviewError(str(path), problems)
     return Review(
-        **{k: getattr(header, k) for k in _Toml.model_fields},
+        **{k: getattr(header.toml, k) for k in _Toml.model_fields},
         studies=_items(tables["studies.csv"]),
         rows=_items(tables["outcomes.csv"]),
         risk_of_bias=_items(tables["risk_of_bias.csv"]),
@@ -210,7 +228,8 @@ def _reason(err: Any) -> str:
     return str(err.get("msg", "invalid value"))
 
 
-def _load_toml(folder: Path, problems: list[Problem]) -> _Toml | None:
+def _load_toml(folder: Path, problems: list[Problem]) -> _Header | None:
+    """Parse review.toml section by section, so one bad section hides no other problem."""
     path = folder / TOML_FILE
     if not path.is_file():
         problems.append(Problem(TOML_FILE, None, None, "file not found; every review needs one"))
@@ -224,19 +243,72 @@ def _load_toml(folder: Path, problems: list[Problem]) -> _Toml | None:
     except UnicodeDecodeError as exc:
         problems.append(Problem(TOML_FILE, None, None, f"not UTF-8 text: {exc}"))
         return None
-    outcomes = data.get("outcomes", {})
-    keys: list[str] = []
-    if isinstance(outcomes, dict):
-        keys = list(outcomes)
-        data["outcomes"] = [
-            {"key": k, **v} if isinstance(v, dict) else v for k, v in outcomes.items()
-        ]
-    try:
-        return _Toml.model_validate(data)
-    except ValidationError as exc:
-        for err in exc.errors():
-            problems.append(Problem(TOML_FILE, None, _loc_text(err["loc"], keys), _reason(err)))
-        return None
+    fields = _Toml.model_fields
+    for key in data:
+        if key not in fields:
+            problems.append(Problem(TOML_FILE, None, key, _reason({"type": "extra_forbidden"})))
+    parts: dict[str, Any] = {}
+    bad: set[str] = set()
+    bad_outcomes: set[str] = set()
+    bad_designs: set[str] = set()
+    for name, info in fields.items():
+        if name not in data:
+            if info.is_required():
+                problems.append(Problem(TOML_FILE, None, name, "required but missing"))
+                bad.add(name)
+            continue
+        value = data[name]
+        if name == "outcomes":
+            parts[name] = _each(value, Outcome, "outcomes", problems, bad_outcomes, keyed=True)
+        elif name == "designs":
+            parts[name] = _each(value, Design, "designs", problems, bad_designs, keyed=False)
+        else:
+            try:
+                parts[name] = TypeAdapter(Any if info.annotation is None else info.annotation)\
+                    .validate_python(value)
+            except ValidationError as exc:
+                bad.add(name)
+                for err in exc.errors():
+                    loc = _loc_text((name, *err["loc"]), [])
+                    problems.append(Problem(TOML_FILE, None, loc, _reason(err)))
+    if bad_outcomes:
+        bad.add("outcomes")
+    if bad_designs:
+        bad.add("designs")
+    return _Header(_Toml.model_construct(**parts), frozenset(bad), frozenset(bad_outcomes),
+                   frozenset(bad_designs))
+
+
+def _each(
+    value: Any,
+    model: type[M],
+    name: str,
+    problems: list[Problem],
+    failed: set[str],
+    keyed: bool,
+) -> tuple[M, ...]:
+    """Validate the items of a TOML table of tables (``keyed``) or array of tables one by one."""
+    if keyed and isinstance(value, dict):
+        items = [({"key": k, **v} if isinstance(v, dict) else v, f"{name}.{k}")
+                 for k, v in value.items()]
+    elif not keyed and isinstance(value, list):
+        items = [(v, f"{name}[{i}]") for i, v in enumerate(value)]
+    else:
+        want = "a table of tables ([outcomes.KEY])" if keyed else "an array of tables"
+        problems.append(Problem(TOML_FILE, None, name, f"must be {want}"))
+        failed.add("*")
+        return ()
+    out: list[M] = []
+    for item, where in items:
+        try:
+            out.append(model.model_validate(item))
+        except ValidationError as exc:
+            failed.add(str(item.get("key", where)) if isinstance(item, dict) else where)
+            for err in exc.errors():
+                loc = _loc_text(err["loc"], [])
+                problems.append(Problem(TOML_FILE, None, f"{where}.{loc}" if loc else where,
+                                        _reason(err)))
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -261,24 +333,28 @@ def _load_csv(
     if not path.is_file():
         if required:
             problems.append(Problem(name, None, None, "file not found; every review needs one"))
-        return _Rows(name, ())
+        return _Rows(name, (), readable=not required)
     try:
         records = list(_read_records(path))
     except (UnicodeDecodeError, csv.Error) as exc:
         problems.append(Problem(name, None, None, f"cannot be read as UTF-8 CSV: {exc}"))
-        return _Rows(name, ())
+        return _Rows(name, (), readable=False)
     if not records or records[0][0] != 1:
         problems.append(Problem(name, 1, None, "no header row; the first row names the columns"))
-        return _Rows(name, ())
+        return _Rows(name, (), readable=False)
     header = [cell.strip() for cell in records[0][1]]
     if not _check_header(name, header, model, problems):
-        return _Rows(name, ())
+        return _Rows(name, (), readable=False)
+    key_column = next(iter(model.model_fields))
     items: list[tuple[int, Any]] = []
+    failed: set[str] = set()
     for number, record in records[1:]:
         row = _parse_row(name, number, header, record, model, problems)
         if row is not None:
             items.append((number, row))
-    return _Rows(name, tuple(items))
+        elif len(record) == len(header):
+            failed.add(record[header.index(key_column)].strip())
+    return _Rows(name, tuple(items), frozenset(failed))
 
 
 def _check_header(
@@ -343,16 +419,63 @@ def _items(rows: _Rows) -> tuple[Any, ...]:
 # --------------------------------------------------------------------------- links
 
 
-def _check_links(header: _Toml, tables: dict[str, _Rows]) -> list[Problem]:
+@dataclass(frozen=True)
+class _Ctx:
+    """What the cross-file checks need, and which names are excused.
+
+    A name is *excused* when the thing it refers to exists but failed its own
+    checks (a study row with a bad cell, an outcome table with a bad key): the
+    problem is already reported there, so references to it are not reported again.
+    """
+
+    header: _Header
+    studies: _Rows
+    rows: _Rows
+
+    @property
+    def toml(self) -> _Toml:
+        return self.header.toml
+
+    @property
+    def study_by_id(self) -> dict[str, Study]:
+        return {s.study_id: s for _, s in self.studies.items}
+
+    def study_known(self, study_id: str) -> bool | None:
+        """``True`` known, ``False`` unknown, ``None`` excused."""
+        if study_id in self.study_by_id:
+            return True
+        if study_id in self.studies.failed or not self.studies.readable:
+            return None
+        return False
+
+    def outcome_known(self, key: str) -> bool | None:
+        if any(o.key == key for o in self.toml.outcomes):
+            return True
+        bad = self.header.bad_outcomes
+        whole_section_bad = "outcomes" in self.header.bad_fields and not bad
+        return None if key in bad or "*" in bad or whole_section_bad else False
+
+    def design_known(self, key: str) -> bool | None:
+        if any(d.key == key for d in self.toml.designs):
+            return True
+        bad = self.header.bad_designs
+        whole_section_bad = "designs" in self.header.bad_fields and not bad
+        return None if key in bad or "*" in bad or whole_section_bad else False
+
+    def ok(self, *sections: str) -> bool:
+        """Whether all these review.toml sections validated."""
+        return not set(sections) & self.header.bad_fields
+
+
+def _check_links(header: _Header, tables: dict[str, _Rows]) -> list[Problem]:
     """All checks that need more than one cell: within and across files."""
-    studies: _Rows = tables["studies.csv"]
-    rows: _Rows = tables["outcomes.csv"]
+    ctx = _Ctx(header, tables["studies.csv"], tables["outcomes.csv"])
     problems: list[Problem] = []
-    problems += _check_toml(header, studies)
-    problems += _check_studies(header, studies)
-    problems += _check_outcome_rows(header, studies, rows)
-    problems += _check_rob(header, studies, rows, tables["risk_of_bias.csv"])
-    problems += _check_published(header, tables["published.csv"])
+    problems += _check_toml(ctx)
+    problems += _check_studies(ctx)
+    problems += _check_outcome_rows(ctx)
+    problems += _check_rob(ctx, tables["risk_of_bias.csv"])
+    problems += _check_published(ctx, tables["published.csv"])
     return problems
 
 
@@ -368,47 +491,48 @@ def _duplicates(file: str, column: str, keyed: Iterable[tuple[int, str]]) -> lis
     return out
 
 
-def _check_toml(header: _Toml, studies: _Rows) -> list[Problem]:
-    t = TOML_FILE
+def _check_toml(ctx: _Ctx) -> list[Problem]:
+    t, toml = TOML_FILE, ctx.toml
     out: list[Problem] = []
-    design_keys = [d.key for d in header.designs]
-    outcome_keys = [o.key for o in header.outcomes]
+    design_keys = [d.key for d in toml.designs]
+    outcome_keys = [o.key for o in toml.outcomes]
     for key, n in Counter(design_keys).items():
         if n > 1:
             out.append(Problem(t, None, "designs", f"design {key!r} is declared {n} times"))
-    if header.analysis.design not in design_keys:
-        out.append(Problem(t, None, "analysis.design",
-                           f"{header.analysis.design!r} is not a declared design; "
-                           f"designs: {', '.join(design_keys)}"))
-    for i, s in enumerate(header.analysis.sensitivity):
-        for key in s.outcomes:
-            if key not in outcome_keys:
-                out.append(Problem(t, None, f"analysis.sensitivity[{i}].outcomes",
-                                   f"{key!r} is not an outcome; outcomes: "
-                                   f"{', '.join(outcome_keys)}"))
-    for key, n in Counter(s.key for s in header.analysis.sensitivity).items():
-        if n > 1:
-            out.append(Problem(t, None, "analysis.sensitivity",
-                               f"sensitivity key {key!r} is used {n} times"))
-    for i, g in enumerate(header.subgroups):
+    if ctx.ok("analysis"):
+        if ctx.design_known(toml.analysis.design) is False:
+            out.append(Problem(t, None, "analysis.design",
+                               f"{toml.analysis.design!r} is not a declared design; "
+                               f"designs: {', '.join(design_keys)}"))
+        for i, sens in enumerate(toml.analysis.sensitivity):
+            for key in sens.outcomes:
+                if ctx.outcome_known(key) is False:
+                    out.append(Problem(t, None, f"analysis.sensitivity[{i}].outcomes",
+                                       f"{key!r} is not an outcome; outcomes: "
+                                       f"{', '.join(outcome_keys)}"))
+        for key, n in Counter(sens.key for sens in toml.analysis.sensitivity).items():
+            if n > 1:
+                out.append(Problem(t, None, "analysis.sensitivity",
+                                   f"sensitivity key {key!r} is used {n} times"))
+    for i, g in enumerate(toml.subgroups):
         if g.column not in Study.model_fields:
             out.append(Problem(t, None, f"subgroups[{i}].column",
                                f"{g.column!r} is not a column of studies.csv"))
-    for key, n in Counter(e.id for e in header.exclusions).items():
+    for key, n in Counter(e.id for e in toml.exclusions).items():
         if n > 1:
             out.append(Problem(t, None, "exclusions", f"exclusion id {key!r} is used {n} times"))
-    study_ids = {s.study_id for _, s in studies.items}
-    for o in header.outcomes:
-        out += _check_outcome_spec(o, study_ids)
-    for i, gap in enumerate(header.not_reported):
-        if studies.items and gap.study_id not in study_ids:
+    for o in toml.outcomes:
+        out += _check_outcome_spec(ctx, o)
+    for i, gap in enumerate(toml.not_reported):
+        if ctx.study_known(gap.study_id) is False:
             out.append(Problem(t, None, f"not_reported[{i}].study_id",
                                f"{gap.study_id!r} is not in studies.csv"))
-    out += _check_prisma(header, studies)
+    if ctx.ok("prisma", "exclusions"):
+        out += _check_prisma(ctx)
     return out
 
 
-def _check_outcome_spec(o: Outcome, study_ids: set[str]) -> list[Problem]:
+def _check_outcome_spec(ctx: _Ctx, o: Outcome) -> list[Problem]:
     t, base = TOML_FILE, f"outcomes.{o.key}"
     out: list[Problem] = []
     one_arm = MEASURES[o.measure] == "one-arm-counts"
@@ -426,14 +550,14 @@ def _check_outcome_spec(o: Outcome, study_ids: set[str]) -> list[Problem]:
                 out.append(Problem(t, None, f"{base}.control_risk.{name}",
                                    "required when method = 'reported' (every number needs "
                                    "its value, time point and source)"))
-        if cr.study_id is not None and study_ids and cr.study_id not in study_ids:
+        if cr.study_id is not None and ctx.study_known(cr.study_id) is False:
             out.append(Problem(t, None, f"{base}.control_risk.study_id",
                                f"{cr.study_id!r} is not in studies.csv"))
     return out
 
 
-def _check_prisma(header: _Toml, studies: _Rows) -> list[Problem]:
-    p, t = header.prisma, TOML_FILE
+def _check_prisma(ctx: _Ctx) -> list[Problem]:
+    p, t = ctx.toml.prisma, TOML_FILE
     out: list[Problem] = []
 
     def need(name: str, value: int | None, expected: int, how: str) -> None:
@@ -441,12 +565,13 @@ def _check_prisma(header: _Toml, studies: _Rows) -> list[Problem]:
             out.append(Problem(t, None, f"prisma.{name}",
                                f"is {value} but {how} gives {expected}"))
 
-    n_reports = sum(1 for e in header.exclusions if e.stage == "reports")
+    n_reports = sum(1 for e in ctx.toml.exclusions if e.stage == "reports")
     need("reports_excluded", p.reports_excluded, n_reports,
          "the exclusion log (stage 'reports')")
-    if studies.items:
-        need("reports_included", p.reports_included, len(studies.items), "studies.csv (rows)")
-        n_trials = len({s.trial for _, s in studies.items})
+    if ctx.studies.readable and not ctx.studies.failed:
+        need("reports_included", p.reports_included, len(ctx.studies.items),
+             "studies.csv (rows)")
+        n_trials = len({s.trial for _, s in ctx.studies.items})
         need("studies_included", p.studies_included, n_trials, "studies.csv (distinct trials)")
     chain = [
         ("records_screened", "records_excluded", "reports_sought"),
@@ -461,13 +586,13 @@ def _check_prisma(header: _Toml, studies: _Rows) -> list[Problem]:
     return out
 
 
-def _check_studies(header: _Toml, studies: _Rows) -> list[Problem]:
-    f = "studies.csv"
-    designs = [d.key for d in header.designs]
+def _check_studies(ctx: _Ctx) -> list[Problem]:
+    f, studies = "studies.csv", ctx.studies
+    designs = [d.key for d in ctx.toml.designs]
     out = _duplicates(f, "study_id", ((n, s.study_id) for n, s in studies.items))
     cut_orders: dict[tuple[str, int], int] = {}
     for number, s in studies.items:
-        if s.design not in designs:
+        if ctx.design_known(s.design) is False:
             out.append(Problem(f, number, "design",
                                f"{s.design!r} is not a design of review.toml; "
                                f"designs: {', '.join(designs)}"))
@@ -487,20 +612,20 @@ def _check_studies(header: _Toml, studies: _Rows) -> list[Problem]:
     return out
 
 
-def _check_outcome_rows(header: _Toml, studies: _Rows, rows: _Rows) -> list[Problem]:
-    f = "outcomes.csv"
-    outcomes = {o.key: o for o in header.outcomes}
-    by_id = {s.study_id: s for _, s in studies.items}
+def _check_outcome_rows(ctx: _Ctx) -> list[Problem]:
+    f, rows = "outcomes.csv", ctx.rows
+    outcomes = {o.key: o for o in ctx.toml.outcomes}
+    by_id = ctx.study_by_id
     out = _duplicates(f, "row_id", ((n, r.row_id) for n, r in rows.items))
     seen: dict[tuple[str, str, str], int] = {}
     for number, r in rows.items:
         spec = outcomes.get(r.outcome)
-        if spec is None:
+        if ctx.outcome_known(r.outcome) is False:
             out.append(Problem(f, number, "outcome",
                                f"{r.outcome!r} is not an outcome of review.toml; "
                                f"outcomes: {', '.join(outcomes)}"))
         study = by_id.get(r.study_id)
-        if study is None and studies.items:
+        if ctx.study_known(r.study_id) is False:
             out.append(Problem(f, number, "study_id", f"{r.study_id!r} is not in studies.csv"))
         if r.lead_only and r.analysis not in ("lead", "alternative"):
             out.append(Problem(f, number, "analysis",
@@ -571,6 +696,8 @@ def _ratio_problems(r: OutcomeRow, kind: str) -> list[tuple[str, str]]:
         value = getattr(r, name)
         if ratio and value is not None and value <= 0:
             out.append((name, f"{value:g} is not a ratio; ratios are greater than 0"))
+    if out:
+        return out
     lb, ub, est = r.ci_lb, r.ci_ub, r.estimate
     if (lb is None) != (ub is None):
         lack = "ci_ub" if ub is None else "ci_lb"
@@ -598,17 +725,17 @@ def _count_problems(r: OutcomeRow) -> list[tuple[str, str]]:
     return out
 
 
-def _check_rob(header: _Toml, studies: _Rows, rows: _Rows, rob: _Rows) -> list[Problem]:
+def _check_rob(ctx: _Ctx, rob: _Rows) -> list[Problem]:
     f = "risk_of_bias.csv"
-    outcome_keys = [o.key for o in header.outcomes]
-    tools = {d.key: d.rob_tool for d in header.designs}
-    by_id = {s.study_id: s for _, s in studies.items}
+    outcome_keys = [o.key for o in ctx.toml.outcomes]
+    tools = {d.key: d.rob_tool for d in ctx.toml.designs}
+    by_id = ctx.study_by_id
     out: list[Problem] = []
     covered: dict[tuple[str, str, str], int] = {}
     for number, j in rob.items:
         study = by_id.get(j.study_id)
         if study is None:
-            if studies.items:
+            if ctx.study_known(j.study_id) is False:
                 out.append(Problem(f, number, "study_id", f"{j.study_id!r} is not in studies.csv"))
             continue
         want = tools.get(study.design)
@@ -628,10 +755,11 @@ def _check_rob(header: _Toml, studies: _Rows, rows: _Rows, rob: _Rows) -> list[P
                                f"{', '.join(verdicts)}"))
         keys = outcome_keys if j.outcomes == ("*",) else list(j.outcomes)
         for key in keys:
-            if key not in outcome_keys:
-                out.append(Problem(f, number, "outcomes",
-                                   f"{key!r} is not an outcome; outcomes: "
-                                   f"{', '.join(outcome_keys)}"))
+            if ctx.outcome_known(key) is not True:
+                if ctx.outcome_known(key) is False:
+                    out.append(Problem(f, number, "outcomes",
+                                       f"{key!r} is not an outcome; outcomes: "
+                                       f"{', '.join(outcome_keys)}"))
                 continue
             slot = (j.study_id, key, j.domain)
             if slot in covered:
@@ -640,44 +768,41 @@ def _check_rob(header: _Toml, studies: _Rows, rows: _Rows, rob: _Rows) -> list[P
                                    f"row {covered[slot]}"))
             else:
                 covered[slot] = number
-    out += _missing_rob(rows, by_id, tools, covered)
+    if rob.readable and not rob.failed and ctx.ok("designs", "outcomes"):
+        out += _missing_rob(ctx, tools, covered)
     return out
 
 
 def _missing_rob(
-    rows: _Rows,
-    by_id: dict[str, Study],
-    tools: Mapping[str, str],
-    covered: dict[tuple[str, str, str], int],
+    ctx: _Ctx, tools: Mapping[str, str], covered: dict[tuple[str, str, str], int]
 ) -> list[Problem]:
     """Every analysed (study, outcome) needs a judgement in every domain of its tool."""
-    need: dict[tuple[str, str], int] = {}
-    for number, r in rows.items:
-        if r.analysis in _ANALYSED and r.study_id in by_id:
-            need.setdefault((r.study_id, r.outcome), number)
-    out: list[Problem] = []
-    missing: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for (study_id, outcome), _ in sorted(need.items(), key=lambda kv: kv[1]):
-        tool = tools.get(by_id[study_id].design)
+    by_id = ctx.study_by_id
+    outcome_keys = {o.key for o in ctx.toml.outcomes}
+    missing: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
+    for _, r in ctx.rows.items:
+        if r.analysis not in _ANALYSED or r.study_id not in by_id or r.outcome not in outcome_keys:
+            continue
+        tool = tools.get(by_id[r.study_id].design)
         if tool is None:
             continue
-        for domain in ROB_DOMAINS[tool]:
-            if (study_id, outcome, domain) not in covered:
-                missing[(study_id, outcome)].append(domain)
-    for (study_id, outcome), domains in missing.items():
-        out.append(Problem("risk_of_bias.csv", None, "domain",
-                           f"study {study_id!r}, outcome {outcome!r} (analysed in "
-                           f"outcomes.csv row {need[(study_id, outcome)]}): no judgement for "
-                           f"{', '.join(domains)}"))
-    return out
+        lacking = tuple(d for d in ROB_DOMAINS[tool] if (r.study_id, r.outcome, d) not in covered)
+        if lacking and r.outcome not in missing[(r.study_id, lacking)]:
+            missing[(r.study_id, lacking)].append(r.outcome)
+    return [
+        Problem("risk_of_bias.csv", None, "domain",
+                f"study {study_id!r} (outcomes {', '.join(outcomes)}, analysed in outcomes.csv): "
+                f"no judgement for {', '.join(domains)}")
+        for (study_id, domains), outcomes in missing.items()
+    ]
 
 
-def _check_published(header: _Toml, published: _Rows) -> list[Problem]:
+def _check_published(ctx: _Ctx, published: _Rows) -> list[Problem]:
     f = "published.csv"
-    outcome_keys = [o.key for o in header.outcomes]
+    outcome_keys = [o.key for o in ctx.toml.outcomes]
     out = _duplicates(f, "claim_id", ((n, c.claim_id) for n, c in published.items))
     for number, c in published.items:
-        if c.outcome is not None and c.outcome not in outcome_keys:
+        if c.outcome is not None and ctx.outcome_known(c.outcome) is False:
             out.append(Problem(f, number, "outcome",
                                f"{c.outcome!r} is not an outcome; outcomes: "
                                f"{', '.join(outcome_keys)}"))

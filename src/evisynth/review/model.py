@@ -170,7 +170,9 @@ class Study(BaseModel):
     n_source_rows: SourceRows = ()
     data_cut: OptText = None
     cut_order: Annotated[int, _cell(_cells.parse_int), Field(ge=1)]
-    median_follow_up_months: Annotated[float | None, _cell(_cells.parse_float), Field(gt=0)] = None
+    median_follow_up_months: Annotated[
+        Annotated[float, Field(gt=0)] | None, _cell(_cells.parse_float)
+    ] = None
     citation: Text
     doi_or_pmid: OptDoi = None
     notes: OptText = None
