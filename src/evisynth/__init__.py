@@ -32,6 +32,7 @@ from evisynth.meta import (
 )
 from evisynth.grade import rate_certainty, summary_of_findings
 from evisynth.plots import forest, funnel
+from evisynth.review import Review, ReviewError, load_review
 
 from evisynth.survival import (
     compare_arms,
@@ -74,6 +75,9 @@ __all__ = [
     "rma_peto",
     "__version__",
     "escalc",
+    "Review",
+    "ReviewError",
+    "load_review",
     "transforms",
     "bsa",
     "check_eligibility",
