@@ -154,3 +154,26 @@ def test_compare_arms_errors() -> None:
     df2 = df.iloc[:2]
     with pytest.raises(InputError, match="reference"):
         compare_arms(df2, reference="z")
+
+
+def test_monotone_likelihood_is_reported() -> None:
+    from evisynth.errors import ConvergenceError
+
+    # every event in arm 0 happens before any event in arm 1 is possible: HR -> 0
+    t = [1, 2, 3, 4, 5, 6, 7, 8]
+    e = [1, 1, 1, 1, 0, 0, 0, 0]
+    x = [1, 1, 1, 1, 0, 0, 0, 0]
+    with pytest.raises(ConvergenceError, match="diverges"):
+        cox_ph(t, e, x)
+
+
+def test_km_edge_cases() -> None:
+    km = kaplan_meier([5.0, 7.0], [0, 0])  # no events
+    assert km.survival.tolist() == [1.0, 1.0]
+    assert km.median.median is None
+    assert km.rmst(7).rmst == pytest.approx(7.0) and km.rmst(7).se == 0
+    km = kaplan_meier([3.0], [1])  # one patient, one event
+    assert km.survival.tolist() == [0.0]
+    assert km.median.median == 3.0
+    assert np.isnan(km.lower[0]) and np.isnan(km.upper[0])  # undefined at S = 0 (R: NA)
+    assert km.to_dict()["lower"] == [None]
