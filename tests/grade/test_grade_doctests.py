@@ -16,6 +16,7 @@ MODULES = [
     "evisynth.plots._io",
     "evisynth.plots.forest",
     "evisynth.plots.funnel",
+    "evisynth.plots.prisma",
 ]
 
 

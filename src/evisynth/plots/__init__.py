@@ -7,5 +7,15 @@ No function here fits a model or writes a file; serialise a figure with
 from evisynth.plots._io import to_png, to_svg
 from evisynth.plots.forest import forest, forest_subgroups
 from evisynth.plots.funnel import funnel
+from evisynth.plots.prisma import PrismaCounts, prisma, prisma_counts
 
-__all__ = ["forest", "forest_subgroups", "funnel", "to_png", "to_svg"]
+__all__ = [
+    "PrismaCounts",
+    "forest",
+    "forest_subgroups",
+    "funnel",
+    "prisma",
+    "prisma_counts",
+    "to_png",
+    "to_svg",
+]

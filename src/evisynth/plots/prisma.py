@@ -1,0 +1,497 @@
+"""PRISMA 2020 flow diagram from a plain mapping of counts.
+
+The diagram follows the PRISMA 2020 template for new systematic reviews
+(Page et al. 2021, figure 1): identification of records from databases and
+registers (and, when given, via other methods in a second column), records
+removed before screening, records screened and excluded, reports sought and
+not retrieved, reports assessed and excluded with reasons, and the studies and
+reports included. Phases are labelled on the left.
+
+Counts that nobody can state are drawn as ``n = not reported``: nothing is
+derived or invented. The counts that are given must add up; a mismatch is an
+:class:`~evisynth.errors.InputError` that shows the arithmetic.
+
+References
+----------
+Page MJ, McKenzie JE, Bossuyt PM, et al. (2021). The PRISMA 2020 statement: an
+updated guideline for reporting systematic reviews. BMJ 372:n71.
+
+Haddaway NR, Page MJ, Pritchard CC, McGuinness LA (2022). PRISMA2020: An R
+package and Shiny app for producing PRISMA 2020-compliant flow diagrams.
+Campbell Syst Rev 18:e1230.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch, Rectangle
+
+from evisynth._validation import check_int
+from evisynth.errors import InputError
+from evisynth.plots._common import (
+    FONT_SIZE,
+    INK,
+    SMALL_SIZE,
+    TITLE_SIZE,
+    font,
+    new_figure,
+    text_width,
+)
+
+__all__ = ["PrismaCounts", "prisma", "prisma_counts"]
+
+Breakdown = tuple[tuple[str, int], ...]
+
+_SIMPLE = (
+    "duplicates_removed",
+    "automation_removed",
+    "other_removed",
+    "records_screened",
+    "records_excluded",
+    "reports_sought",
+    "reports_not_retrieved",
+    "reports_assessed",
+    "studies_included",
+    "reports_included",
+)
+_BREAKDOWN = ("records_databases", "records_registers", "records_other_sources",
+              "reports_excluded")
+_OTHER_KEYS = ("records", "reports_sought", "reports_not_retrieved", "reports_assessed",
+               "reports_excluded")
+_IGNORED = ("search_reproduced",)
+KNOWN_KEYS = (*_BREAKDOWN, *_SIMPLE, "other_methods", "note", *_IGNORED)
+
+
+@dataclass(frozen=True)
+class OtherMethods:
+    """Counts of the "identification via other methods" column (``None``: not reported)."""
+
+    records: Breakdown | None = None
+    reports_sought: int | None = None
+    reports_not_retrieved: int | None = None
+    reports_assessed: int | None = None
+    reports_excluded: Breakdown | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python dictionary (breakdowns as ``{label: n}``)."""
+        return {k: (dict(v) if isinstance(v, tuple) else v)
+                for k, v in ((f, getattr(self, f)) for f in _OTHER_KEYS)}
+
+
+@dataclass(frozen=True)
+class PrismaCounts:
+    """Checked PRISMA 2020 counts. Breakdowns are ``((label, n), ...)``; ``None`` = not reported."""
+
+    records_databases: Breakdown | None = None
+    records_registers: Breakdown | None = None
+    records_other_sources: Breakdown | None = None
+    duplicates_removed: int | None = None
+    automation_removed: int | None = None
+    other_removed: int | None = None
+    records_screened: int | None = None
+    records_excluded: int | None = None
+    reports_sought: int | None = None
+    reports_not_retrieved: int | None = None
+    reports_assessed: int | None = None
+    reports_excluded: Breakdown | None = None
+    studies_included: int | None = None
+    reports_included: int | None = None
+    other_methods: OtherMethods | None = None
+    note: str | None = field(default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python dictionary (breakdowns as ``{label: n}``)."""
+        out: dict[str, Any] = {}
+        for k in (*_BREAKDOWN, *_SIMPLE):
+            v = getattr(self, k)
+            out[k] = dict(v) if isinstance(v, tuple) else v
+        out["other_methods"] = None if self.other_methods is None else self.other_methods.to_dict()
+        out["note"] = self.note
+        return out
+
+
+def _total(b: Breakdown | None) -> int | None:
+    return None if b is None else sum(n for _, n in b)
+
+
+def _breakdown(name: str, value: Any, default_label: str) -> Breakdown | None:
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        if not value:
+            return ()
+        return tuple((str(k), check_int(f"counts[{name!r}][{k!r}]", v, lo=0))
+                     for k, v in value.items())
+    return ((default_label, check_int(f"counts[{name!r}]", value, lo=0)),)
+
+
+def _int(name: str, value: Any) -> int | None:
+    return None if value is None else check_int(f"counts[{name!r}]", value, lo=0)
+
+
+def _sum_known(*vals: int | None) -> int | None:
+    if any(v is None for v in vals):
+        return None
+    return sum(v for v in vals if v is not None)
+
+
+def _check_equal(name: str, value: int | None, expected: int | None, how: str) -> None:
+    if value is not None and expected is not None and value != expected:
+        raise InputError(
+            f"argument 'counts', {name!r}: is {value} but {how} = {expected}; correct the "
+            "counts so that they add up (or leave out a count that cannot be stated)",
+            where=f"counts.{name}",
+        )
+
+
+def prisma_counts(counts: Mapping[str, Any]) -> PrismaCounts:
+    """Check a mapping of PRISMA 2020 counts and return them as :class:`PrismaCounts`.
+
+    Keys (all optional; a missing or ``None`` count is "not reported"):
+    ``records_databases``, ``records_registers`` (a number or ``{source: n}``),
+    ``records_other_sources`` (shorthand for ``other_methods["records"]``),
+    ``duplicates_removed``, ``automation_removed``, ``other_removed``,
+    ``records_screened``, ``records_excluded``, ``reports_sought``,
+    ``reports_not_retrieved``, ``reports_assessed``, ``reports_excluded`` (a
+    number or ``{reason: n}``), ``studies_included``, ``reports_included``,
+    ``other_methods`` (``{"records": ..., "reports_sought": ...,
+    "reports_not_retrieved": ..., "reports_assessed": ..., "reports_excluded":
+    ...}``), ``note`` (a sentence printed under the diagram); ``search_reproduced``
+    is accepted and ignored (so a review's ``prisma`` table can be passed as is).
+
+    Checks, where every count involved is given (PRISMA 2020 definitions):
+    screened = identified − removed before screening; sought = screened −
+    excluded; assessed = sought − not retrieved; reports included = assessed −
+    excluded (+ the same for other methods); studies included ≤ reports included.
+
+    Parameters
+    ----------
+    counts
+        The mapping described above.
+
+    Returns
+    -------
+    PrismaCounts
+
+    Raises
+    ------
+    InputError
+        Unknown key, a count that is not a whole number ≥ 0, or counts that do not add up.
+
+    Examples
+    --------
+    >>> c = prisma_counts({"records_databases": 120, "duplicates_removed": 20,
+    ...                    "records_screened": 100})
+    >>> c.records_screened
+    100
+    """
+    if not isinstance(counts, Mapping):
+        raise InputError(f"argument 'counts': expected a mapping of PRISMA counts, got "
+                         f"{type(counts).__name__}", where="counts")
+    unknown = sorted(set(map(str, counts)) - set(KNOWN_KEYS))
+    if unknown:
+        raise InputError(f"argument 'counts': unknown keys {unknown}; known keys are "
+                         f"{', '.join(KNOWN_KEYS)}", where="counts")
+    g = counts.get
+    other = g("other_methods")
+    if other is not None and not isinstance(other, Mapping):
+        raise InputError("argument 'counts', 'other_methods': expected a mapping with keys "
+                         f"{', '.join(_OTHER_KEYS)}", where="counts.other_methods")
+    if other is not None:
+        bad = sorted(set(map(str, other)) - set(_OTHER_KEYS))
+        if bad:
+            raise InputError(f"argument 'counts', 'other_methods': unknown keys {bad}; known "
+                             f"keys are {', '.join(_OTHER_KEYS)}", where="counts.other_methods")
+    shorthand = g("records_other_sources")
+    om: OtherMethods | None = None
+    if other is not None or shorthand is not None:
+        o = dict(other or {})
+        if shorthand is not None and o.get("records") is not None:
+            raise InputError("argument 'counts': give 'records_other_sources' or "
+                             "other_methods['records'], not both", where="counts")
+        om = OtherMethods(
+            records=_breakdown("other_methods.records",
+                               o.get("records", shorthand), "Other sources"),
+            reports_sought=_int("other_methods.reports_sought", o.get("reports_sought")),
+            reports_not_retrieved=_int("other_methods.reports_not_retrieved",
+                                       o.get("reports_not_retrieved")),
+            reports_assessed=_int("other_methods.reports_assessed", o.get("reports_assessed")),
+            reports_excluded=_breakdown("other_methods.reports_excluded",
+                                        o.get("reports_excluded"), "Reports excluded"),
+        )
+    note = g("note")
+    if note is not None and not isinstance(note, str):
+        raise InputError("argument 'counts', 'note': expected a sentence of text",
+                         where="counts.note")
+    c = PrismaCounts(
+        records_databases=_breakdown("records_databases", g("records_databases"), "Databases"),
+        records_registers=_breakdown("records_registers", g("records_registers"), "Registers"),
+        records_other_sources=None if om is None else om.records,
+        reports_excluded=_breakdown("reports_excluded", g("reports_excluded"),
+                                    "Reports excluded"),
+        other_methods=om,
+        note=note,
+        **{k: _int(k, g(k)) for k in _SIMPLE},
+    )
+    identified = _sum_known(_total(c.records_databases), _total(c.records_registers) or 0)
+    removed = _sum_known(c.duplicates_removed, c.automation_removed or 0, c.other_removed or 0)
+    if identified is not None and removed is not None:
+        _check_equal("records_screened", c.records_screened, identified - removed,
+                     "records identified − removed before screening "
+                     f"({identified} − {removed})")
+    if c.records_screened is not None and c.records_excluded is not None:
+        _check_equal("reports_sought", c.reports_sought,
+                     c.records_screened - c.records_excluded,
+                     f"records screened − excluded ({c.records_screened} − "
+                     f"{c.records_excluded})")
+    if c.reports_sought is not None and c.reports_not_retrieved is not None:
+        _check_equal("reports_assessed", c.reports_assessed,
+                     c.reports_sought - c.reports_not_retrieved,
+                     f"reports sought − not retrieved ({c.reports_sought} − "
+                     f"{c.reports_not_retrieved})")
+    main_in = None
+    if c.reports_assessed is not None and c.reports_excluded is not None:
+        main_in = c.reports_assessed - (_total(c.reports_excluded) or 0)
+    if om is not None:
+        if om.reports_sought is not None and om.reports_not_retrieved is not None:
+            _check_equal("other_methods.reports_assessed", om.reports_assessed,
+                         om.reports_sought - om.reports_not_retrieved,
+                         "other methods: reports sought − not retrieved "
+                         f"({om.reports_sought} − {om.reports_not_retrieved})")
+        other_in = None
+        if om.reports_assessed is not None and om.reports_excluded is not None:
+            other_in = om.reports_assessed - (_total(om.reports_excluded) or 0)
+        expected = _sum_known(main_in, other_in)
+        how = "reports assessed − excluded, databases/registers plus other methods"
+    else:
+        expected, how = main_in, (f"reports assessed − excluded ({c.reports_assessed} − "
+                                  f"{_total(c.reports_excluded)})")
+    _check_equal("reports_included", c.reports_included, expected, how)
+    if (c.studies_included is not None and c.reports_included is not None
+            and c.studies_included > c.reports_included):
+        raise InputError(
+            f"argument 'counts', 'studies_included': {c.studies_included} studies from "
+            f"{c.reports_included} reports; every included study has at least one report",
+            where="counts.studies_included",
+        )
+    return c
+
+
+# ----------------------------------------------------------------------- drawing
+
+_PAD = 0.08  # inside a box, inches
+_LINE = FONT_SIZE * 1.25 / 72  # line height, inches
+_VGAP = 0.32
+_HGAP = 0.45
+_COLGAP = 0.35
+_PHASE_W = 0.28
+_MARGIN = 0.15
+_MIN_W = 1.9
+_WRAP = 46
+_PHASES = (("Identification", 0, 0), ("Screening", 1, 3), ("Included", 4, 4))
+
+
+def _n(x: int | None) -> str:
+    return "not reported" if x is None else f"{x:,}"
+
+
+def _lines(head: str, b: Breakdown | None, none_text: str = "not reported") -> str:
+    if b is None:
+        return f"{head}\n  ({none_text})"
+    if not b:
+        return f"{head}\n  none (n = 0)"
+    out = [head]
+    for label, n in b:
+        wrapped = textwrap.wrap(f"{label} (n = {n:,})", _WRAP, subsequent_indent="    ",
+                                break_on_hyphens=False)
+        out += ["  " + w for w in wrapped]
+    return "\n".join(out)
+
+
+def _excluded_text(b: Breakdown | None) -> str:
+    """Reports excluded: the total, then one line per reason when reasons are given."""
+    if b is None:
+        return "Reports excluded\n(n = not reported)"
+    if len(b) == 1 and b[0][0] == "Reports excluded":
+        return f"Reports excluded\n(n = {b[0][1]:,})"
+    return _lines(f"Reports excluded (n = {_total(b):,}):", b)
+
+
+def _box_texts(c: PrismaCounts) -> dict[tuple[int, int], str]:
+    removed = [("Duplicate records removed", c.duplicates_removed)]
+    if c.automation_removed is not None:
+        removed.append(("Records marked as ineligible by automation tools", c.automation_removed))
+    if c.other_removed is not None:
+        removed.append(("Records removed for other reasons", c.other_removed))
+    ident = ["Records identified from:"]
+    for label, b in (("Databases", c.records_databases), ("Registers", c.records_registers)):
+        if b is None:
+            ident.append(f"  {label} (n = not reported)")
+        elif len(b) == 1 and b[0][0] == label:
+            ident.append(f"  {label} (n = {b[0][1]:,})")
+        else:
+            ident.append(f"  {label} (n = {_total(b):,}):")
+            ident += [f"    {k} (n = {n:,})" for k, n in b]
+    t: dict[tuple[int, int], str] = {
+        (0, 0): "\n".join(ident),
+        (0, 1): "Records removed before screening:\n"
+        + "\n".join(f"  {k} (n = {_n(v)})" for k, v in removed),
+        (1, 0): f"Records screened\n(n = {_n(c.records_screened)})",
+        (1, 1): f"Records excluded\n(n = {_n(c.records_excluded)})",
+        (2, 0): f"Reports sought for retrieval\n(n = {_n(c.reports_sought)})",
+        (2, 1): f"Reports not retrieved\n(n = {_n(c.reports_not_retrieved)})",
+        (3, 0): f"Reports assessed for eligibility\n(n = {_n(c.reports_assessed)})",
+        (3, 1): _excluded_text(c.reports_excluded),
+        (4, 0): f"Studies included in review\n(n = {_n(c.studies_included)})\n"
+        f"Reports of included studies\n(n = {_n(c.reports_included)})",
+    }
+    om = c.other_methods
+    if om is not None:
+        t[(0, 2)] = _lines("Records identified from:", om.records)
+        t[(2, 2)] = f"Reports sought for retrieval\n(n = {_n(om.reports_sought)})"
+        t[(2, 3)] = f"Reports not retrieved\n(n = {_n(om.reports_not_retrieved)})"
+        t[(3, 2)] = f"Reports assessed for eligibility\n(n = {_n(om.reports_assessed)})"
+        t[(3, 3)] = _excluded_text(om.reports_excluded)
+    return t
+
+
+def _height(s: str) -> float:
+    return s.count("\n") * _LINE + FONT_SIZE * 1.1 / 72 + 2 * _PAD
+
+
+def prisma(counts: Mapping[str, Any], *, title: str | None = None) -> Figure:
+    """PRISMA 2020 flow diagram.
+
+    Parameters
+    ----------
+    counts
+        PRISMA counts as described in :func:`prisma_counts` (e.g. a review's
+        ``prisma`` table with ``reports_excluded`` as ``{reason: n}``).
+    title
+        Title above the diagram.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Boxes and arrows in black on white, phase labels in grey bands.
+
+    Raises
+    ------
+    InputError
+        As :func:`prisma_counts`.
+
+    Examples
+    --------
+    >>> fig = prisma({"records_databases": 320, "records_registers": 40,
+    ...               "duplicates_removed": 60, "records_screened": 300,
+    ...               "records_excluded": 260, "reports_sought": 40,
+    ...               "reports_not_retrieved": 2, "reports_assessed": 38,
+    ...               "reports_excluded": {"Not randomised": 20, "Wrong population": 9},
+    ...               "studies_included": 6, "reports_included": 9})
+    >>> any(t.get_text().startswith("Reports excluded (n = 29):") for t in fig.texts)
+    True
+    """
+    c = prisma_counts(counts)
+    texts = _box_texts(c)
+    ncols = 4 if c.other_methods is not None else 2
+    col_w = [max([_MIN_W] + [text_width(s) + 2 * _PAD for (r, k), s in texts.items() if k == j])
+             for j in range(ncols)]
+    headers = ["Identification of new studies via databases and registers"]
+    if ncols == 4:
+        headers.append("Identification of new studies via other methods")
+    # a header spans two columns: widen the pair if the header is longer
+    for h, (a, b) in zip(headers, ((0, 1), (2, 3)), strict=False):
+        need = text_width(h, FONT_SIZE, "bold") + 2 * _PAD - (col_w[a] + _HGAP + col_w[b])
+        if need > 0:
+            col_w[b] += need
+    row_h = [max(_height(s) for (r, _), s in texts.items() if r == i) for i in range(5)]
+    # each phase band must be tall enough for its rotated label
+    for name, r0, r1 in _PHASES:
+        need = text_width(name, FONT_SIZE, "bold") + 2 * _PAD
+        have = sum(row_h[r0:r1 + 1]) + (r1 - r0) * _VGAP
+        if need > have:
+            for r in range(r0, r1 + 1):
+                row_h[r] += (need - have) / (r1 - r0 + 1)
+    x = [_MARGIN + _PHASE_W + 0.12]
+    x.append(x[0] + col_w[0] + _HGAP)
+    if ncols == 4:
+        x.append(x[1] + col_w[1] + _COLGAP)
+        x.append(x[2] + col_w[2] + _HGAP)
+    width = x[-1] + col_w[-1] + _MARGIN
+    head_h = _height("x")
+    title_h = 0.35 if title else 0.0
+    note_lines = textwrap.wrap(c.note, 120) if c.note else []
+    note_h = (len(note_lines) * SMALL_SIZE * 1.25 / 72 + 0.15) if note_lines else 0.0
+    height = (2 * _MARGIN + title_h + head_h + _VGAP + sum(row_h) + 4 * _VGAP + note_h)
+    if title:
+        width = max(width, text_width(title, TITLE_SIZE, "bold") + 2 * _MARGIN)
+    if note_lines:
+        width = max(width, max(text_width(s, SMALL_SIZE) for s in note_lines) + 2 * _MARGIN)
+    fig = new_figure(width, height)
+    tr = fig.dpi_scale_trans
+
+    def box(x0: float, top: float, w: float, h: float, s: str, *, fill: str = "white",
+            bold: bool = False, center: bool = False, gid: str = "prisma-box") -> None:
+        fig.add_artist(Rectangle((x0, top - h), w, h, transform=tr, facecolor=fill,
+                                 edgecolor=INK, lw=0.9, gid=gid))
+        fig.text(x0 + (w / 2 if center else _PAD), top - h / 2, s, transform=tr,
+                 ha="center" if center else "left", va="center", multialignment="left",
+                 fontproperties=font(FONT_SIZE, "bold" if bold else "normal"), color=INK,
+                 linespacing=1.25, parse_math=False)
+
+    def arrow(p: tuple[float, float], q: tuple[float, float]) -> None:
+        fig.add_artist(FancyArrowPatch(p, q, transform=tr, arrowstyle="-|>", mutation_scale=9,
+                                       color=INK, lw=0.9, shrinkA=0, shrinkB=0,
+                                       gid="prisma-arrow"))
+
+    top = height - _MARGIN - title_h
+    if title:
+        fig.text(_MARGIN, height - _MARGIN, title, transform=tr, ha="left", va="top",
+                 fontproperties=font(TITLE_SIZE, "bold"), color=INK, parse_math=False)
+    for h, a in zip(headers, (0, 2), strict=False):
+        span = x[a + 1] + col_w[a + 1] - x[a]
+        box(x[a], top, span, head_h, h, fill="0.88", bold=True, center=True, gid="prisma-header")
+    y = top - head_h - _VGAP
+    row_top = []
+    for i in range(5):
+        row_top.append(y)
+        y -= row_h[i] + _VGAP
+    for (r, k), s in texts.items():
+        box(x[k], row_top[r], col_w[k], row_h[r], s)
+
+    def mid_y(r: int) -> float:
+        return row_top[r] - row_h[r] / 2
+
+    # main column: down the left boxes, across to the exclusion boxes
+    for r in range(4):
+        arrow((x[0] + col_w[0] / 2, row_top[r] - row_h[r]), (x[0] + col_w[0] / 2, row_top[r + 1]))
+        arrow((x[0] + col_w[0], mid_y(r)), (x[1], mid_y(r)))
+    if ncols == 4:
+        cx = x[2] + col_w[2] / 2
+        arrow((cx, row_top[0] - row_h[0]), (cx, row_top[2]))
+        arrow((cx, row_top[2] - row_h[2]), (cx, row_top[3]))
+        arrow((x[2] + col_w[2], mid_y(2)), (x[3], mid_y(2)))
+        arrow((x[2] + col_w[2], mid_y(3)), (x[3], mid_y(3)))
+        fig.add_artist(Line2D([cx, cx], [row_top[3] - row_h[3], mid_y(4)], transform=tr,
+                              color=INK, lw=0.9))
+        arrow((cx, mid_y(4)), (x[0] + col_w[0], mid_y(4)))
+    # phase bands
+    for name, r0, r1 in _PHASES:
+        t0, b1 = row_top[r0], row_top[r1] - row_h[r1]
+        fig.add_artist(Rectangle((_MARGIN, b1), _PHASE_W, t0 - b1, transform=tr,
+                                 facecolor="0.88", edgecolor=INK, lw=0.9,
+                                 gid=f"prisma-phase-{name}"))
+        fig.text(_MARGIN + _PHASE_W / 2, (t0 + b1) / 2, name, transform=tr, rotation=90,
+                 ha="center", va="center", fontproperties=font(FONT_SIZE, "bold"), color=INK,
+                 parse_math=False)
+    for j, s in enumerate(note_lines):
+        fig.text(_MARGIN, _MARGIN + (len(note_lines) - 1 - j) * SMALL_SIZE * 1.25 / 72, s,
+                 transform=tr, ha="left", va="bottom", fontproperties=font(SMALL_SIZE),
+                 color=INK, parse_math=False)
+    return fig
