@@ -15,6 +15,7 @@ from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
 from evisynth.meta import (
     MetaRegResult,
+    permutest,
     SubgroupResult,
     subgroup,
     cumulative,
@@ -50,6 +51,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "MetaRegResult",
+    "permutest",
     "SubgroupResult",
     "subgroup",
     "cumulative",
