@@ -840,7 +840,6 @@ def reconstruct_ipd(
     km_last = 1.0
     n_start = n_total
     c_prev = 0
-    recon_nar = [n_total]
     n_exact = 0
     for i in range(n_int):
         lo = lower[i]
@@ -862,7 +861,6 @@ def reconstruct_ipd(
                     f"{int(nar_n[i + 1])}, reconstructed {res.n_end} (the curve and the table "
                     "disagree); kept the reconstructed count"
                 )
-            recon_nar.append(res.n_end)
             c_prev += int(res.cen.sum())
         else:
             if total_events is not None:
