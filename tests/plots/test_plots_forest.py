@@ -233,3 +233,23 @@ def test_numbers_round_half_away_from_zero_with_true_minus() -> None:
     assert fmt(0.625, 2) == "0.63" and fmt(-0.625, 2) == "−0.63"
     assert fmt(-0.001, 2) == "0.00"  # no negative zero
     assert fmt(float("inf")) == "∞" and fmt(float("nan")) == "NA"
+
+
+def test_subgroup_forest_from_subgroup_result(bcg: tuple[pd.DataFrame, ev.RMAResult]) -> None:
+    d, overall = bcg
+    es = ev.escalc("RR", ai=d.tpos, bi=d.tneg, ci=d.cpos, di=d.cneg)
+    res = ev.subgroup(es, d.alloc, labels=d.author)
+    fig = forest_subgroups(res, overall=overall)
+    texts = _all_texts(fig)
+    # the between-group line is built from the result's own Q, df and p
+    from evisynth.plots._common import fmt
+
+    expected = (f"Test for subgroup differences: Q = {fmt(res.Q_between, 2)}, "
+                f"df = {res.Q_between_df}, p = {fmt(res.Q_between_pval, 3)}")
+    assert expected in texts
+    assert [t for t in texts if t in res.groups] == list(res.groups)  # group order kept
+    assert outside_figure(fig) == [] and overlapping_texts(fig) == []
+    res_f = ev.subgroup(es, d.alloc, labels=d.author, tau2="common", test="knha")
+    texts_f = _all_texts(forest_subgroups(res_f))
+    assert any(t.startswith(f"Test for subgroup differences: F(2, {res_f.Q_between_ddf}) = ")
+               for t in texts_f)

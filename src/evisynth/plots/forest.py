@@ -45,6 +45,7 @@ from scipy.stats import norm
 from evisynth._validation import check_bool
 from evisynth.errors import InputError
 from evisynth.meta.results import RMAResult
+from evisynth.meta.subgroup import SubgroupResult
 from evisynth.plots._common import (
     FONT_SIZE,
     GUIDE,
@@ -500,8 +501,17 @@ def forest(
     )
 
 
+def _between_text(res: SubgroupResult) -> str:
+    """``Test for subgroup differences: Q = 1.86, df = 2, p = 0.394`` (or F with two df)."""
+    if res.Q_between_ddf is None:
+        stat = f"Q = {fmt(res.Q_between, 2)}, df = {res.Q_between_df}"
+    else:
+        stat = f"F({res.Q_between_df}, {res.Q_between_ddf}) = {fmt(res.Q_between, 2)}"
+    return f"Test for subgroup differences: {stat}, {fmt_p(res.Q_between_pval)}"
+
+
 def forest_subgroups(
-    result: Mapping[str, RMAResult],
+    result: SubgroupResult | Mapping[str, RMAResult],
     *,
     between: str | None = None,
     overall: RMAResult | None = None,
@@ -520,12 +530,14 @@ def forest_subgroups(
     Parameters
     ----------
     result
-        Mapping of group name → the :func:`evisynth.rma` fit of that group's
-        studies, in the order to show. All fits must share one measure.
+        The result of :func:`evisynth.subgroup` (its groups in their order, and
+        its test for subgroup differences as the ``between`` line), or a mapping
+        of group name → the :func:`evisynth.rma` fit of that group's studies, in
+        the order to show. All fits must share one measure.
     between
         The test for subgroup differences as a line of text (e.g.
         ``"Test for subgroup differences: Q = 4.1, df = 1, p = 0.043"``), shown
-        under the axis; omitted when ``None``.
+        under the axis; default: built from a SubgroupResult, omitted for a mapping.
     overall
         Optional fit of all studies together, shown as a filled diamond after
         the groups.
@@ -556,13 +568,18 @@ def forest_subgroups(
     >>> bool(fig.get_figheight() > 3)
     True
     """
+    if isinstance(result, SubgroupResult):
+        if between is None:
+            between = _between_text(result)
+        result = result.groups
     if not isinstance(result, Mapping) or not result:
         raise InputError(
-            "argument 'result': expected a non-empty mapping of group name → rma fit, "
-            f"got {type(result).__name__}",
+            "argument 'result': expected the result of evisynth.subgroup or a non-empty "
+            f"mapping of group name → rma fit, got {type(result).__name__}",
             where="result",
         )
-    fits = {str(g): check_fit(f, f"result[{g!r}]") for g, f in result.items()}
+    groups: Mapping[str, RMAResult] = result
+    fits = {str(g): check_fit(f, f"result[{g!r}]") for g, f in groups.items()}
     if overall is not None:
         check_fit(overall, "overall")
     measures = {f.measure for f in fits.values()} | ({overall.measure} if overall else set())
@@ -578,7 +595,7 @@ def forest_subgroups(
             where="between",
         )
     if study_notes is not None:
-        if not isinstance(study_notes, Mapping) or set(study_notes) != set(result):
+        if not isinstance(study_notes, Mapping) or set(study_notes) != set(groups):
             raise InputError(
                 "argument 'study_notes': expected a mapping with the same group names as "
                 f"'result' ({', '.join(map(repr, fits))})",
@@ -589,7 +606,7 @@ def forest_subgroups(
     scale = resolve_scale(first.measure, transf, xlabel)
     level = first.level
     rows: list[_Row] = []
-    for (g, fit), key in zip(fits.items(), result, strict=True):
+    for (g, fit), key in zip(fits.items(), groups, strict=True):
         labs = fit.labels or tuple(f"Study {i + 1}" for i in range(fit.k))
         notes = (check_texts(f"study_notes[{g!r}]", study_notes[key], fit.k)
                  if study_notes is not None else ("",) * fit.k)
