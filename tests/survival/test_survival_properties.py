@@ -141,3 +141,33 @@ def test_cox_and_logrank_symmetry(data: tuple) -> None:
     ev_t = t[e == 1]
     if len(np.unique(ev_t)) == len(ev_t):
         assert l1.chisq == pytest.approx(a.score_chisq, rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(0, 10_000),
+    st.integers(5, 250),
+    st.floats(0.0, 0.6),
+    st.floats(0.0, 0.1),
+    st.sampled_from([3.0, 6.0, 12.0]),
+)
+def test_exact_round_trip_property(
+    seed: int, n: int, cure: float, dropout: float, step: float
+) -> None:
+    from evisynth.survival.simulate import ArmSpec, km_corners, simulate_trial
+
+    df = simulate_trial([ArmSpec("A", n, 1.2, 6.0, cure)], accrual=12.0, follow_up=12.0,
+                        dropout=dropout, seed=seed)
+    t, e = df["time"].to_numpy(), df["event"].to_numpy()
+    if e.sum() == 0:
+        return
+    times = np.arange(0, t.max(), step)
+    nar = pd.DataFrame({"time": times, "n_risk": [int((t >= x).sum()) for x in times]})
+    rec = reconstruct_ipd(km_corners(t, e), nar, total_events=int(e.sum()))
+    got = rec.ipd
+    truth_ev = pd.Series(e).groupby(t).sum()
+    got_ev = got["event"].groupby(got["time"].to_numpy()).sum()
+    np.testing.assert_array_equal(truth_ev[truth_ev > 0].index, got_ev[got_ev > 0].index)
+    np.testing.assert_array_equal(truth_ev[truth_ev > 0].to_numpy(),
+                                  got_ev[got_ev > 0].to_numpy())
+    assert rec.diagnostics.at_risk_reconstructed == tuple(nar["n_risk"])
