@@ -38,5 +38,8 @@ def test_ci_extracts_the_readme_test_command() -> None:
 @pytest.mark.parametrize(
     "block", re.findall(r"```python\n(.*?)```", README, re.S), ids=lambda b: b.split("\n")[0]
 )
-def test_python_examples_run(block: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_python_examples_run(
+    block: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # examples that write files write them here
     exec(compile(block, "README.md", "exec"), {})
