@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,3 +23,12 @@ def load_reference(name: str) -> Any:
 def reference() -> Callable[[str], Any]:
     """``reference("rma")`` returns the parsed oracle JSON of that name."""
     return load_reference
+
+
+# Property tests draw new examples on every run; in CI they are derandomised so a
+# red build always reproduces (the failing example is printed either way).
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")

@@ -62,6 +62,8 @@ add("edge_tiny_variance", list(yi = bcg$yi / 1000, vi = bcg$vi / 1e6), "construc
 # its documented remedy (step length 0.5) converges, and is used for this set only.
 add("edge_fisher_oscillates", list(yi = c(2, 0, 0, 0, 0, 0, 0, 0), vi = c(0.25, rep(1, 7))),
     "constructed: REML Fisher scoring oscillates without step adjustment")
+add("edge_fisher_slow", list(yi = c(2, 1.875, 0, 0, 0, 0, 0, 0), vi = c(0.03125, rep(1.25, 7))),
+    "constructed: REML Fisher scoring oscillates with slowly shrinking amplitude")
 add("edge_mixed_variance", list(yi = c(-0.5, 0.2, 0.1, -0.3, 0.8), vi = c(1e-4, 10, 0.05, 2, 1e-3)),
     "constructed: variances spanning five orders of magnitude")
 
@@ -71,7 +73,7 @@ out <- list(metafor_version = as.character(packageVersion("metafor")),
             R_version = R.version.string, control = ctrl0, datasets = list())
 for (name in names(datasets)) {
   d <- datasets[[name]]
-  ctrl <- if (name == "edge_fisher_oscillates") c(ctrl0, stepadj = 0.5) else ctrl0
+  ctrl <- if (name %in% c("edge_fisher_oscillates", "edge_fisher_slow")) c(ctrl0, stepadj = 0.5) else ctrl0
   fits <- list()
   confints <- list()
   for (m in methods) {

@@ -122,8 +122,11 @@ def fit_batch(
     else:
         s2w = np.ones(B)
     se = np.sqrt(np.einsum("bii->bi", vb))
+    # A zero standard error (Knapp-Hartung with all residuals 0) gives an infinite
+    # statistic, or 0 when the estimate is 0 too, rather than metafor's NaN.
     with np.errstate(divide="ignore", invalid="ignore"):
-        stat = model.beta / se
+        stat = np.where(se > 0, model.beta / se, np.where(model.beta == 0, 0.0,
+                                                          np.sign(model.beta) * np.inf))
     alpha = 1.0 - level / 100.0
     if test == "z":
         ddf = np.full(B, np.nan)

@@ -148,6 +148,7 @@ def _fisher_scoring(
     threshold = tol * mean_vi(batch)
     lo = np.zeros(batch.B)
     hi = np.full(batch.B, np.inf)
+    prev_step = np.full(batch.B, np.inf)
     active = np.ones(batch.B, dtype=bool)
     iterations = np.zeros(batch.B, dtype=np.int64)
     for _ in range(maxiter):
@@ -160,11 +161,18 @@ def _fisher_scoring(
         lo[idx] = np.where(adj > 0, np.maximum(lo[idx], cur), lo[idx])
         hi[idx] = np.where(adj < 0, np.minimum(hi[idx], cur), hi[idx])
         nxt = cur + adj
+        bracketed = np.isfinite(hi[idx])
         outside = (nxt < lo[idx]) | (nxt > hi[idx]) | ((nxt == lo[idx]) & (adj < 0))
-        nxt = np.where(outside, 0.5 * (lo[idx] + np.where(np.isinf(hi[idx]), cur, hi[idx])), nxt)
+        # A scoring step that is not at least half the one before it, inside a
+        # finite bracket, means oscillation: bisect instead (Brent-style safeguard).
+        slow = bracketed & (np.abs(adj) > 0.5 * prev_step[idx])
+        mid = 0.5 * (lo[idx] + np.where(bracketed, hi[idx], cur))
+        nxt = np.where(outside | slow, mid, nxt)
+        step = np.abs(nxt - cur)
+        prev_step[idx] = np.where(bracketed, step, np.inf)
         tau2[idx] = nxt
         iterations[idx] += 1
-        done = np.abs(nxt - cur) < threshold[idx]
+        done = step < threshold[idx]
         active[idx[done]] = False
     # Snap onto the boundary: a sequence that converged near 0 while the score
     # at 0 is negative has its maximum at 0 exactly.
