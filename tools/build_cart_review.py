@@ -757,9 +757,11 @@ def published_rows(source: Sequence[Src], used: set[int]) -> list[dict[str, str]
         slug = re.sub(r"[^a-z0-9]+", "-", r["outcome"].lower()).strip("-")
         arm = "" if " vs " in r["arm"] else r["arm"]
         claim = f"{r['study_id']}.{slug}" + (f".{arm.lower().replace(' ', '-')}" if arm else "")
-        note = ""
+        # The source names the meta-analysis' study set in its trial_name column; the
+        # report needs it to explain why the pooled claims differ from this review's.
+        note = f"Study set as given in the source: {r['trial_name']}."
         if r["outcome"] == "CMR":
-            note = "Complete metabolic response, compared with this review's complete response."
+            note += " Complete metabolic response, compared with this review's complete response."
         prov = provenance([r])
         out.append({
             "claim_id": re.sub(r"[^A-Za-z0-9_.:\-]", "-", claim),

@@ -228,11 +228,19 @@ def _design_words(design: str, k: int) -> str:
     return d
 
 
+_PROPORTIONS = frozenset({"PLO", "PFT", "PR", "PAS"})
+
+
 def _row(r: SoFRow, notes: _Notes) -> dict[str, Any]:
     m = r.measure.upper()
     tp = f" at {r.time_point}" if r.time_point else ""
     outcome = r.outcome + (f" ({r.time_point})" if r.time_point else "")
-    rel = f"{_MEASURE_WORDS.get(m, m)} {_num(r.estimate)} ({_num(r.ci_lb)} to {_num(r.ci_ub)})"
+    if m in _PROPORTIONS:
+        # Single-group proportions have no relative effect: show the pooled proportion.
+        rel = (f"Proportion {100 * r.estimate:.1f}% ({100 * r.ci_lb:.1f}% to "
+               f"{100 * r.ci_ub:.1f}%)")
+    else:
+        rel = f"{_MEASURE_WORDS.get(m, m)} {_num(r.estimate)} ({_num(r.ci_lb)} to {_num(r.ci_ub)})"
     ab = r.absolute()
     comp = inter = diff = "—"
     if ab is not None:

@@ -4,26 +4,26 @@ from evisynth.meta.bias import fsn, ranktest, regtest, trimfill
 from evisynth.meta.binary import rma_mh, rma_peto
 from evisynth.meta.metareg import MetaRegResult
 from evisynth.meta.permutest import permutest
-from evisynth.meta.sensitivity import cumulative, influence, leave_one_out
-from evisynth.meta.subgroup import SubgroupResult, subgroup
 from evisynth.meta.results import RMAResult, Tau2ConfInt
 from evisynth.meta.rma import rma
+from evisynth.meta.sensitivity import cumulative, influence, leave_one_out
+from evisynth.meta.subgroup import SubgroupResult, subgroup
 
 __all__ = [
     "MetaRegResult",
-    "permutest",
+    "RMAResult",
     "SubgroupResult",
-    "subgroup",
+    "Tau2ConfInt",
     "cumulative",
+    "fsn",
     "influence",
     "leave_one_out",
-    "RMAResult",
-    "Tau2ConfInt",
-    "fsn",
+    "permutest",
     "ranktest",
     "regtest",
     "rma",
     "rma_mh",
     "rma_peto",
+    "subgroup",
     "trimfill",
 ]

@@ -1,0 +1,90 @@
+"""Report assembly: HTML, Markdown and JSON from computed review results.
+
+Nothing here computes statistics: :func:`build_report` words and lays out what
+:func:`evisynth.review.analyse.analyse_review` computed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from evisynth.report.blocks import to_html, to_markdown
+from evisynth.report.content import report_blocks
+from evisynth.review.analyse import ReviewResults
+
+
+@dataclass(frozen=True)
+class ReviewReport:
+    """The three report files as text: ``report.html``, ``report.md``, ``results.json``."""
+
+    html: str
+    markdown: str
+    results_json: str
+    sof_markdown: str = ""
+
+    def files(self) -> dict[str, str]:
+        """File name → content."""
+        return {"report.html": self.html, "report.md": self.markdown,
+                "results.json": self.results_json}
+
+
+def _plain(x: Any) -> Any:
+    """JSON-ready value: numpy scalars to Python, tuples to lists, non-finite floats refused."""
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_plain(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return [_plain(v) for v in x.tolist()]
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, float | np.floating):
+        v = float(x)
+        if not math.isfinite(v):
+            # JSON has no NaN/inf; say so in the value instead of writing an invalid file.
+            return "inf" if v == math.inf else "-inf" if v == -math.inf else "not computed"
+        return v
+    return x
+
+
+def results_json(results: ReviewResults) -> str:
+    """``results.json``: stable key order, so the same results give the same bytes."""
+    return json.dumps(_plain(results.to_dict()), indent=2, sort_keys=True,
+                      ensure_ascii=False) + "\n"
+
+
+def build_report(results: ReviewResults, *, version: str) -> ReviewReport:
+    """Render the review results as HTML (self-contained), Markdown and JSON.
+
+    Parameters
+    ----------
+    results
+        Output of :func:`evisynth.review.analyse.analyse_review`.
+    version
+        evisynth version printed in the methods section.
+
+    Returns
+    -------
+    ReviewReport
+        Deterministic texts: the same results give byte-identical files.
+    """
+    blocks = report_blocks(results, version)
+    title = results.review.title
+    subtitle = (f"Living systematic review and meta-analysis, produced by evisynth {version}. "
+                "Every number is traced to its source below.")
+    return ReviewReport(
+        html=to_html(title, blocks, subtitle=subtitle),
+        markdown=to_markdown(title, blocks),
+        results_json=results_json(results),
+        sof_markdown="" if results.sof is None else results.sof.to_markdown(),
+    )
+
+
+__all__ = ["ReviewReport", "build_report", "results_json"]

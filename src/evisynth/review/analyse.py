@@ -1,0 +1,477 @@
+"""Run a review's analysis plan: every outcome, stratum, alternative and sensitivity analysis.
+
+:func:`analyse_review` turns a loaded :class:`~evisynth.review.Review` into a
+:class:`ReviewResults` (frozen, JSON-ready through ``to_dict()``). It only
+calls the public analyses (``rma``, ``leave_one_out``, ``subgroup``,
+``regtest``, GRADE); it reads and writes no file, so the report layer renders
+exactly what was computed here.
+
+Rules that the plan leaves implicit, stated once here:
+
+* Design strata are analysed separately (``pool_across_designs = false``); the
+  only analysis that spans strata is the design subgroup analysis, which tests
+  for differences between strata and never reports a pooled estimate across them.
+* A stratum with one study is not pooled: its "pooled" result is the study's
+  own estimate (a fixed-effect fit of k = 1) and the report says so.
+* With k < 10 no small-study test is run (Cochrane Handbook 10.4.3.1); the
+  funnel plot is drawn from k = 3 on, for inspection only.
+* GRADE: strata starting "high" are rated as randomised evidence, "low" as
+  observational. ROBINS-I judgements are put on the RoB 2 scale for the
+  risk-of-bias domain (low → low, moderate → some concerns, serious/critical →
+  high); "no information" counts as some concerns.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from evisynth.effects import EffectSizes
+from evisynth.errors import EvisynthWarning, InputError
+from evisynth.grade import (
+    CertaintyRating,
+    SoFRow,
+    SoFTable,
+    optimal_information_size,
+    rate_certainty,
+    summary_of_findings,
+)
+from evisynth.meta import RMAResult, leave_one_out, rma, subgroup
+from evisynth.meta.bias import RegTestResult, TrimFillResult, regtest, trimfill
+from evisynth.meta.results import LOG_MEASURES
+from evisynth.meta.sensitivity import LeaveOneOutResult
+from evisynth.meta.subgroup import SubgroupResult
+from evisynth.review._review import Review
+from evisynth.review.inputs import StudyInput
+from evisynth.review.model import Outcome, Sensitivity
+from evisynth.transforms import back_transform
+
+#: ROBINS-I judgements on the RoB 2 scale used by the GRADE risk-of-bias domain.
+ROB_TO_GRADE = {
+    "low": "low",
+    "some concerns": "some concerns",
+    "high": "high",
+    "moderate": "some concerns",
+    "serious": "high",
+    "critical": "high",
+    "no information": "some concerns",
+}
+
+MIN_K_SMALL_STUDY_TEST = 10
+MIN_K_FUNNEL = 3
+
+
+@dataclass(frozen=True)
+class NamedFit:
+    """A labelled fit of the same studies (alternative method or sensitivity analysis)."""
+
+    key: str
+    label: str
+    fit: RMAResult | None
+    note: str | None = None
+    studies: tuple[StudyInput, ...] = ()
+    leave_one_out: LeaveOneOutResult | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"key": self.key, "label": self.label, "note": self.note}
+        if self.fit is not None:
+            out.update(self.fit.to_dict())
+            out["method"], out["test"] = self.fit.method, self.fit.test
+            out["transformed"] = transformed(self.fit)
+            out["studies"] = [s.label for s in self.studies]
+        if self.leave_one_out is not None:
+            out["leave_one_out"] = self.leave_one_out.to_dict()
+        return out
+
+
+@dataclass(frozen=True)
+class StratumAnalysis:
+    """One outcome in one design stratum: the plan's primary fit and everything around it."""
+
+    design: str
+    design_label: str
+    certainty_start: str
+    studies: tuple[StudyInput, ...]
+    es: EffectSizes
+    fit: RMAResult
+    pooled: bool
+    alternatives: tuple[NamedFit, ...]
+    sensitivity: tuple[NamedFit, ...]
+    regtest: RegTestResult | None
+    trimfill: TrimFillResult | None
+    small_study_note: str
+    certainty: CertaintyRating | None
+    participants: int | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def k(self) -> int:
+        return len(self.studies)
+
+    @property
+    def n_secondary(self) -> int:
+        """Inputs of this analysis seen only in a secondary source."""
+        return sum(not s.row.verified for s in self.studies)
+
+    def study_records(self) -> list[dict[str, Any]]:
+        """Each study's input with its weight and provenance (JSON-ready)."""
+        w = self.fit.weights_percent if self.pooled else np.array([100.0])
+        return [
+            {
+                "study_id": s.study_id,
+                "label": s.label,
+                "yi": float(self.es.yi[i]),
+                "vi": float(self.es.vi[i]),
+                "weight": float(w[i]),
+                "source": s.source,
+                "doi_or_pmid": s.row.doi_or_pmid,
+                "location": s.row.location,
+                "verification": s.verification,
+                "derived": s.row.derived,
+                "row_id": s.row.row_id,
+            }
+            for i, s in enumerate(self.studies)
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = dict(self.fit.to_dict())
+        out.update(
+            {
+                "design": self.design,
+                "method": self.fit.method,
+                "test": self.fit.test,
+                "pooled": self.pooled,
+                "transformed": transformed(self.fit),
+                "studies": self.study_records(),
+                "n_secondary_source_inputs": self.n_secondary,
+                "participants": self.participants,
+                "alternatives": {a.key: a.to_dict() for a in self.alternatives},
+                "sensitivity": {s.key: s.to_dict() for s in self.sensitivity},
+                "small_study": {
+                    "note": self.small_study_note,
+                    "regtest": None if self.regtest is None else self.regtest.to_dict(),
+                    "trimfill": None if self.trimfill is None else self.trimfill.to_dict(),
+                },
+                "certainty": None if self.certainty is None else self.certainty.to_dict(),
+                "notes": list(self.notes),
+            }
+        )
+        return out
+
+
+@dataclass(frozen=True)
+class OutcomeAnalysis:
+    """All analyses of one outcome: its strata (primary design first) and subgroups."""
+
+    outcome: Outcome
+    strata: tuple[StratumAnalysis, ...]
+    subgroups: tuple[tuple[str, str, SubgroupResult | None, str], ...] = field(default=())
+
+    @property
+    def primary(self) -> StratumAnalysis | None:
+        return self.strata[0] if self.strata else None
+
+
+@dataclass(frozen=True)
+class ReviewResults:
+    """Everything :func:`analyse_review` computed, ready for the report."""
+
+    review: Review
+    outcomes: tuple[OutcomeAnalysis, ...]
+    sof: SoFTable | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``results.json``: per outcome key the primary analysis (``rma`` keys,
+        ``transformed``, ``studies`` ...), the other strata and the subgroups."""
+        outcomes: dict[str, Any] = {}
+        for oa in self.outcomes:
+            if oa.primary is None:
+                outcomes[oa.outcome.key] = {"label": oa.outcome.label, "analysed": False}
+                continue
+            entry = oa.primary.to_dict()
+            entry["label"] = oa.outcome.label
+            entry["measure"] = oa.outcome.measure
+            entry["other_strata"] = {s.design: s.to_dict() for s in oa.strata[1:]}
+            entry["subgroups"] = {
+                key: {"label": label, "note": note,
+                      "result": None if res is None else res.to_dict()}
+                for key, label, res, note in oa.subgroups
+            }
+            outcomes[oa.outcome.key] = entry
+        return {
+            "title": self.review.title,
+            "analysis_plan": {
+                "method": self.review.analysis.method,
+                "test": self.review.analysis.test,
+                "level": self.review.analysis.level,
+                "design": self.review.analysis.design,
+            },
+            "outcomes": outcomes,
+            "summary_of_findings": None if self.sof is None else self.sof.to_dict(),
+        }
+
+
+def transformed(fit: RMAResult) -> dict[str, float]:
+    """Estimate, CI and PI on the reporting scale (ratios, proportions)."""
+    f = back_transform(fit.measure)
+    keys = ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
+    return {k: float(np.asarray(f(getattr(fit, k))).reshape(-1)[0]) for k in keys}
+
+
+def _participants(studies: tuple[StudyInput, ...], outcome: Outcome) -> int | None:
+    total = 0
+    for s in studies:
+        r = s.row
+        if outcome.measure in ("PLO", "PFT", "PR", "PAS"):
+            n = r.n_cart
+        else:
+            a = r.n_cart if r.n_cart is not None else s.study.n_cart
+            b = r.n_control if r.n_control is not None else s.study.n_control
+            n = None if a is None or b is None else a + b
+        if n is None:
+            return None
+        total += n
+    return total
+
+
+def _fit(es: EffectSizes, method: str, test: str, level: float) -> tuple[RMAResult, bool]:
+    """Pool, or, for one study, return the study itself (FE with k = 1)."""
+    if es.k == 1:
+        return rma(es, method="FE", test="z", level=level), False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EvisynthWarning)
+        return rma(es, method=method, test=test, level=level), True
+
+
+def _select(
+    review: Review, outcome: Outcome, design: str | None, analysis: str, verified_only: bool
+) -> tuple[EffectSizes, tuple[StudyInput, ...]] | None:
+    try:
+        es, used = review.effect_sizes(
+            outcome.key, analysis=analysis, design=design, verified_only=verified_only
+        )
+    except InputError:
+        return None
+    return es, tuple(used)
+
+
+def _sensitivity(
+    review: Review, outcome: Outcome, design: str, spec: Sensitivity, primary: RMAResult,
+    primary_studies: tuple[StudyInput, ...], level: float,
+) -> NamedFit | None:
+    if spec.outcomes and outcome.key not in spec.outcomes:
+        return None
+    plan = review.analysis
+    method = spec.method or plan.method
+    test = spec.test or plan.test
+    if spec.leave_one_out:
+        if primary.k < 3:
+            return NamedFit(spec.key, spec.label, None,
+                            note=f"not run: leaving one of {primary.k} studies out leaves "
+                                 f"{primary.k - 1}, too few to pool")
+        return NamedFit(spec.key, spec.label, None, leave_one_out=leave_one_out(primary),
+                        studies=primary_studies)
+    picked = _select(review, outcome, design, spec.rows, spec.verified_only)
+    if picked is None:
+        return NamedFit(spec.key, spec.label, None, note="no studies in this analysis set")
+    es, used = picked
+    same_rows = [s.row.row_id for s in used] == [s.row.row_id for s in primary_studies]
+    if same_rows and spec.method is None and spec.test is None:
+        return NamedFit(spec.key, spec.label, None, studies=used,
+                        note="same inputs as the primary analysis (nothing to replace)")
+    fit, pooled = _fit(es, method, test, level)
+    note = None if pooled else "one study: its own estimate, not pooled"
+    return NamedFit(spec.key, spec.label, fit, note=note, studies=used)
+
+
+def _certainty(
+    review: Review, outcome: Outcome, design_start: str, studies: tuple[StudyInput, ...],
+    fit: RMAResult, participants: int | None, reg: RegTestResult | None,
+) -> CertaintyRating | None:
+    rob = []
+    for s in studies:
+        overall = [r for r in review.rob_for(s.study_id, outcome.key) if r.domain == "overall"]
+        if not overall:
+            return None
+        rob.append(ROB_TO_GRADE[overall[0].judgement])
+    imp = outcome.imprecision
+    ois = None
+    control = _control_risk(outcome, studies)
+    if outcome.measure in ("RR", "OR") and imp.ois_relative_reduction and control is not None:
+        ois = optimal_information_size(control, rrr=imp.ois_relative_reduction,
+                                       alpha=imp.ois_alpha, power=imp.ois_power)
+    thresholds = imp.thresholds or None
+    if outcome.measure in ("PLO", "PFT", "PR", "PAS") and thresholds is None:
+        return None
+    return rate_certainty(
+        fit,
+        design="RCT" if design_start == "high" else "observational",
+        rob=rob,
+        thresholds=thresholds,
+        ois=ois,
+        information=participants if ois is not None else None,
+        small_study_test=reg,
+        outcome=outcome.label,
+    )
+
+
+def _control_risk(outcome: Outcome, studies: tuple[StudyInput, ...]) -> float | None:
+    """Comparator risk (RR/OR) or survival (HR) at the outcome's time point."""
+    cr = outcome.control_risk
+    if cr is None:
+        return None
+    if cr.method == "reported":
+        return cr.value
+    events = [s.row.events_control for s in studies]
+    totals = [s.row.n_control for s in studies]
+    if any(e is None for e in events) or any(n is None for n in totals):
+        return None
+    return sum(e for e in events if e is not None) / sum(n for n in totals if n is not None)
+
+
+def _stratum(review: Review, outcome: Outcome, design_key: str) -> StratumAnalysis | None:
+    plan = review.analysis
+    picked = _select(review, outcome, design_key, "primary", False)
+    if picked is None:
+        return None
+    es, used = picked
+    design = review.design(design_key)
+    fit, pooled = _fit(es, plan.method, plan.test, plan.level)
+    notes: list[str] = []
+    if not pooled:
+        notes.append("One study: its own estimate is shown; nothing is pooled.")
+    alternatives = tuple(
+        NamedFit(f"{a.method}-{a.test}", a.label or f"{a.method} with {a.test} test",
+                 _fit(es, a.method, a.test, plan.level)[0], studies=used)
+        for a in plan.alternatives
+    ) if pooled else ()
+    sens = tuple(
+        s for s in (
+            _sensitivity(review, outcome, design_key, spec, fit, used, plan.level)
+            for spec in plan.sensitivity
+        ) if s is not None
+    )
+    reg: RegTestResult | None = None
+    tf: TrimFillResult | None = None
+    if fit.k >= MIN_K_SMALL_STUDY_TEST:
+        reg = regtest(fit)
+        tf = trimfill(fit)
+        ss_note = "Egger-type regression test and trim-and-fill (k >= 10)."
+    else:
+        ss_note = (f"Not tested: k = {fit.k} < {MIN_K_SMALL_STUDY_TEST}; small-study tests have "
+                   "too little power to tell asymmetry from chance (Cochrane Handbook 10.4.3.1).")
+    participants = _participants(used, outcome)
+    certainty = _certainty(review, outcome, design.certainty_start, used, fit, participants, reg)
+    return StratumAnalysis(
+        design=design_key,
+        design_label=design.label,
+        certainty_start=design.certainty_start,
+        studies=used,
+        es=es,
+        fit=fit,
+        pooled=pooled,
+        alternatives=alternatives,
+        sensitivity=sens,
+        regtest=reg,
+        trimfill=tf,
+        small_study_note=ss_note,
+        certainty=certainty,
+        participants=participants,
+        notes=tuple(notes),
+    )
+
+
+def _subgroups(
+    review: Review, outcome: Outcome
+) -> tuple[tuple[str, str, SubgroupResult | None, str], ...]:
+    out: list[tuple[str, str, SubgroupResult | None, str]] = []
+    plan = review.analysis
+    for sg in review.subgroups:
+        # Only the design subgroup spans strata (to test their difference, never to pool).
+        design = None if sg.column == "design" else plan.design
+        picked = _select(review, outcome, design, "primary", False)
+        if picked is None:
+            out.append((sg.key, sg.label, None, "no studies"))
+            continue
+        es, used = picked
+        groups = [str(getattr(s.study, sg.column)) for s in used]
+        if len(set(groups)) < 2:
+            out.append((sg.key, sg.label, None,
+                        f"not run: all {len(used)} studies share {sg.column} = {groups[0]!r}"))
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", EvisynthWarning)
+            res = subgroup(es, groups, method=plan.method, test="z", tau2="separate",
+                           level=plan.level)
+        note = ("Test for subgroup differences only; strata are not pooled together."
+                if design is None else "Subgroups within the primary design stratum.")
+        out.append((sg.key, sg.label, res, note))
+    return tuple(out)
+
+
+def _sof_row(oa: OutcomeAnalysis) -> SoFRow | None:
+    p = oa.primary
+    if p is None:
+        return None
+    o = oa.outcome
+    baseline = _control_risk(o, p.studies)
+    when = None
+    if o.measure == "HR" and o.control_risk is not None and o.control_risk.time_months:
+        when = f"{o.control_risk.time_months:g} months"
+    abs_ok = o.measure in ("HR", "RR", "OR")
+    kwargs: dict[str, Any] = {
+        "participants": p.participants,
+        "certainty": p.certainty,
+        "design": "RCT" if p.certainty_start == "high" else "observational",
+        "baseline": baseline if abs_ok else None,
+        "baseline_source": (o.control_risk.source if o.control_risk is not None else None),
+        "time_point": when,
+    }
+    if o.measure in LOG_MEASURES:
+        return SoFRow.from_fit(o.label, p.fit, **kwargs)
+    t = transformed(p.fit)
+    return SoFRow(o.label, o.measure, t["estimate"], t["ci_lb"], t["ci_ub"],
+                  studies=p.k, comment="pooled proportion in the CAR-T arms", **kwargs)
+
+
+def analyse_review(review: Review) -> ReviewResults:
+    """Run every analysis the review's plan asks for.
+
+    Parameters
+    ----------
+    review
+        A loaded review (:func:`evisynth.load_review`).
+
+    Returns
+    -------
+    ReviewResults
+        Per outcome: each design stratum's primary fit, the alternative
+        methods, sensitivity analyses, small-study assessment and GRADE
+        certainty; subgroup analyses; the Summary-of-Findings table.
+
+    Raises
+    ------
+    InputError
+        If an outcome's inputs cannot be turned into effect sizes.
+
+    Examples
+    --------
+    >>> from evisynth.review import load_bundled
+    >>> res = analyse_review(load_bundled("cart_dlbcl"))
+    >>> res.outcomes[0].primary.fit.k
+    2
+    """
+    plan = review.analysis
+    design_order = [plan.design] + [d.key for d in review.designs if d.key != plan.design]
+    analyses = []
+    for outcome in review.outcomes:
+        strata = tuple(
+            s for s in (_stratum(review, outcome, d) for d in design_order) if s is not None
+        )
+        analyses.append(OutcomeAnalysis(outcome, strata, _subgroups(review, outcome)))
+    rows = [r for r in (_sof_row(oa) for oa in analyses) if r is not None]
+    sof = summary_of_findings(rows) if rows else None
+    return ReviewResults(review=review, outcomes=tuple(analyses), sof=sof)

@@ -1,0 +1,113 @@
+"""`evisynth run` on the bundled CAR-T review: files, determinism, numbers, provenance."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import evisynth as ev
+from evisynth.cli import main
+from evisynth.review import bundled_path, load_bundled
+from evisynth.transforms import back_transform
+
+RMA_KEYS = {"estimate", "se", "pval", "ci_lb", "ci_ub", "tau2", "I2", "H2", "Q", "Q_pval",
+            "pi_lb", "pi_ub", "k"}
+STUDY_KEYS = {"study_id", "label", "yi", "vi", "weight", "source", "verification"}
+
+
+def test_writes_the_three_files(bundled_run: Path) -> None:
+    names = sorted(p.name for p in bundled_run.iterdir())
+    assert names == ["report.html", "report.md", "results.json"]
+
+
+def test_second_run_is_byte_identical(bundled_run: Path, tmp_path: Path) -> None:
+    assert main(["run", "-o", str(tmp_path), "--quiet"]) == 0
+    for name in ("report.html", "report.md", "results.json"):
+        assert (tmp_path / name).read_bytes() == (bundled_run / name).read_bytes(), name
+
+
+def test_results_json_per_outcome_keys(bundled_run: Path) -> None:
+    res = json.loads((bundled_run / "results.json").read_text())
+    review = load_bundled()
+    assert set(res["outcomes"]) == {o.key for o in review.outcomes}
+    for key, entry in res["outcomes"].items():
+        assert RMA_KEYS <= set(entry), key
+        assert ("tval" in entry) or ("zval" in entry)
+        assert set(entry["transformed"]) == {"estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"}
+        for s in entry["studies"]:
+            assert STUDY_KEYS <= set(s), key
+            assert s["verification"] in ("verified-in-source", "from-secondary-source")
+            assert s["source"]
+
+
+@pytest.mark.parametrize("key", [o.key for o in load_bundled().outcomes])
+def test_pooled_numbers_equal_rma_on_the_same_inputs(bundled_run: Path, key: str) -> None:
+    entry = json.loads((bundled_run / "results.json").read_text())["outcomes"][key]
+    review = load_bundled()
+    es, used = review.effect_sizes(key, analysis="primary", design=review.analysis.design)
+    assert [u.study_id for u in used] == [s["study_id"] for s in entry["studies"]]
+    if es.k == 1:
+        fit = ev.rma(es, method="FE")
+    else:
+        fit = ev.rma(es, method=review.analysis.method, test=review.analysis.test)
+    for field, value in fit.to_dict().items():
+        assert entry[field] == pytest.approx(value, rel=1e-12, abs=1e-15), field
+    f = back_transform(es.measure)
+    assert entry["transformed"]["estimate"] == pytest.approx(float(f(fit.estimate)), rel=1e-12)
+    np.testing.assert_allclose([s["yi"] for s in entry["studies"]], es.yi, rtol=1e-15)
+
+
+def test_report_states_provenance_and_secondary_inputs(bundled_run: Path) -> None:
+    md = (bundled_run / "report.md").read_text()
+    assert "Verification" in md and "secondary" in md
+    assert re.search(r"the primary analyses use \d+ study inputs; \d+ of them", md)
+    assert "X-2026" in md and "double-blind, placebo-controlled" in md
+    for claim in ("HR 0.55 (0.42 to 0.71)", "HR 0.68 (0.54 to 0.86)", "HR 0.51 (0.27 to 0.97)",
+                  "HR 0.47 (0.37 to 0.6)", "HR 0.76 (0.56 to 1.03)"):
+        assert claim in md, claim
+    for section in ("Summary of findings", "Why three kinds of interval", "Studies",
+                    "Risk of bias", "Efficacy", "Safety", "Limitations"):
+        assert f"## {section}" in md, section
+
+
+def test_html_is_self_contained(bundled_run: Path) -> None:
+    html = (bundled_run / "report.html").read_text()
+    assert "<svg" in html
+    assert not re.search(r"<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=\s*[\"']?https?:", html)
+    assert "@import" not in html and "url(http" not in html
+
+
+def tree_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(folder).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def test_review_folder_is_not_modified(tmp_path: Path) -> None:
+    folder = bundled_path()
+    before = tree_digest(folder)
+    assert main(["run", str(folder), "-o", str(tmp_path), "--quiet"]) == 0
+    assert tree_digest(folder) == before
+
+
+def test_bad_review_folder_is_one_line_exit_2(tmp_path: Path, capsys) -> None:
+    code = main(["run", str(tmp_path / "missing"), "-o", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("evisynth: error:") and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_that_is_a_file_is_rejected(tmp_path: Path, capsys) -> None:
+    target = tmp_path / "file.txt"
+    target.write_text("keep me")
+    assert main(["run", "-o", str(target), "--quiet"]) == 2
+    assert "not a folder" in capsys.readouterr().err
+    assert target.read_text() == "keep me"
