@@ -89,7 +89,8 @@ def test_inconsistency_bands(i2: float, pi: tuple[float | None, float | None], r
 
 
 def test_inconsistency_null_none_counts_as_crossing_and_single_study_is_not_rated() -> None:
-    assert rate_inconsistency(60.0, -0.8, -0.1, k=5, null=None).rating == -1
+    no_null = rate_inconsistency(60.0, -0.8, -0.1, k=5, null=None)
+    assert no_null.rating == -1 and "rests on I² alone" in no_null.reason
     assert rate_inconsistency(60.0, -0.8, -0.1, k=5, null=-0.5).rating == -1  # -0.5 inside
     single = rate_inconsistency(0.0, None, None, k=1)
     assert single.rating == 0 and "single study" in single.reason

@@ -251,6 +251,10 @@ def rate_inconsistency(
         crosses = pi_lb < null < pi_ub
         pi_text = ("the prediction interval crosses the null" if crosses
                    else "the prediction interval lies on one side of the null")
+    elif null is None:
+        crosses = True
+        pi_text = ("a single-group proportion has no null effect to judge the prediction "
+                   "interval against, so the rating rests on I² alone")
     else:
         crosses = True
         pi_text = "no prediction interval to show the direction is consistent"
