@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from evisynth.plots import forest, forest_subgroups, funnel, prisma
 from evisynth.plots._io import to_svg
+from evisynth.plots.survival import km_figure
 from evisynth.report.blocks import Block, BulletList, Figure, Heading, Para, Table, slug
 from evisynth.review.analyse import (
     MIN_K_FUNNEL,
@@ -65,6 +66,8 @@ def question(res: ReviewResults) -> Iterator[Block]:
 
 
 def main_findings(res: ReviewResults) -> Iterator[Block]:
+    if not res.outcomes:
+        return
     yield _h(1, "Summary of findings")
     plan = res.review.analysis
     yield Para(
@@ -92,6 +95,8 @@ def main_findings(res: ReviewResults) -> Iterator[Block]:
 
 
 def interval_explainer(res: ReviewResults) -> Iterator[Block]:
+    if not any(oa.primary is not None and oa.primary.alternatives for oa in res.outcomes):
+        return
     yield _h(1, "Why three kinds of interval")
     examples = []
     for oa in res.outcomes:
@@ -128,8 +133,9 @@ def evidence_base(res: ReviewResults) -> Iterator[Block]:
     counts = r.prisma.model_dump(exclude={"search_reproduced"})
     counts["reports_excluded"] = dict(sorted(
         Counter(e.category for e in r.exclusions if e.stage == "reports").items()))
-    yield Figure(to_svg(prisma(counts, title="PRISMA 2020 flow diagram")),
-                 "PRISMA 2020 flow of reports and studies.", "prisma")
+    if any(v for k, v in counts.items() if k != "note"):
+        yield Figure(to_svg(prisma(counts, title="PRISMA 2020 flow diagram")),
+                     "PRISMA 2020 flow of reports and studies.", "prisma")
     if r.prisma.note:
         yield Para(r.prisma.note, kind="small")
     rows = []
@@ -137,9 +143,12 @@ def evidence_base(res: ReviewResults) -> Iterator[Block]:
         n = "—" if s.n_cart is None else f"{s.n_cart} vs {s.n_control if s.n_control else '—'}"
         rows.append((s.label, s.trial, s.design, s.product, s.line or "—", n,
                      s.data_cut or "—", s.citation, s.doi_or_pmid or "—"))
-    yield Table(("Report", "Trial", "Design", "Product", "Line", "n (CAR-T vs control)",
-                 "Data cut", "Citation", "DOI/PMID"), tuple(rows),
-                caption="Included reports and their characteristics")
+    if rows:
+        yield Table(("Report", "Trial", "Design", "Product", "Line", "n (CAR-T vs control)",
+                     "Data cut", "Citation", "DOI/PMID"), tuple(rows),
+                    caption="Included reports and their characteristics")
+    if not r.exclusions:
+        return
     yield _h(2, "Excluded reports")
     yield Table(("Id", "Report", "Reason"),
                 tuple((e.id, e.citation, e.reason) for e in r.exclusions),
@@ -148,6 +157,8 @@ def evidence_base(res: ReviewResults) -> Iterator[Block]:
 
 def risk_of_bias(res: ReviewResults) -> Iterator[Block]:
     r = res.review
+    if not r.risk_of_bias:
+        return
     yield _h(1, "Risk of bias")
     if r.risk_of_bias_note:
         yield Para(r.risk_of_bias_note, kind="small")
@@ -289,9 +300,12 @@ def outcome_section(oa: OutcomeAnalysis) -> Iterator[Block]:
 def outcomes(res: ReviewResults) -> Iterator[Block]:
     efficacy = [oa for oa in res.outcomes if oa.outcome.measure not in PROPORTION_MEASURES]
     safety = [oa for oa in res.outcomes if oa.outcome.measure in PROPORTION_MEASURES]
-    yield _h(1, "Efficacy")
+    if efficacy:
+        yield _h(1, "Efficacy")
     for oa in efficacy:
         yield from outcome_section(oa)
+    if not safety:
+        return
     yield _h(1, "Safety")
     yield Para("Toxicity is pooled as the proportion of CAR-T-treated patients with the event "
                "(logit scale, back-transformed). Trials graded cytokine release syndrome and "
@@ -353,6 +367,8 @@ def published(res: ReviewResults) -> Iterator[Block]:
 
 def limitations(res: ReviewResults) -> Iterator[Block]:
     r = res.review
+    if not res.outcomes:
+        return
     yield _h(1, "Limitations")
     n_sec = sum(oa.primary.n_secondary for oa in res.outcomes if oa.primary is not None)
     items = [
@@ -391,11 +407,82 @@ def methods(res: ReviewResults, version: str) -> Iterator[Block]:
     yield BulletList(tuple(items))
 
 
+def _fmt(x: float, digits: int = 3) -> str:
+    return f"{x:.{digits}g}"
+
+
+def reanalyses(res: ReviewResults) -> Iterator[Block]:
+    if not res.reanalyses:
+        return
+    yield _h(1, "Trials reanalysed from published curves")
+    yield Para("Patient-level data are reconstructed from each arm's digitised Kaplan–Meier "
+               "curve with the numbers at risk and total events the source gives (Guyot et "
+               "al., BMC Med Res Methodol 2012), then analysed as if they were the trial's "
+               "data: Kaplan–Meier, log-rank, Cox hazard ratio (Efron ties), landmark "
+               "survival and restricted mean survival time (Greenwood-type variance).")
+    for ra in res.reanalyses:
+        spec, c = ra.spec, ra.comparison
+        unit = spec.time_unit
+        yield _h(2, spec.label)
+        if spec.synthetic:
+            yield Para("SYNTHETIC EXAMPLE: every number in this section comes from a "
+                       "simulated trial, not from patients or a publication.", kind="note")
+        if spec.note:
+            yield Para(spec.note, kind="small")
+        fig = km_figure(c, title=spec.label, xlabel=f"Time ({unit})")
+        yield Figure(to_svg(fig), f"Kaplan–Meier curves of the reconstructed data, {spec.label}; "
+                     "shaded: pointwise 95% confidence bands.", f"km-{spec.key}")
+        d = c.to_dict()
+        rows: list[tuple[str, ...]] = []
+        for arm, info in d["arms"].items():
+            m = info["median"]
+            med = ("not reached" if m["median"] is None else
+                   f"{_fmt(m['median'])} ({_fmt(m['lower']) if m['lower'] is not None else 'NR'}"
+                   f" to {_fmt(m['upper']) if m['upper'] is not None else 'NR'}) {unit}")
+            rows.append((f"Median, {arm}", med))
+        for lm in d["landmarks"]:
+            t = lm["time"]
+            ref, exp = lm["reference"], lm["experimental"]
+            rows.append((f"S({t:g} {unit})",
+                         f"{d['experimental']} {100 * exp['survival']:.1f}% vs {d['reference']} "
+                         f"{100 * ref['survival']:.1f}%; difference "
+                         f"{100 * lm['difference']:+.1f} points ({100 * lm['lower']:+.1f} to "
+                         f"{100 * lm['upper']:+.1f}), p = {_fmt(lm['pval'])}"))
+        lr, cox = d["logrank"], d["cox"]
+        rows.append(("Log-rank test", f"chi² = {lr['chisq']:.2f}, df = {lr['df']}, "
+                                      f"p = {_fmt(lr['pval'])}"))
+        rows.append((f"Cox hazard ratio ({d['experimental']} vs {d['reference']})",
+                     f"{cox['hr']:.2f} ({cox['hr_lower']:.2f} to {cox['hr_upper']:.2f}), "
+                     f"p = {_fmt(cox['pval'])}"))
+        ph = d["ph_test"]
+        rows.append(("Proportional hazards (cox.zph)", f"chi² = {ph['chisq'][-1]:.2f}, "
+                                                       f"p = {_fmt(ph['pval'][-1])}"))
+        if d.get("rmst"):
+            rm = d["rmst"]
+            rows.append((f"RMST to {rm['tau']:g} {unit}",
+                         f"{rm['experimental']['rmst']:.2f} vs {rm['reference']['rmst']:.2f}; "
+                         f"difference {rm['difference']:+.2f} ({rm['lower']:+.2f} to "
+                         f"{rm['upper']:+.2f}) {unit}, p = {_fmt(rm['pval'])}"))
+        yield Table(("Quantity", "Result"), tuple(rows), caption="Reanalysis")
+        diag_rows = []
+        for arm, rec in ra.reconstructions:
+            g = rec.diagnostics.to_dict()
+            src = next(a for a in spec.arms if a.arm == arm)
+            diag_rows.append((arm, rec.case, str(g["n_patients"]), str(g["n_events"]),
+                              f"{g['curve_max_abs_error']:.4f}",
+                              str(g.get("at_risk_max_abs_diff", "—")),
+                              f"{src.source} — {src.location} "
+                              f"({VERIFICATION_SHORT[src.verification]})"))
+        yield Table(("Arm", "Inputs used", "Patients", "Events", "Max |ΔS(t)| vs curve",
+                     "Max |Δ at risk|", "Source"), tuple(diag_rows),
+                    caption="Reconstruction diagnostics and sources")
+
+
 def report_blocks(res: ReviewResults, version: str) -> list[Block]:
     """All sections of the review report, in reading order."""
     blocks: list[Block] = []
     for section in (question(res), main_findings(res), interval_explainer(res),
-                    evidence_base(res), risk_of_bias(res), outcomes(res), published(res),
-                    limitations(res), methods(res, version)):
+                    evidence_base(res), risk_of_bias(res), outcomes(res), reanalyses(res),
+                    published(res), limitations(res), methods(res, version)):
         blocks.extend(section)
     return blocks

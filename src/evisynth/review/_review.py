@@ -10,6 +10,7 @@ from evisynth.errors import InputError
 from evisynth.review.inputs import StudyInput, effect_sizes
 from evisynth.review.model import (
     AnalysisPlan,
+    CurveTable,
     Design,
     Exclusion,
     Gap,
@@ -18,6 +19,7 @@ from evisynth.review.model import (
     Prisma,
     PublishedResult,
     Question,
+    Reanalysis,
     RiskOfBias,
     SourceInfo,
     Study,
@@ -82,6 +84,8 @@ class Review(BaseModel):
     rows: tuple[OutcomeRow, ...] = ()
     risk_of_bias: tuple[RiskOfBias, ...] = ()
     published: tuple[PublishedResult, ...] = ()
+    reanalyses: tuple[Reanalysis, ...] = ()
+    curve_tables: tuple[CurveTable, ...] = ()
     path: str | None = None
 
     def outcome(self, key: str) -> Outcome:
@@ -97,6 +101,13 @@ class Review(BaseModel):
                 return o
         have = ", ".join(o.key for o in self.outcomes) or "none"
         raise InputError(f"outcome {key!r} is not in the review; outcomes: {have}", where=key)
+
+    def curve_table(self, file: str) -> CurveTable:
+        """The digitised-curve or at-risk table read from ``file`` (a reanalysis input)."""
+        for t in self.curve_tables:
+            if t.file == file:
+                return t
+        raise InputError(f"no curve table {file!r} in this review", where=file)
 
     def study(self, study_id: str) -> Study:
         """The study (report) with this id.

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from evisynth.effects import EffectSizes
 from evisynth.errors import EvisynthWarning, InputError
@@ -46,7 +47,8 @@ from evisynth.meta.sensitivity import LeaveOneOutResult
 from evisynth.meta.subgroup import SubgroupResult
 from evisynth.review._review import Review
 from evisynth.review.inputs import StudyInput
-from evisynth.review.model import Outcome, Sensitivity
+from evisynth.review.model import Outcome, Reanalysis, Sensitivity
+from evisynth.survival import Reconstruction, TwoArmComparison, compare_arms, reconstruct_ipd
 from evisynth.transforms import back_transform
 
 #: ROBINS-I judgements on the RoB 2 scale used by the GRADE risk-of-bias domain.
@@ -176,12 +178,36 @@ class OutcomeAnalysis:
 
 
 @dataclass(frozen=True)
+class ReanalysisResult:
+    """A trial reanalysed from its digitised curves: reconstructions and the comparison."""
+
+    spec: Reanalysis
+    reconstructions: tuple[tuple[str, Reconstruction], ...]
+    comparison: TwoArmComparison
+
+    def to_dict(self) -> dict[str, Any]:
+        comp = self.comparison.to_dict()
+        comp.pop("km", None)  # the step functions belong in the figure, not the summary
+        return {
+            "label": self.spec.label,
+            "synthetic": self.spec.synthetic,
+            "time_unit": self.spec.time_unit,
+            "reconstruction": {arm: {"case": r.case, **r.diagnostics.to_dict()}
+                               for arm, r in self.reconstructions},
+            "comparison": comp,
+            "sources": {a.arm: {"source": a.source, "location": a.location,
+                                "verification": a.verification} for a in self.spec.arms},
+        }
+
+
+@dataclass(frozen=True)
 class ReviewResults:
     """Everything :func:`analyse_review` computed, ready for the report."""
 
     review: Review
     outcomes: tuple[OutcomeAnalysis, ...]
     sof: SoFTable | None
+    reanalyses: tuple[ReanalysisResult, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """``results.json``: per outcome key the primary analysis (``rma`` keys,
@@ -211,6 +237,7 @@ class ReviewResults:
             },
             "outcomes": outcomes,
             "summary_of_findings": None if self.sof is None else self.sof.to_dict(),
+            "reanalyses": {r.spec.key: r.to_dict() for r in self.reanalyses},
         }
 
 
@@ -474,4 +501,30 @@ def analyse_review(review: Review) -> ReviewResults:
         analyses.append(OutcomeAnalysis(outcome, strata, _subgroups(review, outcome)))
     rows = [r for r in (_sof_row(oa) for oa in analyses) if r is not None]
     sof = summary_of_findings(rows) if rows else None
-    return ReviewResults(review=review, outcomes=tuple(analyses), sof=sof)
+    reanalyses = tuple(reanalyse(review, spec) for spec in review.reanalyses)
+    return ReviewResults(review=review, outcomes=tuple(analyses), sof=sof,
+                         reanalyses=reanalyses)
+
+
+def reanalyse(review: Review, spec: Reanalysis) -> ReanalysisResult:
+    """Reconstruct each arm's patient data from its digitised curve and compare the arms.
+
+    Reconstruction: :func:`evisynth.reconstruct_ipd` (Guyot et al. 2012) with
+    whatever the review gives (numbers at risk, total events, n). Comparison:
+    :func:`evisynth.compare_arms` (KM, log-rank, Cox, landmarks, RMST).
+    """
+    recs = []
+    for arm in spec.arms:
+        curve = review.curve_table(arm.curve).to_frame()
+        at_risk = None if arm.at_risk is None else review.curve_table(arm.at_risk).to_frame()
+        try:
+            rec = reconstruct_ipd(curve, at_risk, total_events=arm.total_events, n=arm.n,
+                                  scale=arm.scale)
+        except InputError as exc:
+            raise InputError(f"reanalysis {spec.key!r}, arm {arm.arm!r}: {exc}",
+                             where=arm.curve) from None
+        recs.append((arm.arm, rec))
+    ipd = pd.concat([r.ipd.assign(arm=name) for name, r in recs], ignore_index=True)
+    comparison = compare_arms(ipd, arm="arm", reference=spec.reference,
+                              landmarks=spec.landmarks, tau=spec.tau)
+    return ReanalysisResult(spec=spec, reconstructions=tuple(recs), comparison=comparison)

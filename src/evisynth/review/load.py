@@ -11,6 +11,7 @@ Input files are only read, never modified.
 from __future__ import annotations
 
 import csv
+import math
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -28,6 +29,7 @@ from evisynth.review.model import (
     ROB_DOMAINS,
     ROB_JUDGEMENTS,
     AnalysisPlan,
+    CurveTable,
     Design,
     Exclusion,
     Gap,
@@ -36,6 +38,7 @@ from evisynth.review.model import (
     Prisma,
     PublishedResult,
     Question,
+    Reanalysis,
     RiskOfBias,
     SourceInfo,
     Study,
@@ -78,6 +81,7 @@ class _Toml(BaseModel):
     not_reported: tuple[Gap, ...] = ()
     risk_of_bias_note: str | None = None
     source: SourceInfo | None = None
+    reanalyses: tuple[Reanalysis, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,16 +150,85 @@ def load_review(path: str | Path) -> Review:
               for name, (model, required) in CSV_FILES.items()}
     if header is not None:
         problems.extend(_check_links(header, tables))
+    curves = _load_curves(folder, header, problems)
     if problems or header is None:
         raise ReviewError(str(path), problems)
     return Review(
         **{k: getattr(header.toml, k) for k in _Toml.model_fields},
+        curve_tables=curves,
         studies=_items(tables["studies.csv"]),
         rows=_items(tables["outcomes.csv"]),
         risk_of_bias=_items(tables["risk_of_bias.csv"]),
         published=_items(tables["published.csv"]),
         path=str(folder),
     )
+
+
+_CURVE_COLUMNS = {"curve": ("time", "survival"), "at_risk": ("time", "n_risk")}
+
+
+def _load_curves(
+    folder: Path, header: _Header | None, problems: list[Problem]
+) -> tuple[CurveTable, ...]:
+    """Read the curve and at-risk CSV files that ``[[reanalyses]]`` name."""
+    if header is None or "reanalyses" in header.bad_fields:
+        return ()
+    tables: dict[str, CurveTable] = {}
+    for i, spec in enumerate(header.toml.reanalyses):
+        for j, arm in enumerate(spec.arms):
+            for kind, columns in _CURVE_COLUMNS.items():
+                name = getattr(arm, kind)
+                where = f"reanalyses[{i}].arms[{j}].{kind}"
+                if name is None or name in tables:
+                    continue
+                table = _read_numeric_csv(folder, name, columns, where, problems)
+                if table is not None:
+                    tables[name] = table
+    return tuple(tables.values())
+
+
+def _read_numeric_csv(
+    folder: Path, name: str, columns: tuple[str, ...], where: str, problems: list[Problem]
+) -> CurveTable | None:
+    path = (folder / name).resolve()
+    if folder.resolve() not in path.parents:
+        problems.append(Problem(TOML_FILE, None, where,
+                                f"{name!r} must be a file inside the review folder"))
+        return None
+    if not path.is_file():
+        problems.append(Problem(TOML_FILE, None, where, f"file {name!r} not found"))
+        return None
+    before = len(problems)
+    rows: list[tuple[float, ...]] = []
+    for line_no, cells in _read_records(path):
+        if line_no == 1:
+            got = tuple(c.strip() for c in cells)
+            if got != columns:
+                problems.append(Problem(name, 1, None,
+                                        f"header is {', '.join(got)}; expected "
+                                        f"{', '.join(columns)}"))
+                return None
+            continue
+        values = []
+        for col, cell in zip(columns, cells, strict=False):
+            try:
+                v = float(cell)
+            except ValueError:
+                problems.append(Problem(name, line_no, col, f"{cell!r} is not a number"))
+                continue
+            if not math.isfinite(v):
+                problems.append(Problem(name, line_no, col, f"{cell!r} is not a finite number"))
+            values.append(v)
+        if len(cells) != len(columns):
+            problems.append(Problem(name, line_no, None,
+                                    f"has {len(cells)} cells; expected {len(columns)}"))
+        rows.append(tuple(values))
+    if len(problems) > before:
+        return None
+    if not rows:
+        problems.append(Problem(name, None, None, "has no data rows"))
+        return None
+    return CurveTable(file=name, columns=columns, rows=tuple(rows))
 
 
 def bundled_path(name: str = "cart_dlbcl") -> Path:

@@ -29,6 +29,7 @@ __all__ = [
     "VERIFICATION",
     "AnalysisPlan",
     "ControlRisk",
+    "CurveTable",
     "Design",
     "Exclusion",
     "Gap",
@@ -39,6 +40,8 @@ __all__ = [
     "Prisma",
     "PublishedResult",
     "Question",
+    "Reanalysis",
+    "ReanalysisArm",
     "RiskOfBias",
     "Sensitivity",
     "SourceInfo",
@@ -572,3 +575,79 @@ class SourceInfo(BaseModel):
     built_by: str | None = None
     unused: tuple[UnusedRows, ...] = ()
     note: str | None = None
+
+
+# --------------------------------------------------------------------------- curve reanalyses
+
+
+class ReanalysisArm(BaseModel):
+    """One arm of a digitised Kaplan–Meier figure (a table ``[[reanalyses.arms]]``).
+
+    ``curve`` and ``at_risk`` are CSV files inside the review folder: ``time,
+    survival`` (``scale`` says proportion or percent) and ``time, n_risk``.
+    ``total_events`` and ``n`` are what the paper reports; give what is known.
+    Every number carries its source, like an outcome row.
+    """
+
+    model_config = _FROZEN
+    arm: str
+    curve: str
+    at_risk: str | None = None
+    total_events: int | None = Field(default=None, ge=0)
+    n: int | None = Field(default=None, ge=1)
+    scale: Literal["proportion", "percent"] = "proportion"
+    source: str
+    location: str
+    verification: Literal["verified-in-source", "from-secondary-source"]
+
+
+class Reanalysis(BaseModel):
+    """A trial reanalysed from its published Kaplan–Meier curves (``[[reanalyses]]``).
+
+    ``synthetic = true`` marks simulated example data; the report then says so in
+    its heading and first line. ``reference`` names the control arm.
+
+    Examples
+    --------
+    >>> arm = dict(curve="km.csv", source="Doe 2020", location="Fig 2",
+    ...            verification="verified-in-source")
+    >>> Reanalysis(key="t", label="T", reference="B",
+    ...            arms=[dict(arm="A", **arm), dict(arm="B", **arm)]).reference
+    'B'
+    """
+
+    model_config = _FROZEN
+    key: Id
+    label: str
+    synthetic: bool = False
+    study_id: str | None = None
+    outcome: str | None = None
+    time_unit: str = "months"
+    reference: str
+    landmarks: tuple[float, ...] = ()
+    tau: float | None = Field(default=None, gt=0)
+    note: str | None = None
+    arms: tuple[ReanalysisArm, ...]
+
+    @field_validator("arms")
+    @classmethod
+    def _two_arms(cls, value: tuple[ReanalysisArm, ...]) -> tuple[ReanalysisArm, ...]:
+        names = [a.arm for a in value]
+        if len(names) != 2 or len(set(names)) != 2:
+            raise ValueError(f"needs exactly two arms with different names, got {names}")
+        return value
+
+
+class CurveTable(BaseModel):
+    """A numeric CSV file of the review folder (digitised curve or numbers at risk)."""
+
+    model_config = _FROZEN
+    file: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[float, ...], ...]
+
+    def to_frame(self) -> Any:
+        """The table as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.rows), columns=list(self.columns))
