@@ -16,7 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from evisynth.engine import METHODS, TESTS
 from evisynth.review import _cells
@@ -398,29 +405,29 @@ class Outcome(BaseModel):
         return MEASURES[self.measure]
 
 
+def _known(kind: str, choices: tuple[str, ...]) -> AfterValidator:
+    def check(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"{value!r} is not a {kind}; use one of {', '.join(choices)}")
+        return value
+
+    return AfterValidator(check)
+
+
+#: A tau² estimator / test name as metafor spells it (checked against the engine's lists).
+MethodName = Annotated[str, _known("method", METHODS)]
+TestName = Annotated[str, _known("test", TESTS)]
+
+
 class MethodSpec(BaseModel):
     """A pooling method: tau² estimator and test (metafor vocabulary)."""
 
     model_config = _FROZEN
 
-    method: str = "REML"
-    test: str = "knha"
+    method: MethodName = "REML"
+    test: TestName = "knha"
     label: str | None = None
     rationale: str | None = None
-
-    @field_validator("method")
-    @classmethod
-    def _known_method(cls, value: str) -> str:
-        if value not in METHODS:
-            raise ValueError(f"{value!r} is not a method; use one of {', '.join(METHODS)}")
-        return value
-
-    @field_validator("test")
-    @classmethod
-    def _known_test(cls, value: str) -> str:
-        if value not in TESTS:
-            raise ValueError(f"{value!r} is not a test; use one of {', '.join(TESTS)}")
-        return value
 
 
 class Sensitivity(BaseModel):
@@ -438,26 +445,12 @@ class Sensitivity(BaseModel):
     key: Id
     label: str
     rows: Literal["primary", "earlier-cut", "crossover-adjusted", "lead"] = "primary"
-    method: str | None = None
-    test: str | None = None
+    method: MethodName | None = None
+    test: TestName | None = None
     leave_one_out: bool = False
     verified_only: bool = False
     outcomes: tuple[str, ...] = ()
     rationale: str | None = None
-
-    @field_validator("method")
-    @classmethod
-    def _known_method(cls, value: str | None) -> str | None:
-        if value is not None and value not in METHODS:
-            raise ValueError(f"{value!r} is not a method; use one of {', '.join(METHODS)}")
-        return value
-
-    @field_validator("test")
-    @classmethod
-    def _known_test(cls, value: str | None) -> str | None:
-        if value is not None and value not in TESTS:
-            raise ValueError(f"{value!r} is not a test; use one of {', '.join(TESTS)}")
-        return value
 
 
 class AnalysisPlan(BaseModel):
@@ -470,8 +463,8 @@ class AnalysisPlan(BaseModel):
 
     model_config = _FROZEN
 
-    method: str = "REML"
-    test: str = "knha"
+    method: MethodName = "REML"
+    test: TestName = "knha"
     level: float = Field(default=95, gt=50, lt=100)
     design: str = "RCT"
     pool_across_designs: bool = False
@@ -479,20 +472,6 @@ class AnalysisPlan(BaseModel):
     source_rule: str | None = None
     alternatives: tuple[MethodSpec, ...] = ()
     sensitivity: tuple[Sensitivity, ...] = ()
-
-    @field_validator("method")
-    @classmethod
-    def _known_method(cls, value: str) -> str:
-        if value not in METHODS:
-            raise ValueError(f"{value!r} is not a method; use one of {', '.join(METHODS)}")
-        return value
-
-    @field_validator("test")
-    @classmethod
-    def _known_test(cls, value: str) -> str:
-        if value not in TESTS:
-            raise ValueError(f"{value!r} is not a test; use one of {', '.join(TESTS)}")
-        return value
 
 
 class Subgroup(BaseModel):
