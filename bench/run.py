@@ -355,12 +355,26 @@ def analyse(spec: dict[str, Any], outs: dict[str, dict[str, Any]]) -> list[dict[
                     n=len(times),
                     warmup=bool(r.get("warmup", True)),
                     ratio=med / ev_med if np.isfinite(ev_med) else float("nan"),
-                    failures=int(r.get("failures", 0)),
+                    failures=int(np.isnan(arr(r["estimate"])).sum()),
                 )
                 if ref_name is not None:
-                    row["d_est"], row["miss_est"] = max_abs_diff(arr(r["estimate"]), ref_est)
-                    row["d_tau2"], row["miss_tau2"] = max_abs_diff(arr(r["tau2"]), ref_t2)
+                    e, t = arr(r["estimate"]), arr(r["tau2"])
+                    row["d_est"], _ = max_abs_diff(e, ref_est)
+                    row["d_tau2"], _ = max_abs_diff(t, ref_t2)
                     row["n_values"] = int(ref_est.size)
+                    if e.shape == ref_est.shape:
+                        both = (
+                            np.isfinite(e)
+                            & np.isfinite(ref_est)
+                            & np.isfinite(t)
+                            & np.isfinite(ref_t2)
+                        )
+                        big = np.zeros(e.shape, dtype=bool)
+                        big[both] = (np.abs(e[both] - ref_est[both]) > AGREE_TOL) | (
+                            np.abs(t[both] - ref_t2[both]) > AGREE_TOL
+                        )
+                        row["n_big"] = int(big.sum())
+                        row["ref_failed"] = int((~np.isfinite(ref_est)).sum())
                 t2 = arr(r["tau2"])
                 row["neg_tau2"] = int((t2[np.isfinite(t2)] < 0).sum())
                 row["n_inner"] = int(r.get("n_inner", 1))
@@ -370,13 +384,112 @@ def analyse(spec: dict[str, Any], outs: dict[str, dict[str, Any]]) -> list[dict[
     return rows
 
 
+def reml_loglik(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
+    """Restricted log-likelihood of the random-effects model, constants dropped.
+
+    Written out here, independently of every tool, to judge which tau² is the maximum.
+    """
+    w = 1.0 / (v + tau2)
+    mu = np.sum(w * y) / np.sum(w)
+    return float(-0.5 * (np.sum(np.log(v + tau2)) + np.log(np.sum(w)) + np.sum(w * (y - mu) ** 2)))
+
+
+def scenario_data(sc: dict[str, Any], idx: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (yi, vi) of meta-analysis number ``idx`` of a scenario, as the tools saw them."""
+    if sc["kind"] == "batch":
+        d = np.loadtxt(sc["csv"], delimiter=",", skiprows=1)
+        rows = d[d[:, 0].astype(int) == idx]
+        return rows[:, 1], rows[:, 2]
+    d = np.loadtxt(sc["csv"], delimiter=",", skiprows=1, ndmin=2)
+    if sc.get("k") is not None:
+        d = d[: sc["k"]]
+    if sc["kind"] == "loo":
+        d = np.delete(d, idx, axis=0)
+    return d[:, 0], d[:, 1]
+
+
+def disagreements(spec: dict[str, Any], outs: dict[str, dict[str, Any]], n_show: int = 6) -> str:
+    """For each scenario with differences above AGREE_TOL or failed fits: the worst cases."""
+    L: list[str] = []
+    for sc in spec["scenarios"]:
+        res = {
+            t: o["results"][sc["name"]]
+            for t, o in outs.items()
+            if (o["results"].get(sc["name"]) or {}).get("status") == "ok"
+        }
+        if not res:
+            continue
+        cols: dict[str, np.ndarray] = {}
+        mf = res.get("metafor", {})
+        if mf.get("ref_tau2") is not None:
+            cols["metafor (threshold 1e-12)"] = arr(mf["ref_tau2"])
+        for t, r in res.items():
+            cols[t] = arr(r["tau2"])
+        n = max(c.size for c in cols.values())
+        cols = {t: c for t, c in cols.items() if c.size == n}
+        T = np.vstack(list(cols.values()))  # tools x fits
+        fin = np.isfinite(T)
+        with np.errstate(invalid="ignore"):
+            spread = np.where(
+                fin.sum(axis=0) >= 2, np.nanmax(T, axis=0) - np.nanmin(T, axis=0), 0.0
+            )
+        failed = ~fin.all(axis=0)
+        worst = [int(i) for i in np.argsort(-spread)[:n_show] if spread[i] > AGREE_TOL]
+        fails = [int(i) for i in np.flatnonzero(failed) if i not in worst][:n_show]
+        if not worst and not fails:
+            continue
+        reml = sc["method"] == "REML"
+        L.append(f"### {sc['name']}\n")
+        L.append(
+            f"{int((spread > AGREE_TOL).sum())} fits where the tools' tau² spread exceeds "
+            f"{AGREE_TOL:g}; {int(failed.sum())} fits where at least one tool failed. The largest "
+            "spreads, then further failures"
+            + (
+                " (tau², and in brackets the restricted log-likelihood at that tau² minus the "
+                "best among the columns, computed in run.py independently of all tools: 0 marks "
+                "the REML maximum):"
+                if reml
+                else " (tau²):"
+            )
+            + "\n"
+        )
+        L.append("| fit # | " + " | ".join(cols) + " |\n|---|" + "---:|" * len(cols))
+        for i in dict.fromkeys(worst + fails):
+            vals = [c[i] for c in cols.values()]
+            cells = []
+            lls = None
+            if reml:
+                y, v = scenario_data(sc, i)
+                lls = [reml_loglik(y, v, x) if np.isfinite(x) else np.nan for x in vals]
+                best = np.nanmax(lls)
+            for j, x in enumerate(vals):
+                if not np.isfinite(x):
+                    cells.append("failed")
+                elif lls is not None:
+                    cells.append(f"{x:.6g} ({lls[j] - best:.1e})")
+                else:
+                    cells.append(f"{x:.6g}")
+            L.append(f"| {i} | " + " | ".join(cells) + " |")
+        L.append("")
+    return "\n".join(L)
+
+
 # ---------------------------------------------------------------- report
 
 
 def table(rows: list[dict[str, Any]], sc: dict[str, Any]) -> str:
     ref = next((r["ref"] for r in rows if r["scenario"] == sc["name"]), None)
+    ref_failed = max(
+        (r.get("ref_failed", 0) for r in rows if r["scenario"] == sc["name"]), default=0
+    )
+    ref_note = (
+        f" The reference itself failed (no convergence) in {ref_failed} fits; those are left "
+        "out of the differences."
+        if ref_failed
+        else ""
+    )
     head = (
-        f"Agreement reference: {ref or 'none'}.\n\n"
+        f"Agreement reference: {ref or 'none'}.{ref_note}\n\n"
         "| tool | how | median per run | min | repeats | ÷ evisynth | max abs Δ estimate | "
         "max abs Δ tau² |\n|---|---|---:|---:|---:|---:|---:|---:|"
     )
@@ -388,18 +501,16 @@ def table(rows: list[dict[str, Any]], sc: dict[str, Any]) -> str:
         if r["status"] == "ok":
             agree = ""
             if "d_est" in r:
-                bad = (
-                    not (r["d_est"] <= AGREE_TOL and r["d_tau2"] <= AGREE_TOL)
-                    or r["miss_est"]
-                    or r["miss_tau2"]
-                )
+                bad = not (r["d_est"] <= AGREE_TOL and r["d_tau2"] <= AGREE_TOL)
                 agree = " ⚠" if bad else ""
             is_ref = r["tool"] == r["ref"]
             dest = "(reference)" if is_ref else fmt_d(r.get("d_est", float("nan")))
             dt2 = "(reference)" if is_ref else fmt_d(r.get("d_tau2", float("nan")))
             notes = []
-            if r.get("miss_est") or r.get("miss_tau2"):
-                notes.append(f"{max(r['miss_est'], r['miss_tau2'])} fits missing/failed")
+            if r.get("n_big") and r["n_values"] > 1:
+                notes.append(f"{r['n_big']} of {r['n_values']} fits differ by > {AGREE_TOL:g}")
+            if r.get("failures"):
+                notes.append(f"**{r['failures']} fits failed** (error or no convergence)")
             if r.get("neg_tau2"):
                 notes.append(f"**{r['neg_tau2']} negative tau²**")
             note = f" ({'; '.join(notes)})" if notes else ""
@@ -530,6 +641,10 @@ def write_report(
         L.append(f"### {sc['name']}: {sc['title']}\n")
         L.append(table(rows, sc) + "\n")
 
+    dis = disagreements(spec, outs)
+    if dis:
+        L.append("## Disagreements in detail\n")
+        L.append(dis)
     L.append("## What each peer computes\n")
     L.append(
         '- **metafor** (R): `rma(yi, vi, method=, test="z")` with default control; batches are an '
@@ -617,6 +732,12 @@ def main(argv: list[str] | None = None) -> int:
         help="report path (default bench/RESULTS.md; quick: bench/.cache/RESULTS-quick.md)",
     )
     p.add_argument("--no-profile", action="store_true", help="skip the cProfile of slow scenarios")
+    p.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite the report from the worker outputs of the last run in bench/.cache/ "
+        "(no tool is run again; for changes to the report layout)",
+    )
     args = p.parse_args(argv)
     args.sizes = QUICK if args.quick else FULL
     repeats = args.repeats or (2 if args.quick else 5)
@@ -635,32 +756,40 @@ def main(argv: list[str] | None = None) -> int:
 
     t_start = time.perf_counter()
     load0 = loadavg()
-    paths = make_data(args.sizes, args.seed)
-    spec = {
-        "repeats": repeats,
-        "budget": budget,
-        "max_seconds": max_s,
-        "warmup_below": 5.0,
-        "min_repeat_seconds": 0.05 if args.quick else 0.2,
-        "scenarios": scenarios(args.sizes, paths),
-    }
     spec_path = CACHE / "spec.json"
-    spec_path.write_text(json.dumps(spec, indent=1))
-    machine = machine_info()
-
-    outs: dict[str, dict[str, Any]] = {}
-    for tool in [t for t in ALL_TOOLS if t in tools]:
-        outs[tool] = run_worker(tool, spec_path)
+    if args.report_only:
+        spec = json.loads(spec_path.read_text())
+        outs = {}
+        for tool in [t for t in ALL_TOOLS if t in tools]:
+            f = CACHE / f"out_{tool}.json"
+            outs[tool] = (
+                json.loads(f.read_text())
+                if f.exists()
+                else {"info": {"tool": tool, "error": "no output"}, "results": {}}
+            )
+        machine = machine_info()
+    else:
+        paths = make_data(args.sizes, args.seed)
+        spec = {
+            "repeats": repeats,
+            "budget": budget,
+            "max_seconds": max_s,
+            "warmup_below": 5.0,
+            "min_repeat_seconds": 0.05 if args.quick else 0.2,
+            "scenarios": scenarios(args.sizes, paths),
+        }
+        spec_path.write_text(json.dumps(spec, indent=1))
+        machine = machine_info()
+        outs = {}
+        for tool in [t for t in ALL_TOOLS if t in tools]:
+            outs[tool] = run_worker(tool, spec_path)
+        (CACHE / "last_run.json").write_text(json.dumps({"cmdline": cmdline, "load0": load0}))
     rows = analyse(spec, outs)
 
     # Where is a peer faster than evisynth's main entry point?
     slower: list[tuple[str, str, float]] = []
     for r in rows:
-        if (
-            r["tool"] not in ("evisynth", "evisynth-loop")
-            and r.get("status") == "ok"
-            and r["ratio"] < 1
-        ):
+        if r["tool"] != "evisynth" and r.get("status") == "ok" and r["ratio"] < 1:
             slower.append((r["scenario"], r["tool"], r["ratio"]))
     profiles: dict[str, str] = {}
     if slower and not args.no_profile:
