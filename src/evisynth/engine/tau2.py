@@ -185,6 +185,9 @@ def _fisher_scoring(
 
 
 def _take(batch: Batch, idx: np.ndarray) -> Batch:
+    # While every member is still iterating, the batch itself is the subset: no copy.
+    if idx.size == batch.B:
+        return batch
     return Batch(yi=batch.yi[idx], vi=batch.vi[idx], X=batch.X[idx], mask=batch.mask[idx])
 
 
