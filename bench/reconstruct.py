@@ -26,8 +26,9 @@ def inputs() -> tuple[pd.DataFrame, pd.DataFrame, int]:
     ipd = simulate_trial([ArmSpec("A", 500, shape=1.2, scale=8.0, cure=0.3)], seed=11)
     t, e = ipd["time"].to_numpy(), ipd["event"].to_numpy()
     corners = km_corners(t, e)
-    clicks = digitise(corners, time_sd=0.05, surv_sd=0.003,
-                      keep=min(1.0, 200 / len(corners)), seed=5)
+    clicks = digitise(
+        corners, time_sd=0.05, surv_sd=0.003, keep=min(1.0, 200 / len(corners)), seed=5
+    )
     grid = np.arange(0, t.max(), 6.0)
     at_risk = pd.DataFrame({"time": grid, "n_risk": [(t >= g).sum() for g in grid]})
     return clicks, at_risk, int(e.sum())
@@ -44,9 +45,11 @@ def main() -> None:
         "n + total events": dict(n=500, total_events=events),
         "n only": dict(n=500),
     }
-    print(f"reconstruct_ipd: 500-patient arm, {len(curve)} clicks, {len(at_risk)} at-risk "
-          f"times; evisynth {ev.__version__}, Python {platform.python_version()}, "
-          f"numpy {np.__version__}; {args.repeats} repeats")
+    print(
+        f"reconstruct_ipd: 500-patient arm, {len(curve)} clicks, {len(at_risk)} at-risk "
+        f"times; evisynth {ev.__version__}, Python {platform.python_version()}, "
+        f"numpy {np.__version__}; {args.repeats} repeats"
+    )
     print(f"| input | median ms | min ms | events reconstructed (true {events}) |")
     print("|---|---|---|---|")
     for name, kw in cases.items():
@@ -55,8 +58,10 @@ def main() -> None:
             t0 = time.perf_counter()
             rec = ev.reconstruct_ipd(curve, **kw)
             times.append(1e3 * (time.perf_counter() - t0))
-        print(f"| {name} | {np.median(times):.1f} | {min(times):.1f} | "
-              f"{int(rec.ipd['event'].sum())} |")
+        print(
+            f"| {name} | {np.median(times):.1f} | {min(times):.1f} | "
+            f"{int(rec.ipd['event'].sum())} |"
+        )
 
 
 if __name__ == "__main__":
