@@ -68,7 +68,7 @@ from evisynth.effects import (
 )
 from evisynth.errors import EvisynthWarning, InputError
 from evisynth.meta.bias import dict_html
-from evisynth.meta.results import _fmt_p, _stars
+from evisynth.meta.results import _fmt_p, _stars, pval_text
 
 __all__ = [
     "BinaryPoolResult",
@@ -377,8 +377,7 @@ class BinaryPoolResult:
             f"H^2 (total variability / sampling variability): {self.H2:.2f}",
             "",
             "Test for Heterogeneity:",
-            f"Q(df = {df}) = {self.Q:.4f}, p-val {'<' if self.Q_pval < 1e-4 else '='} "
-            f"{_fmt_p(self.Q_pval).lstrip('<')}",
+            f"Q(df = {df}) = {self.Q:.4f}, {pval_text(self.Q_pval)}",
             "",
             f"Model Results ({'log scale' if self.ratio_scale else 'risk difference'}):",
             "",
@@ -401,14 +400,12 @@ class BinaryPoolResult:
             if self.MH is not None and self.MH_pval is not None:
                 lines.append(
                     f"Cochran-Mantel-Haenszel Test:    CMH = {self.MH:.4f}, df = 1, "
-                    f"p-val {'<' if self.MH_pval < 1e-4 else '='} "
-                    f"{_fmt_p(self.MH_pval).lstrip('<')}"
+                    f"{pval_text(self.MH_pval)}"
                 )
             if self.TA is not None and self.TA_pval is not None and self.k_pos:
                 lines.append(
                     f"Tarone's Test for Heterogeneity: X^2 = {self.TA:.4f}, "
-                    f"df = {self.k_pos - 1}, p-val "
-                    f"{'<' if self.TA_pval < 1e-4 else '='} {_fmt_p(self.TA_pval).lstrip('<')}"
+                    f"df = {self.k_pos - 1}, {pval_text(self.TA_pval)}"
                 )
         return "\n".join(lines)
 

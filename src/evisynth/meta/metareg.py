@@ -37,7 +37,7 @@ from scipy import stats
 from evisynth._validation import FloatArray, check_choice, check_level, study_name
 from evisynth.engine import METHODS, TESTS, estimate_tau2, fit_batch, make_batch
 from evisynth.errors import ConvergenceError, EvisynthWarning, InputError
-from evisynth.meta.results import _fmt_p, _stars
+from evisynth.meta.results import _fmt_p, _stars, pval_text
 
 #: metafor's name of the intercept column.
 INTERCEPT = "intrcpt"
@@ -451,7 +451,7 @@ class MetaRegResult:
 
     def _qm_line(self) -> str:
         p = self.QM_pval
-        pv = "p-val < .0001" if p < 1e-4 else f"p-val = {p:.4f}"
+        pv = pval_text(p)
         if self.test == "z":
             return f"QM(df = {self.QM_df}) = {self.QM:.4f}, {pv}"
         return f"F(df1 = {self.QM_df}, df2 = {self.QM_ddf}) = {self.QM:.4f}, {pv}"
@@ -475,7 +475,7 @@ class MetaRegResult:
             "",
             "Test for Residual Heterogeneity:",
             f"QE(df = {self.k - self.p}) = {self.QE:.4f}, "
-            + ("p-val < .0001" if qp < 1e-4 else f"p-val = {qp:.4f}"),
+            + pval_text(qp),
             "",
             f"Test of Moderators (coefficient{'s' if len(self.btt) > 1 else ''} "
             f"{_ranges([b + 1 for b in self.btt])}):",

@@ -38,7 +38,7 @@ from evisynth._validation import FloatArray, check_bool, check_int
 from evisynth.engine import fit_batch, make_batch
 from evisynth.errors import EvisynthWarning, InputError
 from evisynth.meta.metareg import MetaRegResult, omnibus
-from evisynth.meta.results import RMAResult, _fmt_p
+from evisynth.meta.results import RMAResult, _fmt_p, pval_text
 from evisynth.meta.sensitivity import _model
 
 #: Largest number of exact arrangements evaluated (memory and time bound).
@@ -99,8 +99,7 @@ class PermutestResult:
             + (f", {self.n_failed} failed refits left out" if self.n_failed else "")
             + ")",
             "",
-            f"Omnibus test: {qm} = {self.QM:.4f}, permutation p-val "
-            f"{'< .0001' if self.QM_pval < 1e-4 else f'= {self.QM_pval:.4f}'}",
+            f"Omnibus test: {qm} = {self.QM:.4f}, permutation {pval_text(self.QM_pval)}",
             "",
         ]
         w = max(len(n) for n in self.coef_names)

@@ -21,6 +21,11 @@ def _fmt_p(p: float) -> str:
     return "<.0001" if p < 1e-4 else f"{p:.4f}"
 
 
+def pval_text(p: float) -> str:
+    """metafor's wording of a test's p-value: ``p-val < .0001`` or ``p-val = 0.0123``."""
+    return "p-val < .0001" if p < 1e-4 else f"p-val = {p:.4f}"
+
+
 def _stars(p: float) -> str:
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
 
@@ -261,8 +266,7 @@ class RMAResult:
             f"H^2 (total variability / sampling variability):  {self.H2:.2f}",
             "",
             "Test for Heterogeneity:",
-            f"Q(df = {self.k - 1}) = {self.Q:.4f}, p-val {'<' if self.Q_pval < 1e-4 else '='} "
-            f"{_fmt_p(self.Q_pval).lstrip('<')}",
+            f"Q(df = {self.k - 1}) = {self.Q:.4f}, {pval_text(self.Q_pval)}",
             "",
             "Model Results:",
             "",

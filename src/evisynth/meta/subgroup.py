@@ -42,7 +42,7 @@ from evisynth.effects import EffectSizes
 from evisynth.engine import METHODS, TESTS, fit_batch, make_batch
 from evisynth.errors import ConvergenceError, EvisynthWarning, InputError
 from evisynth.meta.metareg import omnibus
-from evisynth.meta.results import RMAResult, _fmt_p
+from evisynth.meta.results import RMAResult, _fmt_p, pval_text
 from evisynth.meta.rma import effect_inputs
 from evisynth.meta.sensitivity import fit_subsets
 
@@ -120,7 +120,7 @@ class SubgroupResult:
 
     def _test_line(self) -> str:
         p = self.Q_between_pval
-        pv = "p-val < .0001" if p < 1e-4 else f"p-val = {p:.4f}"
+        pv = pval_text(p)
         if self.Q_between_ddf is None:
             return f"Q_between(df = {self.Q_between_df}) = {self.Q_between:.4f}, {pv}"
         return (
