@@ -31,11 +31,14 @@ def _h(level: int, text: str, prefix: str = "") -> Heading:
     return Heading(level, text, slug(prefix + text))
 
 
+def fmt_value(o: Outcome, x: float) -> str:
+    """``0.39`` for ratios, ``3.6%`` for proportions."""
+    return f"{100 * x:.1f}%" if o.measure in PROPORTION_MEASURES else f"{x:.2f}"
+
+
 def fmt_effect(o: Outcome, est: float, lb: float, ub: float) -> str:
     """``0.39 (0.27 to 0.57)`` for ratios, ``3.6% (0.0% to 100.0%)`` for proportions."""
-    if o.measure in PROPORTION_MEASURES:
-        return f"{100 * est:.1f}% ({100 * lb:.1f}% to {100 * ub:.1f}%)"
-    return f"{est:.2f} ({lb:.2f} to {ub:.2f})"
+    return f"{fmt_value(o, est)} ({fmt_value(o, lb)} to {fmt_value(o, ub)})"
 
 
 def _fit_line(o: Outcome, fit: NamedFit | StratumAnalysis) -> str:
@@ -200,8 +203,7 @@ def _numbers(o: Outcome, s: StratumAnalysis) -> str:
     if not s.pooled:
         return (f"One study: {fmt_effect(o, t['estimate'], t['ci_lb'], t['ci_ub'])}. "
                 "Nothing is pooled.")
-    pi = fmt_effect(o, t["pi_lb"], t["pi_ub"], t["pi_ub"]).split(" (")[0]
-    pi_text = f"{pi} to {fmt_effect(o, t['pi_ub'], t['pi_ub'], t['pi_ub']).split(' (')[0]}"
+    pi_text = f"{fmt_value(o, t['pi_lb'])} to {fmt_value(o, t['pi_ub'])}"
     return (
         f"Pooled ({f.method}, {f.test}): {fmt_effect(o, t['estimate'], t['ci_lb'], t['ci_ub'])}; "
         f"p = {f.pval:.3g}; {f.level:g}% prediction interval {pi_text}. "
