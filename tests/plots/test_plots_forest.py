@@ -297,9 +297,9 @@ def test_favours_on_subgroup_forest_and_refused_without_null(
     assert "← Favours vaccine" in texts and "Favours control →" in texts
     assert outside_figure(fig) == [] and overlapping_texts(fig) == []
     prop = ev.rma(ev.escalc("PLO", xi=[3, 10], ni=[50, 60]))
-    with pytest.raises(InputError, match="'favours'.*no null effect"):
+    with pytest.raises(InputError, match=r"'favours'.*no null effect"):
         forest(prop, favours=("a", "b"))
-    with pytest.raises(InputError, match="'favours'.*two non-empty labels"):
+    with pytest.raises(InputError, match=r"'favours'.*two non-empty labels"):
         forest(_fits()["k3_hr"], favours="CAR-T")  # type: ignore[arg-type]
 
 
@@ -337,7 +337,7 @@ def test_counts_subgroups() -> None:
     texts = _all_texts(fig)
     assert "4/20" in texts and "6/20" in texts  # subtotal of group a: 1 + 3, 2 + 4
     assert outside_figure(fig) == [] and overlapping_texts(fig) == []
-    with pytest.raises(InputError, match="'counts'.*same group names"):
+    with pytest.raises(InputError, match=r"'counts'.*same group names"):
         forest_subgroups({"a": fits["k2_knha"]}, counts={"b": []})
 
 

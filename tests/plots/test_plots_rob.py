@@ -69,7 +69,7 @@ def test_dataframe_and_custom_domains() -> None:
 
 
 def test_bad_tables() -> None:
-    with pytest.raises(InputError, match="'table'.*non-empty mapping"):
+    with pytest.raises(InputError, match=r"'table'.*non-empty mapping"):
         rob_traffic_light({})
     with pytest.raises(InputError, match=r"study 'A', domain 'D1': judgement 'unclear'"):
         rob_traffic_light({"A": {"D1": "unclear"}})

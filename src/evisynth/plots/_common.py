@@ -75,7 +75,7 @@ def _renderer() -> RendererAgg:
 @lru_cache(maxsize=8192)
 def _line_width(line: str, size: float, weight: str, style: str) -> float:
     fp = font(size, weight)
-    fp.set_style(style)
+    fp.set_style(style)  # type: ignore[arg-type]
     return float(_renderer().get_text_width_height_descent(line, fp, ismath=False)[0])
 
 

@@ -164,7 +164,7 @@ def _check_counts(counts: Any, k: int, name: str = "counts") -> list[tuple[str, 
                     f"{n} participants; events cannot exceed n",
                     where=f"{name}[{i}]",
                 )
-            arms.append("" if e is None else f"{int(e):,}/{int(n):,}")  # type: ignore[arg-type]
+            arms.append("" if e is None or n is None else f"{int(e):,}/{int(n):,}")
         out.append((arms[0], arms[1]))
     return out
 

@@ -267,10 +267,10 @@ def funnel(
     >>> fig = funnel(fit, transf="exp")
     >>> fig.axes[0].get_ylabel()
     'Standard error'
-    >>> funnel(fit, min_k=FUNNEL_MIN_K)
+    >>> funnel(fit, min_k=FUNNEL_MIN_K)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    evisynth.errors.InputError: argument 'fit': No funnel plot: with 5 studies (fewer than 10), asymmetry cannot be told from chance.
+    evisynth.errors.InputError: argument 'fit': No funnel plot: with 5 studies (fewer than 10)...
     """
     fit = check_fit(fit)
     if min_k is not None:

@@ -559,8 +559,8 @@ def prisma(counts: Mapping[str, Any], *, title: str | None = None, compact: bool
 
 
 def _describe(c: PrismaCounts, title: str | None, m: int) -> str:
-    named = title and "prisma" not in title.lower()
-    parts = [f"PRISMA 2020 flow diagram{': ' + title if named else ''}."]
+    named = f": {title}" if title and "prisma" not in title.lower() else ""
+    parts = [f"PRISMA 2020 flow diagram{named}."]
     if m:
         parts.append("Not reported: " + "; ".join(_STAGES[:m]) + ".")
     said = []

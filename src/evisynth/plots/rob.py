@@ -183,7 +183,7 @@ def rob_traffic_light(
     label_w = max([text_width(s) for s in studies] + [text_width("Study", FONT_SIZE, "bold")])
     col_w = [max(_CELL, text_width(c, FONT_SIZE, "bold") + 0.08) for c in cols]
     x0 = _MARGIN + label_w + _GAP
-    xs = []
+    xs: list[float] = []
     x = x0
     for c, w in zip(cols, col_w, strict=True):
         if c == "Overall" and xs:
@@ -193,7 +193,6 @@ def rob_traffic_light(
     grid_right = x
     legend_dom = [f"{c}: {d}" for c, d in dom_desc.items() if d]
     legend_j = [(j, sym) for j, (sym, _, _) in ROB_JUDGEMENTS.items()]
-    line = FONT_SIZE * 1.35 / 72
     leg_j_w = sum(2 * _R + 0.08 + text_width(j.capitalize(), SMALL_SIZE) + 0.25
                   for j, _ in legend_j)
     leg_d_w = max([text_width(s, SMALL_SIZE) for s in legend_dom], default=0.0)

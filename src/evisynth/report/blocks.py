@@ -145,8 +145,10 @@ def link_ids(escaped: str) -> str:
 
     Examples
     --------
-    >>> link_ids("doi:10.1016/S0140-6736(22)00662-6; PMID:35717989.")
-    '<a href="https://doi.org/10.1016/S0140-6736(22)00662-6">doi:10.1016/S0140-6736(22)00662-6</a>; <a href="https://pubmed.ncbi.nlm.nih.gov/35717989/">PMID:35717989</a>.'
+    >>> print(link_ids("doi:10.1016/S0140-6736(22)00662-6; PMID:35717989."))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    <a href="https://doi.org/10.1016/S0140-6736(22)00662-6">doi:10.1016/S0140-6736(22)00662-6</a>;
+    <a href="https://pubmed.ncbi.nlm.nih.gov/35717989/">PMID:35717989</a>.
     """
     out: list[str] = []
     pos = 0
