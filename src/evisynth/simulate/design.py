@@ -248,7 +248,7 @@ class BinaryData:
         self, rng: np.random.Generator, k: int, n: int, mu: float, tau: float
     ) -> tuple[Array, Array]:
         size = _draw_int(rng, _as_pair(self.n), (k, n))
-        p0 = _draw(rng, _as_pair(self.p_control), (k, n))
+        p0 = np.broadcast_to(_draw(rng, _as_pair(self.p_control), (k, n)), (k, n))
         theta = mu + tau * rng.standard_normal((k, n))
         lp0 = np.log(p0) - np.log1p(-p0)
         p1 = 1.0 / (1.0 + np.exp(-(lp0 + theta)))
