@@ -265,7 +265,7 @@ def test_bad_data_models() -> None:
         SurvivalData(hazard=0)
     with pytest.raises(InputError, match="low <= high"):
         RandomVariances(0.5, 0.1)
-    with pytest.raises(InputError, match="'vi.dist'"):
+    with pytest.raises(InputError, match=r"'vi\.dist'"):
         RandomVariances(0.1, 0.2, "gamma")
     assert FixedVariances(0.1).label == "vi=0.1"
 
