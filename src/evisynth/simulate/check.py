@@ -126,7 +126,8 @@ def _tau_grid(yi: np.ndarray, vi: np.ndarray, level: float, n: int) -> tuple[flo
         # An empty or degenerate Q-profile interval: check homogeneity and a
         # modest spread around the largest within-study SD.
         ub = lb + float(np.sqrt(np.max(vi)))
-    grid = tuple(float(x) for x in np.linspace(lb, ub, n))
+    tau_hat = float(np.sqrt(reml.tau2[0]))
+    grid = tuple(sorted({float(x) for x in np.linspace(lb, ub, n)} | {tau_hat}))
     return lb, ub, grid
 
 
@@ -154,7 +155,7 @@ def interval_check(
     tau
         Tau values to simulate; default ``n_tau`` equally spaced values from the
         lower to the upper bound of the fit's Q-profile interval for tau (REML
-        estimate of tau², level of the fit).
+        estimate of tau², level of the fit), plus the REML estimate of tau.
     methods
         Methods to compare (as in :func:`evisynth.simulate`); default the fit's
         own method and test plus REML with ``knha``, ``z`` and ``adhoc``.
