@@ -34,6 +34,7 @@ from evisynth.meta import (
 )
 from evisynth.plots import forest, funnel
 from evisynth.review import Review, ReviewError, load_review
+from evisynth.simulate import SimDesign, simulate
 from evisynth.survival import (
     compare_arms,
     cox_ph,
@@ -58,6 +59,7 @@ __all__ = [
     "RMAResult",
     "Review",
     "ReviewError",
+    "SimDesign",
     "SubgroupResult",
     "Tau2ConfInt",
     "__version__",
@@ -92,6 +94,7 @@ __all__ = [
     "rma",
     "rma_mh",
     "rma_peto",
+    "simulate",
     "subgroup",
     "summary_of_findings",
     "tocilizumab_dose",
