@@ -145,7 +145,8 @@ class _Floored:
         new: list[float] = []
         for a, b in zip(ks[:-1], ks[1:], strict=True):
             hb = self._hbg(a, b)
-            xs = np.linspace(a, b, 10)[1:-1]
+            xs = np.unique(np.r_[a + (b - a) * np.geomspace(1e-9, 1.0, 16),
+                                 np.linspace(a, b, 10)[1:]])
             dd = self.h_c(xs) - hb
             for i in range(len(xs) - 1):
                 if np.isfinite(dd[i]) and np.isfinite(dd[i + 1]) and dd[i] * dd[i + 1] < 0:
@@ -230,7 +231,8 @@ def integrate_exact(pfs: Curve, os: Curve, st: Setting, draws: Draws) -> Integra
                 roots.append(float(optimize.brentq(g, xs[i], xs[i + 1], xtol=1e-13)))
         edges = np.flatnonzero(np.diff(np.r_[0, above.astype(int), 0]))
         for s, e in zip(edges[::2], edges[1::2], strict=True):
-            lo = max([r for r in roots if r <= xs[s]], default=float(xs[s]))
+            start = float(xs[s - 1]) if s > 0 and abs(diff[s - 1]) <= 1e-12 else float(xs[s])
+            lo = max([r for r in roots if r <= xs[s]], default=start)
             hi = min([r for r in roots if r >= xs[e - 1]], default=float(xs[e - 1]))
             clipped.append((lo, hi))
     k = np.unique(np.r_[k, roots])
