@@ -36,6 +36,29 @@ def _components(value: Any, what: str) -> tuple[tuple[str, Param], ...]:
     return ((what, as_param(value, what)),)
 
 
+def _one_offs(value: Any) -> tuple[tuple[str, Param | None, Param], ...]:
+    """One-off costs: ``{label: cost}`` or ``{label: (share, cost)}`` (share of patients)."""
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        return (("one-off cost", None, as_param(value, "one-off cost")),)
+    out = []
+    for k, v in value.items():
+        if isinstance(v, tuple | list) and len(v) == 2:
+            out.append((str(k), as_param(v[0], f"{k} share"), as_param(v[1], f"{k} cost")))
+        else:
+            out.append((str(k), None, as_param(v, str(k))))
+    return tuple(out)
+
+
+def _cost_sum(value: Any, what: str) -> tuple[Param, ...]:
+    if isinstance(value, tuple | list):
+        if not value:
+            raise InputError(f"{what}: give at least one cost", where=what)
+        return tuple(as_param(v, what) for v in value)
+    return (as_param(value, what),)
+
+
 @dataclass(frozen=True, eq=False)
 class AdverseEvent:
     """An adverse event charged once at the start: ``rate`` x ``cost``, and a QALY loss
@@ -66,7 +89,8 @@ class AdverseEvent:
 @dataclass(frozen=True, eq=False)
 class SubsequentTherapy:
     """A treatment received after progression by ``share`` of the arm's patients, costing
-    ``cost`` each, timed like the arm's PFS events within the horizon.
+    ``cost`` each (several costs are summed), timed like the arm's PFS events within the
+    horizon.
 
     Examples
     --------
@@ -76,12 +100,13 @@ class SubsequentTherapy:
 
     name: str
     share: Param
-    cost: Param
+    costs: tuple[Param, ...]
 
-    def __init__(self, name: str, share: float | Param, cost: float | Param) -> None:
+    def __init__(self, name: str, share: float | Param,
+                 cost: float | Param | Sequence[float | Param]) -> None:
         object.__setattr__(self, "name", str(name))
         object.__setattr__(self, "share", as_param(share, f"{name} share"))
-        object.__setattr__(self, "cost", as_param(cost, f"{name} cost"))
+        object.__setattr__(self, "costs", _cost_sum(cost, f"{name} cost"))
 
 
 class Arm:
@@ -93,7 +118,8 @@ class Arm:
         Curves (anything :func:`~evisynth.econ.curves.as_curve` accepts; times in years).
     one_off_cost
         Costs paid once at time 0, undiscounted: a number/:class:`Param`, or a mapping
-        ``{label: value}`` (acquisition, leukapheresis, bridging, conditioning, ...).
+        ``{label: value}`` (acquisition, leukapheresis, bridging, conditioning, ...);
+        a value ``(share, cost)`` charges ``cost`` to a ``share`` of the patients.
     state_costs
         Cost per year in state: ``{"pf": ..., "pd": ...}``; each a value or ``{label: value}``.
     utilities
@@ -137,7 +163,7 @@ class Arm:
         self.name = name
         self.pfs: Curve = as_curve(pfs, name=f"arm {name!r}, pfs")
         self.os: Curve = as_curve(os, name=f"arm {name!r}, os")
-        self.one_off = _components(one_off_cost, "one-off cost")
+        self.one_off = _one_offs(one_off_cost)
         sc = dict(state_costs or {})
         ut = dict(utilities or {})
         for what, d in (("state_costs", sc), ("utilities", ut)):
@@ -163,7 +189,11 @@ class Arm:
 
     # every input, in a fixed order
     def inputs(self) -> list[tuple[str, Param]]:
-        out: list[tuple[str, Param]] = [(f"one-off: {k}", p) for k, p in self.one_off]
+        out: list[tuple[str, Param]] = []
+        for k, sh, p in self.one_off:
+            if sh is not None:
+                out.append((f"one-off: {k} share", sh))
+            out.append((f"one-off: {k} cost", p))
         for s in STATES:
             out += [(f"{s} cost: {k}", p) for k, p in self.state_costs[s]]
         out += [(f"utility {s}", self.utilities[s]) for s in STATES]
@@ -172,8 +202,8 @@ class Arm:
                     (f"AE {ae.name}: disutility", ae.disutility),
                     (f"AE {ae.name}: duration", ae.duration)]
         for st in self.subsequent:
-            out += [(f"subsequent {st.name}: share", st.share),
-                    (f"subsequent {st.name}: cost", st.cost)]
+            out.append((f"subsequent {st.name}: share", st.share))
+            out += [(f"subsequent {st.name}: cost", c) for c in st.costs]
         out.append(("terminal cost", self.terminal_cost))
         out += [("pfs curve", p) for p in self.pfs.params()]
         out += [("os curve", p) for p in self.os.params()]
@@ -188,11 +218,11 @@ class Arm:
             return float(vals.get(id(p), p.value))
 
         nm = self.name
-        costs: list[tuple[str, Param]] = [(f"one-off cost {k}", p) for k, p in self.one_off]
+        costs: list[tuple[str, Param]] = [(f"one-off cost {k}", p) for k, _, p in self.one_off]
         for s in STATES:
             costs += [(f"{s} cost per year {k}", p) for k, p in self.state_costs[s]]
         costs += [(f"AE {ae.name} cost", ae.cost) for ae in self.adverse_events]
-        costs += [(f"subsequent {st.name} cost", st.cost) for st in self.subsequent]
+        costs += [(f"subsequent {st.name} cost", c) for st in self.subsequent for c in st.costs]
         costs.append(("terminal cost", self.terminal_cost))
         for what, p in costs:
             if v(p) < 0:
@@ -220,8 +250,9 @@ class Arm:
                 raise InputError(f"{_w(ae.duration, nm, f'AE {ae.name} duration')}: "
                                  f"{v(ae.duration):g} years must be 0 or more",
                                  where=ae.duration.name)
-        for st in self.subsequent:
-            if not 0 <= v(st.share) <= 1:
-                raise InputError(f"{_w(st.share, nm, f'subsequent {st.name} share')}: "
-                                 f"{v(st.share):g} must be a proportion in [0, 1]",
-                                 where=st.share.name)
+        shares = [(f"subsequent {st.name} share", st.share) for st in self.subsequent]
+        shares += [(f"one-off {k} share", sh) for k, sh, _ in self.one_off if sh is not None]
+        for what, sh in shares:
+            if not 0 <= v(sh) <= 1:
+                raise InputError(f"{_w(sh, nm, what)}: {v(sh):g} must be a proportion in "
+                                 "[0, 1]", where=sh.name or what)

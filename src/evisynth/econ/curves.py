@@ -254,12 +254,15 @@ class ParametricCurve(Curve):
             cure = (draws.value(self.cure_fraction)[:, None]
                     if self.cure_fraction is not None else None)
         tu = t * self.per_year
-        pos = tu > 0
-        ls = np.zeros((draws.n, t.size))
-        ls[:, pos] = _logsf(self.distribution, nat, tu[pos])
-        s = np.exp(ls)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ls = _logsf(self.distribution, nat, tu)
+        ls = np.array(np.broadcast_to(ls, (draws.n, t.size)), dtype=float, copy=True) \
+            if np.shape(ls) != (draws.n, t.size) else ls
+        ls[:, tu == 0] = 0.0
+        s = np.exp(ls, out=ls) if ls.shape == (draws.n, t.size) else np.exp(ls)
         if cure is not None:
-            s = cure + (1.0 - cure) * s
+            s *= 1.0 - cure
+            s += cure
         return np.asarray(s, dtype=float)
 
 
@@ -282,8 +285,11 @@ class HazardRatioCurve(Curve):
 
     def _survival_batch(self, t: FloatArray, draws: Draws) -> FloatArray:
         s = self.base._survival_batch(t, draws)
+        hr = draws.value(self.hr)[:, None]
         with np.errstate(divide="ignore"):
-            return np.asarray(s ** draws.value(self.hr)[:, None], dtype=float)
+            np.log(s, out=s)
+            s *= hr
+            return np.exp(s, out=s)
 
     def breakpoints(self) -> FloatArray:
         return self.base.breakpoints()
@@ -572,7 +578,7 @@ def mixture_cure_from_landmarks(
         rate = -math.log((s1 - c) / (1 - c)) / t1
         return c + (1 - c) * math.exp(-rate * t2) - s2
 
-    c = float(optimize.brentq(gap, 0.0, s2 * (1 - 1e-14), xtol=1e-15, rtol=4 * 2.2e-16))
+    c = float(optimize.brentq(gap, 0.0, s2 * (1 - 1e-14), xtol=1e-15, rtol=1e-15))
     return c, -math.log((s1 - c) / (1 - c)) / t1
 
 

@@ -290,13 +290,41 @@ def _apply_background(S: FloatArray, curve: Curve, t: FloatArray, st: Setting) -
     return np.asarray(np.exp(-Hf), dtype=float)
 
 
+def _cycle_weights(t: FloatArray, st: Setting, correction: str) -> FloatArray:
+    """Weights ``W (K+1, 5)`` so that ``S @ W`` gives the five cycle sums of the module doc.
+
+    Columns: life-years, cost-discounted life-years, age-adjusted years, age-adjusted
+    QALY-discounted years, cost-discounted events ``sum_k (S_k - S_k+1) d_c(mid_k)``.
+    """
+    dt = np.diff(t)
+    mid = t[:-1] + dt / 2
+    dc, dq, af = _disc(st.r_cost, t), _disc(st.r_qaly, t), _age_factor(st, t)
+    dcm, dqm, afm = _disc(st.r_cost, mid), _disc(st.r_qaly, mid), _age_factor(st, mid)
+    n = t.size
+    W = np.zeros((n, 5))
+    for j, (g, gm) in enumerate(((np.ones(n), np.ones(n - 1)), (dc, dcm), (af, afm),
+                                 (af * dq, afm * dqm))):
+        if correction == "half-cycle":
+            w = np.zeros(n)
+            w[:-1] += dt / 2
+            w[1:] += dt / 2
+            W[:, j] = w * g
+        elif correction == "life-table":
+            W[:-1, j] += dt * gm / 2
+            W[1:, j] += dt * gm / 2
+        else:
+            W[:-1, j] = dt * g[:-1]
+    W[:-1, 4] += dcm
+    W[1:, 4] -= dcm
+    return W
+
+
 def integrate_cycles(
     pfs: Curve, os: Curve, st: Setting, draws: Draws, cycle: float, correction: str,
     male: Any = None,
 ) -> Integrals:
     """Cycle-based integrals for one arm, batched over ``draws``."""
     t = _grid(st.horizon, cycle)
-    dt = np.diff(t)
     S_os = _apply_background(os.survival_draws(t, draws), os, t, st)
     S_pf = _apply_background(pfs.survival_draws(t, draws), pfs, t, st)
     over = S_pf > S_os + 1e-12
@@ -306,29 +334,14 @@ def integrate_cycles(
         clipped = [(float(t[s]), float(t[e - 1])) for s, e in zip(edges[::2], edges[1::2],
                                                                    strict=True)]
     S_pf = np.minimum(S_pf, S_os)
-    occ = {"pf": S_pf, "pd": S_os - S_pf}
-    dc, dq, af = _disc(st.r_cost, t), _disc(st.r_qaly, t), _age_factor(st, t)
-    mid = t[:-1] + dt / 2
-    dcm, dqm, afm = _disc(st.r_cost, mid), _disc(st.r_qaly, mid), _age_factor(st, mid)
-    ones = np.ones_like(t)
-
-    def integ(v: FloatArray, g: FloatArray, gm: FloatArray) -> FloatArray:
-        if correction == "half-cycle":
-            f = v * g[None, :]
-            return np.asarray(((f[:, :-1] + f[:, 1:]) / 2) @ dt, dtype=float)
-        if correction == "life-table":
-            return np.asarray((((v[:, :-1] + v[:, 1:]) / 2) * gm[None, :]) @ dt, dtype=float)
-        return np.asarray((v[:, :-1] * g[None, :-1]) @ dt, dtype=float)
-
-    ly = {s: integ(v, ones, np.ones_like(mid)) for s, v in occ.items()}
-    ly_c = {s: integ(v, dc, dcm) for s, v in occ.items()}
-    q_u = {s: integ(v, af, afm) for s, v in occ.items()}
-    q_d = {s: integ(v, af * dq, afm * dqm) for s, v in occ.items()}
-    ev_pf = -np.diff(S_pf, axis=1)
-    ev_os = -np.diff(S_os, axis=1)
+    W = _cycle_weights(t, st, correction)
+    a_pf = S_pf @ W  # (B, 6): each column a weighted sum over the cycle boundaries
+    a_os = S_os @ W
+    cols = {"ly": 0, "ly_c": 1, "q_u": 2, "q_d": 3}
+    res = {k: {"pf": a_pf[:, j], "pd": a_os[:, j] - a_pf[:, j]} for k, j in cols.items()}
     return Integrals(
-        ly=ly, ly_c=ly_c, q_u=q_u, q_d=q_d,
-        ev_pfs_u=ev_pf.sum(axis=1), ev_pfs_c=ev_pf @ dcm,
-        ev_os_u=ev_os.sum(axis=1), ev_os_c=ev_os @ dcm,
+        ly=res["ly"], ly_c=res["ly_c"], q_u=res["q_u"], q_d=res["q_d"],
+        ev_pfs_u=S_pf[:, 0] - S_pf[:, -1], ev_pfs_c=a_pf[:, 4],
+        ev_os_u=S_os[:, 0] - S_os[:, -1], ev_os_c=a_os[:, 4],
         trace_t=t, trace_pf=S_pf[0], trace_os=S_os[0], clipped=tuple(clipped),
     )

@@ -68,9 +68,10 @@ def _outcomes(arm: Arm, it: Integrals, dr: Draws) -> _Out:
     v = dr.value
     parts: dict[str, FloatArray] = {}
     undisc = np.zeros(dr.n)
-    for k, p in arm.one_off:
-        parts[f"one-off: {k}"] = v(p)
-        undisc = undisc + v(p)
+    for k, sh, p in arm.one_off:
+        x = v(p) if sh is None else v(sh) * v(p)
+        parts[f"one-off: {k}"] = x
+        undisc = undisc + x
     for s in STATES:
         for k, p in arm.state_costs[s]:
             parts[f"{s}: {k}"] = v(p) * it.ly_c[s]
@@ -83,8 +84,9 @@ def _outcomes(arm: Arm, it: Integrals, dr: Draws) -> _Out:
     with np.errstate(invalid="ignore", divide="ignore"):
         timing = np.where(it.ev_pfs_u > 0, it.ev_pfs_c / it.ev_pfs_u, 0.0)
     for st in arm.subsequent:
-        parts[f"subsequent: {st.name}"] = v(st.share) * v(st.cost) * timing
-        undisc = undisc + np.where(it.ev_pfs_u > 0, v(st.share) * v(st.cost), 0.0)
+        c = np.sum([v(x) for x in st.costs], axis=0)
+        parts[f"subsequent: {st.name}"] = v(st.share) * c * timing
+        undisc = undisc + np.where(it.ev_pfs_u > 0, v(st.share) * c, 0.0)
     parts["terminal"] = v(arm.terminal_cost) * it.ev_os_c
     undisc = undisc + v(arm.terminal_cost) * it.ev_os_u
     cost = np.sum(list(parts.values()), axis=0)

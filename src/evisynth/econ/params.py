@@ -20,10 +20,11 @@ read as a 95% interval), by the method of moments (Briggs, Claxton & Sculpher
 ``normal``    mean ``value``, sd ``se``
 ============  ===============================================================
 
-Joint sampling uses a Gaussian copula: one standard-normal vector per draw,
-correlated by a user correlation matrix (identity by default), is mapped to
-every input through its inverse CDF. Inputs used in several places are one
-object and are therefore drawn once.
+Independent inputs are drawn directly from their distributions. Correlated
+inputs use a Gaussian copula: one standard-normal vector per draw, correlated
+by the user's correlation matrix, is mapped to every input through its
+inverse CDF. Inputs used in several places are one object and are therefore
+drawn once.
 
 References
 ----------
@@ -40,7 +41,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from evisynth._validation import FloatArray
 from evisynth.errors import InputError
@@ -196,7 +197,21 @@ class Param:
             shape = (v / sd) ** 2
             return np.asarray(special.gammaincinv(shape, u) * (sd**2 / v), dtype=float)
         k = v * (1 - v) / sd**2 - 1
-        return np.asarray(stats.beta.ppf(u, v * k, (1 - v) * k), dtype=float)
+        return np.asarray(special.betaincinv(v * k, (1 - v) * k, u), dtype=float)
+
+    def draw(self, rng: np.random.Generator, n: int) -> FloatArray:
+        """``n`` independent draws (degenerate distributions give the value exactly)."""
+        sd, v = self.sd, self.value
+        if self.dist == "fixed" or sd == 0:
+            return np.full(n, v)
+        if self.dist == "normal":
+            return v + sd * rng.standard_normal(n)
+        if self.dist == "lognormal":
+            return np.asarray(v * np.exp(sd * rng.standard_normal(n)), dtype=float)
+        if self.dist == "gamma":
+            return rng.gamma((v / sd) ** 2, sd**2 / v, n)
+        k = v * (1 - v) / sd**2 - 1
+        return rng.beta(v * k, (1 - v) * k, n)
 
     def mean(self) -> float:
         """Expectation of the input's distribution."""
@@ -277,6 +292,11 @@ def sample_params(
     Nelsen (2006), Gaussian copula; Briggs et al. (2006) ch. 4.
     """
     k = len(params)
+    if not correlation:
+        out = np.empty((n, k))
+        for j, p in enumerate(params):
+            out[:, j] = p.draw(rng, n)
+        return out
     z = rng.standard_normal((n, k))
     if correlation:
         R = np.eye(k)
