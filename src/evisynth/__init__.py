@@ -11,6 +11,15 @@ from evisynth.clinic import (
     lymphodepletion,
     tocilizumab_dose,
 )
+from evisynth.econ import (
+    AdverseEvent,
+    Arm,
+    CEAResult,
+    Param,
+    PartitionedSurvival,
+    SubsequentTherapy,
+    parametric_curve,
+)
 from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
 from evisynth.grade import rate_certainty, summary_of_findings
@@ -50,6 +59,13 @@ from evisynth.survival import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdverseEvent",
+    "Arm",
+    "CEAResult",
+    "Param",
+    "PartitionedSurvival",
+    "SubsequentTherapy",
+    "parametric_curve",
     "ConvergenceError",
     "EffectSizes",
     "EvisynthError",
