@@ -253,6 +253,8 @@ def _p_feasible(
 ) -> bool:
     """Is some (m, s) in the polygon with its two-sided p in factor * [p.lo, p.hi]?"""
     plo, phi = min(1.0, p.lo * factor), min(1.0, p.hi * factor)
+    if phi <= 0:
+        return False  # "p = 0.000" or "p < 0": no test gives p = 0
     zlo, zhi = _z_of_p(phi), _z_of_p(plo)  # p large -> z small
     for sign in (1.0, -1.0):
         extra = [(-sign, 0.0, 0.0), (-sign * zc, zlo, 0.0)]  # sign*zc*m >= zlo*s

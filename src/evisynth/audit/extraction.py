@@ -302,8 +302,7 @@ def _percent_groups(norm: str, doc_sentences: list[tuple[int, int]]) -> Iterator
 
 _FRACTION = re.compile(
     r"(?<![\d./,])(?P<k>" + _INT + r")\s*(?:/|\bof\b|\bout of\b)\s*(?P<n>" + _INT + r")(?![\d/.]|\s*%)"
-    r"(?:\s+[A-Za-z][A-Za-z\-]*){0,2}?"
-    r"(?:\s*[(\[,]\s*(?P<pct>" + _N + r")" + _PCT + r"\s*[)\]]?)?"
+    r"(?:(?:\s+[A-Za-z][A-Za-z\-]*){0,2}\s*[(\[,]\s*(?P<pct>" + _N + r")" + _PCT + r"\s*[)\]]?)?"
 )
 _PCT_FRACTION = re.compile(
     r"(?<![\d.,])(?P<pct>" + _N + r")" + _PCT + r"\s*[(\[]\s*(?:n\s*=\s*)?(?P<k>" + _INT + r")"
