@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.audit.corpus import corpus, feasible  # noqa: E402
 
-import evisynth.audit as A  # noqa: E402
+from evisynth.audit import audit  # noqa: E402
 
 SEV = ("inconsistent", "implausible")
 
@@ -48,7 +48,7 @@ def run(n: int, seed: int) -> dict[str, object]:
     n_audits = 0
     for clean, bad in corpus(n, seed):
         assert feasible(clean), clean.text
-        r = A.audit(clean.text)
+        r = audit(clean.text)
         n_audits += 1
         clean_n[clean.kind] += 1
         if any(f.severity in SEV for f in r.findings):
@@ -63,7 +63,7 @@ def run(n: int, seed: int) -> dict[str, object]:
             continue
         key = (bad.kind, bad.injected)
         inj_n[key] += 1
-        r = A.audit(bad.text)
+        r = audit(bad.text)
         n_audits += 1
         if any(f.severity in SEV for f in r.findings):
             inj_hit[key] += 1

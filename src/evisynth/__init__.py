@@ -1,6 +1,7 @@
 """evisynth: clinical evidence synthesis on survival outcomes."""
 
 from evisynth import transforms
+from evisynth.audit import AuditReport, audit
 from evisynth.clinic import (
     bsa,
     check_eligibility,
@@ -49,6 +50,7 @@ from evisynth.survival import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuditReport",
     "ConvergenceError",
     "EffectSizes",
     "EvisynthError",
@@ -61,6 +63,7 @@ __all__ = [
     "SubgroupResult",
     "Tau2ConfInt",
     "__version__",
+    "audit",
     "bsa",
     "check_eligibility",
     "compare_arms",

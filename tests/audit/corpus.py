@@ -377,6 +377,8 @@ def inject(st: Statement, rng: random.Random) -> Statement | None:
     else:
         name = rng.choice(names)
         old = printed[name]
+        if list(printed.values()).count(old) > 1:
+            return None  # the same digits twice: which one changed would be ambiguous
         digits = [i for i, c in enumerate(old) if c.isdigit()]
         i = rng.choice(digits)
         choices = [c for c in "0123456789" if c != old[i]]

@@ -419,7 +419,7 @@ def percent_count_check(percent: Num | None, n: Num, count: Num | None) -> list[
     >>> from evisynth.audit.numbers import parse_number as n
     >>> percent_count_check(n("7"), n("224"), None)[0].passed  # 15/224 = 6.7%
     True
-    >>> percent_count_check(n("28.6"), n("162"), n("46"))[0].passed  # 46/162 = 28.40%
+    >>> percent_count_check(n("28.6"), n("162"), n("46"))[-1].passed  # 46/162 = 28.40%
     False
     """
     out: list[Check] = []

@@ -328,11 +328,10 @@ def _fractions(norm: str) -> Iterator[Item]:
             nums.append(("n", _num(m, "n")))
             if m.group("pct") is not None:
                 nums.append(("percent", _num(m, "pct")))
-            if len(nums) == 2 and nums[0][0] == "count" and nums[0][1].value > nums[1][1].value:
-                continue  # "5 of 3" without a percentage is not a proportion
-            if rx is _FRACTION and m.group("pct") is None and "/" not in m.group(0):
-                # "3 of 5" alone: keep only when followed by a population word
-                if not re.match(r"\s*(?:patients|participants|subjects|people|cases)", norm[m.end("n"):]):
+            if rx is _FRACTION and m.group("pct") is None:
+                # "3 of 5" or "5/3" alone: a proportion only when a population word follows
+                pop = re.match(r"\s*(?:patients|participants|subjects|people|cases)", norm[m.end("n"):])
+                if not pop and ("/" not in m.group(0) or nums[0][1].value > nums[1][1].value):
                     continue
             end = m.end() if rx is not _PCT_OF_N else m.end("n")
             if rx is _FRACTION and m.group("pct") is None:
@@ -545,9 +544,9 @@ def _design(norm: str) -> Iterator[Item]:
 
 # -------------------------------------------------------------------------- doses
 
-_DOSE_UNIT = r"(?P<unit>mg\s*/\s*m\s*(?:2|²|\^2)|mg per (?:square )?(?:metre|meter|m2|m²)(?: squared)?|mg\s*/\s*kg|mg per kg|mg)(?![A-Za-z/])"
+_DOSE_UNIT = r"(?P<unit>mg\s*/\s*m\s*(?:2|²|\^2)|mg per (?:square )?(?:metre|meter|m2|m²)(?: squared)?|mg\s*/\s*kg|mg per kg|mg)(?![A-Za-z])"
 _DOSE_AFTER = re.compile(
-    r"\b(?P<drug>[a-z][a-z]{4,}(?:[- ][a-z]+)?)\b[\s,:]*(?:\((?:[^()]{0,30})\)\s*)?(?:at\s+(?:a\s+dose\s+of\s+)?|dosed at\s+)?"
+    r"\b(?P<drug>[a-z][a-z]{4,})\b[\s,:]*(?:\((?:[^()]{0,30})\)\s*)?(?:at\s+(?:a\s+dose\s+of\s+)?|dosed at\s+)?"
     r"(?P<dose>\d+(?:\.\d+)?)\s*" + _DOSE_UNIT,
     re.I,
 )

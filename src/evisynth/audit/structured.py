@@ -123,7 +123,7 @@ def check_ratio(
     >>> r = check_ratio("0.68", "0.54", "0.86", "0.001")
     >>> r.consistent
     True
-    >>> check_ratio("0.73", "0.54", "0.98", "0.03").findings[0].severity  # fits one-sided only
+    >>> check_ratio("0.81", "0.67", "0.99", "0.02").findings[0].severity  # fits one-sided only
     'implausible'
     """
     m = str(measure).upper()

@@ -61,7 +61,7 @@ def audit(text: str, *, source: str = "text", max_chars: int = MAX_CHARS) -> Aud
 
     Examples
     --------
-    >>> r = audit("Mortality was lower (HR 0.70, 95% CI 0.60-0.95; p = 0.40).")
+    >>> r = audit("Mortality was lower (HR 0.70, 95% CI 0.58-0.85; p = 0.40).")
     >>> [(f.rule, f.severity) for f in r.findings]
     [('p-fits-ci', 'inconsistent')]
     >>> audit("").checks
