@@ -28,9 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.audit.corpus import corpus, feasible  # noqa: E402
-
 from evisynth.audit import audit  # noqa: E402
+from tests.audit.corpus import corpus, feasible  # noqa: E402
 
 SEV = ("inconsistent", "implausible")
 
@@ -101,7 +100,8 @@ def main() -> None:
         f"{res['n_audits']} audits in {res['secs']:.1f} s "
         f"({1000 * float(res['secs']) / max(1, int(res['n_audits'])):.2f} ms per statement).",  # type: ignore[arg-type]
         "",
-        "Finding = a check failed with severity `inconsistent` or `implausible` (notes not counted).",
+        "Finding = a check failed with severity `inconsistent` or `implausible` "
+        "(notes not counted).",
         "",
         "## Clean statements (consistent values, random rounding and formats)",
         "",

@@ -44,7 +44,13 @@ _PREFIX = (
     "",
     "After a median follow-up of two years, ",
 )
-_ENDPOINT = ("overall survival", "progression-free survival", "the primary outcome", "relapse", "OS")
+_ENDPOINT = (
+    "overall survival",
+    "progression-free survival",
+    "the primary outcome",
+    "relapse",
+    "OS",
+)
 
 
 def _fmt(x: float, d: int) -> str:
@@ -155,8 +161,9 @@ def ratio_feasible(printed: dict[str, str], level: float, rel: str) -> bool:
         return bool(res.status == 0)
     pv = float(printed["p"])
     if rel == "=":
-        p_lo, p_hi = max(0.0, pv - 0.5 * 10.0 ** -len(printed["p"].split(".")[1])), min(
-            1.0, pv + 0.5 * 10.0 ** -len(printed["p"].split(".")[1])
+        p_lo, p_hi = (
+            max(0.0, pv - 0.5 * 10.0 ** -len(printed["p"].split(".")[1])),
+            min(1.0, pv + 0.5 * 10.0 ** -len(printed["p"].split(".")[1])),
         )
     else:
         p_lo, p_hi = 0.0, pv
@@ -196,7 +203,9 @@ def fraction_statement(rng: random.Random) -> Statement:
         core = f"{pct}% ({k}/{n})"
     text = f"{rng.choice(_PREFIX)}the event occurred in {core} of the treated group."
     text = text[0].upper() + text[1:]
-    return Statement("fraction", _unicode(text, rng), {"count": str(k), "n": str(n), "percent": pct}, {})
+    return Statement(
+        "fraction", _unicode(text, rng), {"count": str(k), "n": str(n), "percent": pct}, {}
+    )
 
 
 def fraction_feasible(printed: dict[str, str]) -> bool:
@@ -249,7 +258,9 @@ def arms_statement(rng: random.Random) -> Statement:
     else:
         core = f"{tot} patients (n = {a1} and n = {a2})"
     text = f"{rng.choice(['We randomly assigned ', 'The trial enrolled ', 'In total, '])}{core}."
-    return Statement("arms", _unicode(text, rng), {"total": str(tot), "arm1": str(a1), "arm2": str(a2)}, {})
+    return Statement(
+        "arms", _unicode(text, rng), {"total": str(tot), "arm1": str(a1), "arm2": str(a2)}, {}
+    )
 
 
 def arms_feasible(printed: dict[str, str]) -> bool:
@@ -281,7 +292,9 @@ def two_arm_statement(rng: random.Random) -> Statement:
             f"(RR {e_s}; 95% CI {l_s}-{u_s}).")  # fmt: skip
     text = text[0].upper() + text[1:]
     printed = {"p1": s1, "p2": s2, "estimate": e_s, "ci_lb": l_s, "ci_ub": u_s}
-    return Statement("two_arm", _unicode(text, rng), printed, {"measure": "RR", "level": 95, "rel": "="})
+    return Statement(
+        "two_arm", _unicode(text, rng), printed, {"measure": "RR", "level": 95, "rel": "="}
+    )
 
 
 def two_arm_feasible(printed: dict[str, str]) -> bool:
@@ -331,15 +344,15 @@ def _replace_number(text: str, old: str, new: str, which: int) -> str | None:
     if not pats or which >= len(pats):
         return None
     m = pats[which]
-    new_r = new.replace(".", "\u00b7") if "\u00b7" in text[m.start():m.end()] else new
-    return text[:m.start()] + new_r + text[m.end():]
+    new_r = new.replace(".", "\u00b7") if "\u00b7" in text[m.start() : m.end()] else new
+    return text[: m.start()] + new_r + text[m.end() :]
 
 
 def _position(st: Statement, name: str) -> int:
     """Which occurrence of the printed value of ``name`` it is (values may repeat)."""
     order = [k for k in st.printed]
     val = st.printed[name]
-    return sum(1 for k in order[:order.index(name)] if st.printed[k] == val)
+    return sum(1 for k in order[: order.index(name)] if st.printed[k] == val)
 
 
 def inject(st: Statement, rng: random.Random) -> Statement | None:
@@ -384,7 +397,7 @@ def inject(st: Statement, rng: random.Random) -> Statement | None:
         choices = [c for c in "0123456789" if c != old[i]]
         if i == 0 and len(digits) > 1 and old[1:2] != ".":
             choices = [c for c in choices if c != "0"]
-        new = old[:i] + rng.choice(choices) + old[i + 1:]
+        new = old[:i] + rng.choice(choices) + old[i + 1 :]
         if float(new) <= 0 and name in ("estimate", "ci_lb", "ci_ub", "n"):
             return None
         text = _replace_number(st.text, old, new, _position(st, name))

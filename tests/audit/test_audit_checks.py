@@ -8,8 +8,8 @@ import pytest
 from scipy.special import ndtr, ndtri
 
 from evisynth.audit import audit, check_arms, check_icer, check_percent, check_ratio, check_two_arms
-from evisynth.clinic import lymphodepletion, tocilizumab_dose
 from evisynth.clinic import dosing as clinic_dosing
+from evisynth.clinic import lymphodepletion, tocilizumab_dose
 
 
 def rules(report, severity=None):
@@ -23,8 +23,15 @@ def by_rule(report, rule):
 # ------------------------------------------------------------------ ratios
 
 
-def _wald(est, se, z=float(-ndtri(0.025))):
-    return est * math.exp(-z * se), est * math.exp(z * se), float(2 * ndtr(-abs(math.log(est)) / se))
+Z95 = float(-ndtri(0.025))
+
+
+def _wald(est, se, z=Z95):
+    return (
+        est * math.exp(-z * se),
+        est * math.exp(z * se),
+        float(2 * ndtr(-abs(math.log(est)) / se)),
+    )
 
 
 def test_consistent_ratio_passes_every_check():
@@ -94,7 +101,9 @@ def test_other_confidence_levels():
     lb, ub, _ = _wald(1.8, 0.2, z90)
     assert audit(f"OR 1.80 (90% CI {lb:.2f}-{ub:.2f})").findings == ()
     # the same bounds read as a 95% CI: p = 0.2 cannot fit a CI that excludes 1
-    assert rules(audit(f"OR 1.80 (90% CI {lb:.2f}-{ub:.2f}), p = 0.20")) == [("p-fits-ci", "inconsistent")]
+    assert rules(audit(f"OR 1.80 (90% CI {lb:.2f}-{ub:.2f}), p = 0.20")) == [
+        ("p-fits-ci", "inconsistent")
+    ]
 
 
 # ----------------------------------------------------- percentages, counts, arms
@@ -113,7 +122,11 @@ def test_granularity():
     # 7% of 224: whole counts 15 and 16 give 6.70% and 7.14%
     (c,) = audit("7% of 224 patients stopped").checks
     assert c.passed and c.implied[0][1:] == (15.0, 16.0)
-    bad = [x / 10 for x in range(0, 1000) if not any(abs(100 * k / 18 - x / 10) <= 0.05 for k in range(19))]
+    bad = [
+        x / 10
+        for x in range(0, 1000)
+        if not any(abs(100 * k / 18 - x / 10) <= 0.05 for k in range(19))
+    ]
     r = audit(f"{bad[40]:.1f}% of 18 patients stopped")
     assert rules(r) == [("percent-granularity", "inconsistent")]
     assert check_percent("12.5", 18).findings[0].rule == "percent-granularity"
@@ -171,7 +184,9 @@ def test_hr_against_landmark_survival_and_medians():
 
 
 def test_median_ci_and_median_gain():
-    assert rules(audit("median OS 12.0 months (95% CI 14.0-20.0)")) == [("median-ci", "inconsistent")]
+    assert rules(audit("median OS 12.0 months (95% CI 14.0-20.0)")) == [
+        ("median-ci", "inconsistent")
+    ]
     r = audit("OS at 12 months was 78% vs 52%, a three-month improvement in OS.")
     (c,) = by_rule(r, "median-gain-landmark")
     med = lambda s: 12 * math.log(2) / -math.log(s)  # noqa: E731
@@ -199,10 +214,14 @@ def test_design_rules():
                "placebo plus chemotherapy.")  # fmt: skip
     assert ok.findings == () and len(ok.checks) == 2
     assert rules(audit("This open-label, double-blind study compared A versus B.")) == [
-        ("design-open-and-blind", "implausible")]
-    assert audit("A double-blind trial, then an open-label extension, of A versus B.").findings == ()
+        ("design-open-and-blind", "implausible")
+    ]
+    assert (
+        audit("A double-blind trial, then an open-label extension, of A versus B.").findings == ()
+    )
     assert rules(audit("A single-arm, placebo-controlled study.")) == [
-        ("design-single-arm", "inconsistent")]
+        ("design-single-arm", "inconsistent")
+    ]
     # surgery on both sides can be blinded (drug vs placebo on top of surgery)
     assert audit("double-blind: surgery plus drug Z versus surgery plus placebo").findings == ()
     # a product of the clinic module counts as a cell therapy
@@ -215,7 +234,9 @@ def test_design_rules():
 
 def _regimen(product, **kw):
     plan = lymphodepletion(product, height_cm=100, weight_kg=36, **kw)  # BSA 1 m²
-    return " and ".join(f"{d.drug} {d.mg_per_m2_per_day:g} mg/m2" for d in plan.drugs), plan.drugs[0].n_days
+    return " and ".join(f"{d.drug} {d.mg_per_m2_per_day:g} mg/m2" for d in plan.drugs), plan.drugs[
+        0
+    ].n_days
 
 
 def test_lymphodepletion_against_the_clinic_labels():
@@ -235,9 +256,14 @@ def test_tocilizumab_against_the_clinic_cap():
     per_kg = clinic_dosing.TOCI_MG_PER_KG
     assert audit(f"tocilizumab {per_kg:g} mg/kg (maximum {cap:g} mg)").findings == ()
     assert rules(audit(f"tocilizumab {per_kg:g} mg/kg (maximum {cap + 200:g} mg)")) == [
-        ("tocilizumab-label", "implausible")]
-    assert rules(audit(f"tocilizumab {per_kg + 2:g} mg/kg")) == [("tocilizumab-label", "implausible")]
-    assert rules(audit(f"tocilizumab {cap + 80:g} mg was given")) == [("tocilizumab-label", "implausible")]
+        ("tocilizumab-label", "implausible")
+    ]
+    assert rules(audit(f"tocilizumab {per_kg + 2:g} mg/kg")) == [
+        ("tocilizumab-label", "implausible")
+    ]
+    assert rules(audit(f"tocilizumab {cap + 80:g} mg was given")) == [
+        ("tocilizumab-label", "implausible")
+    ]
     label70 = tocilizumab_dose(70).dose_mg
     assert audit(f"A 70-kg patient received tocilizumab {label70:g} mg.").findings == ()
     r = audit(f"A 70-kg patient received tocilizumab {label70 + 80:g} mg.")

@@ -43,7 +43,7 @@ def test_generated_statement_property(seed, kind):
     clean = GENERATORS[kind](rng)
     assert not _found(audit(clean.text)), clean.text
     bad = inject(clean, rng)
-    if bad is not None and not feasible(bad) and bad.injected != "digit" or (
+    if (bad is not None and not feasible(bad) and bad.injected != "digit") or (
         bad is not None and bad.kind != "two_arm" and not feasible(bad)
     ):
         assert _found(audit(bad.text)), (bad.injected, bad.text)

@@ -90,7 +90,7 @@ def test_audit_never_raises_on_statistics_like_text(text):
     r = audit(text)
     assert isinstance(r, AuditReport)
     for it in r.items:
-        assert text[it.span[0]:it.span[1]] == it.text
+        assert text[it.span[0] : it.span[1]] == it.text
 
 
 @settings(max_examples=300, deadline=None)

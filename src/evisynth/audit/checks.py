@@ -28,16 +28,16 @@ from scipy.special import ndtr, ndtri
 from evisynth.audit.numbers import Num
 
 __all__ = [
-    "Check",
-    "SEVERITIES",
     "RULES",
-    "ratio_checks",
-    "percent_count_check",
+    "SEVERITIES",
+    "Check",
     "arms_total_check",
-    "two_arm_check",
     "hr_landmark_check",
     "hr_median_check",
     "icer_checks",
+    "percent_count_check",
+    "ratio_checks",
+    "two_arm_check",
 ]
 
 #: Severities of a failed check, most serious first.
@@ -240,7 +240,7 @@ def _z_range(rows: list[tuple[float, float, float]], zc: float) -> tuple[float, 
     """Range of z = zc*|m|/s over the polygon (None if the polygon is empty)."""
     zs: list[float] = []
     for sign in (1.0, -1.0):
-        verts = _vertices(rows + [(-sign, 0.0, 0.0)])  # sign*m >= 0
+        verts = _vertices([*rows, (-sign, 0.0, 0.0)])  # sign*m >= 0
         for m, s in verts:
             zs.append(math.inf if s <= 1e-15 else zc * abs(m) / s)
     if not zs:
@@ -308,7 +308,8 @@ def ratio_checks(
     Examples
     --------
     >>> from evisynth.audit.numbers import parse_number as n, parse_p
-    >>> [c.passed for c in ratio_checks("HR", n("0.55"), n("0.42"), n("0.71"), parse_p("0.001", "<"))]
+    >>> p = parse_p("0.001", "<")
+    >>> [c.passed for c in ratio_checks("HR", n("0.55"), n("0.42"), n("0.71"), p)]
     [True, True, True, True]
     """
     out: list[Check] = []
@@ -325,8 +326,8 @@ def ratio_checks(
         ordered = lb.lo < ub.hi
         out.append(make_check(
             "ci-order", ordered, "inconsistent",
-            f"CI {lb.text} to {ub.text}: " + ("ordered" if ordered else
-                                              "the lower bound is above the upper bound (swapped?)"),
+            f"CI {lb.text} to {ub.text}: "
+            + ("ordered" if ordered else "the lower bound is above the upper bound (swapped?)"),
             tolerance=_tol(("lower bound", lb), ("upper bound", ub)), nums=(lb, ub),
         ))  # fmt: skip
         if not ordered:
@@ -497,7 +498,8 @@ def arms_total_check(total: Num, arms: Sequence[Num]) -> Check:
     parts = " + ".join(a.text for a in arms)
     return make_check(
         "arms-sum", ok, "inconsistent",
-        f"{parts} = {s:g}" + (f", the stated total" if ok else f", not the stated total {total.text}"),
+        f"{parts} = {s:g}"
+        + (", the stated total" if ok else f", not the stated total {total.text}"),
         nums=(total, *arms), implied=(("total", s, s),),
     )  # fmt: skip
 
@@ -576,7 +578,8 @@ def two_arm_check(
     if est.lo <= hi + _EPS and lo - _EPS <= est.hi:
         return make_check(
             rule, True, "inconsistent",
-            f"{measure} {est.text} fits {p1.text}% vs {p2.text}% (implied {name} {_g(lo)} to {_g(hi)})",
+            f"{measure} {est.text} fits {p1.text}% vs {p2.text}% "
+            f"(implied {name} {_g(lo)} to {_g(hi)})",
             tolerance=tol, nums=(est, p1, p2), implied=((name, lo, hi),),
         )  # fmt: skip
     rlo, rhi = rng(b_lo, b_hi, a_lo, a_hi)  # the arms in the other order
@@ -652,7 +655,8 @@ def hr_landmark_check(
         "hr-landmark-ph", ok, "note",
         f"{time} survival {s1.text}% vs {s2.text}% implies HR {_g(lo)} to {_g(hi)} under "
         f"proportional hazards; reported HR {est.text}"
-        + ("" if ok else f" (outside {where}: hazards may not be proportional, or a number is off)"),
+        + ("" if ok else
+           f" (outside {where}: hazards may not be proportional, or a number is off)"),
         tolerance=_tol(("HR", est), ("arm 1", s1), ("arm 2", s2)),
         nums=(est, lb, ub, s1, s2), implied=(("HR", lo, hi),),
     )  # fmt: skip

@@ -13,7 +13,8 @@ Recognised (examples are illustrative, not quotations):
 - arm percentages: ``61% with the new drug versus 40% with usual care``,
   ``rates were 30% and 22%, respectively``;
 - counts: ``46/162 (28.4%)``, ``28% (46 of 162)``, ``7% of 224 patients``;
-- totals and arms: ``310 patients (150 ..., 160 ...)``, ``310 patients ... (n = 150) ... (n = 160)``;
+- totals and arms: ``310 patients (150 ..., 160 ...)``,
+  ``310 patients ... (n = 150) ... (n = 160)``;
 - medians with units and landmark survival: ``median OS 25.5 vs 11.1 months``,
   ``24-month PFS 41%``, ``OS at 2 years was 61% and 52%``;
 - cost per QALY, incremental cost and QALYs, time horizon;
@@ -33,7 +34,7 @@ from typing import Any
 from evisynth.audit.numbers import Num, normalize, parse_number, parse_p
 from evisynth.errors import InputError
 
-__all__ = ["Item", "Document", "extract"]
+__all__ = ["Document", "Item", "extract"]
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,10 @@ _NC = r"(?:\d+(?:[.,]\d+)?|\.\d+)"  # ... or a decimal comma (inside ratio state
 _INT = r"(?:\d{1,3}(?:,\d{3})+|\d+)"  # whole number, optional thousands commas
 _PCT = r"\s?(?:%|(?i:per\s?cent\b))"
 _REL = r"(?P<{0}>≤|≥|<=|>=|=<|=>|<|>|=)"
-_P = r"(?:(?i:(?:one|two|1|2)[- ]sided)\s+)?(?<![A-Za-z])(?:[Pp](?:\s*-?\s*(?i:value))?|(?i:p-?value))"
+_P = (
+    r"(?:(?i:(?:one|two|1|2)[- ]sided)\s+)?"
+    r"(?<![A-Za-z])(?:[Pp](?:\s*-?\s*(?i:value))?|(?i:p-?value))"
+)
 
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -121,9 +125,11 @@ _WORD_NUMBERS = {
     "twenty": 20, "twenty-four": 24, "thirty": 30, "thirty-six": 36, "forty-eight": 48,
     "sixty": 60,
 }  # fmt: skip
-_TIME_NUM = r"(?:\d+(?:\.\d+)?|" + "|".join(
-    sorted((re.escape(w) for w in _WORD_NUMBERS), key=len, reverse=True)
-) + ")"
+_TIME_NUM = (
+    r"(?:\d+(?:\.\d+)?|"
+    + "|".join(sorted((re.escape(w) for w in _WORD_NUMBERS), key=len, reverse=True))
+    + ")"
+)
 
 #: Endpoint vocabulary (general, not tied to any disease): label -> pattern.
 ENDPOINTS: tuple[tuple[str, str], ...] = (
@@ -138,7 +144,9 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
 )
 _ENDPOINT_RES = tuple((lab, re.compile(p, re.IGNORECASE if lab not in ("OS", "CR") else 0))
                       for lab, p in ENDPOINTS)  # fmt: skip
-_OS_WORDS = re.compile(r"overall survival|death from any cause|all-cause mortality|death|mortality", re.I)
+_OS_WORDS = re.compile(
+    r"overall survival|death from any cause|all-cause mortality|death|mortality", re.I
+)
 
 
 def endpoint_in(text: str) -> str | None:
@@ -168,7 +176,11 @@ def _time_value(s: str) -> float:
 # ---------------------------------------------------------------------------- ratios
 
 _MEASURES = (
-    ("HR", r"(?i:(?:adjusted |stratified |unstratified |cause[- ]specific |subdistribution )?hazard ratios?)|a?HRs?|sHR"),
+    (
+        "HR",
+        r"(?i:(?:adjusted |stratified |unstratified |cause[- ]specific |subdistribution )?"
+        r"hazard ratios?)|a?HRs?|sHR",
+    ),
     ("RR", r"(?i:(?:adjusted )?(?:relative risk|risk ratio)s?)|a?RRs?"),
     ("OR", r"(?i:(?:adjusted )?odds ratios?)|a?ORs?"),
     ("IRR", r"(?i:(?:incidence )?rate ratios?)|IRRs?"),
@@ -188,17 +200,33 @@ _RATIO = re.compile(
     r"(?:(?P<level>\d{2}(?:\.\d+)?)" + _PCT + r"\s*)?"
     r"(?P<ciword>" + _CI_WORD + r")?[\s,:=]*"
     r"(?P<lb>" + _NC + r")" + _SEP + r"(?P<ub>" + _NC + r")(?![\d%])"
-    r"(?:\s*[;,]\s*" + _P + r"\s*" + _REL.format("rel1") + r"\s*(?P<p1>" + _N + r"(?:\s*[x×]\s*10\^?-\d+|[eE]-?\d+)?))?"
+    r"(?:\s*[;,]\s*"
+    + _P
+    + r"\s*"
+    + _REL.format("rel1")
+    + r"\s*(?P<p1>"
+    + _N
+    + r"(?:\s*[x×]\s*10\^?-\d+|[eE]-?\d+)?))?"
     r"\s*(?P<close>[)\]])?"
     r"))?"
-    r"(?:[\s,;]*\(?\s*" + _P + r"\s*" + _REL.format("rel2") + r"\s*(?P<p2>" + _N + r"(?:\s*[x×]\s*10\^?-\d+|[eE]-?\d+)?))?"
+    r"(?:[\s,;]*\(?\s*"
+    + _P
+    + r"\s*"
+    + _REL.format("rel2")
+    + r"\s*(?P<p2>"
+    + _N
+    + r"(?:\s*[x×]\s*10\^?-\d+|[eE]-?\d+)?))?"
 )
 
 
 def _ratios(norm: str) -> Iterator[Item]:
     for m in _RATIO.finditer(norm):
         code = next(c for c, _ in _MEASURES if m.group(f"m_{c}"))
-        if code == "OR" and m.group("m_OR") in ("OR", "ORs") and norm[m.start():m.start() + 2] != "OR":
+        if (
+            code == "OR"
+            and m.group("m_OR") in ("OR", "ORs")
+            and norm[m.start() : m.start() + 2] != "OR"
+        ):
             continue
         has_ci = m.group("lb") is not None
         if has_ci and not (m.group("open") or m.group("ciword")):
@@ -221,12 +249,12 @@ def _ratios(norm: str) -> Iterator[Item]:
                 break
         if not has_ci and m.group("p2") is None:
             end = m.end("est")
-        tail = norm[m.start():end + 40].lower()
+        tail = norm[m.start() : end + 40].lower()
         if "one-sided" in tail or "one sided" in tail or "1-sided" in tail:
             attrs.append(("sided", "one"))
         elif "two-sided" in tail or "2-sided" in tail:
             attrs.append(("sided", "two"))
-        yield Item("ratio", (m.start(), end), norm[m.start():end], tuple(nums), tuple(attrs))
+        yield Item("ratio", (m.start(), end), norm[m.start() : end], tuple(nums), tuple(attrs))
 
 
 # ----------------------------------------------------------------------- percentages
@@ -252,36 +280,39 @@ def _percent_groups(norm: str, doc_sentences: list[tuple[int, int]]) -> Iterator
             if i in used:
                 continue
             # skip the confidence level of "95% CI"
-            if re.match(r"\s*" + _CI_WORD, sent[m.end():]):
+            if re.match(r"\s*" + _CI_WORD, sent[m.end() :]):
                 continue
             group = [m]
             connector = ""
             j = i + 1
             while j < len(pcts):
-                mid = sent[group[-1].end():pcts[j].start()]
+                mid = sent[group[-1].end() : pcts[j].start()]
                 if "%" in mid or len(mid) > 90 or re.search(r"[;:]", mid):
                     break
-                if re.match(r"\s*" + _CI_WORD, sent[pcts[j].end():]):
+                if re.match(r"\s*" + _CI_WORD, sent[pcts[j].end() :]):
                     break
                 c = _CONNECT.search(mid)
                 if c is None:
                     break
                 word = c.group(0).strip().lower().rstrip(",")
-                if word in ("and", "") and "respectively" not in sent[pcts[j].end():pcts[j].end() + 40]:
+                if (
+                    word in ("and", "")
+                    and "respectively" not in sent[pcts[j].end() : pcts[j].end() + 40]
+                ):
                     break
                 connector = connector or (word or ",")
                 group.append(pcts[j])
                 j += 1
             for k in range(i, j):
                 used.add(k)
-            before = sent[max(0, group[0].start() - 120):group[0].start()]
+            before = sent[max(0, group[0].start() - 120) : group[0].start()]
             before = re.split(r"[;]", before)[-1]
             attrs: list[tuple[str, str]] = []
             lm = None
             for rx in (_LANDMARK_BEFORE, _LANDMARK_AT):
-                for mm in rx.finditer(before + sent[group[0].start():group[-1].end()]):
+                for mm in rx.finditer(before + sent[group[0].start() : group[-1].end()]):
                     lm = mm
-            ep = endpoint_in(before + " " + sent[group[0].start():group[-1].end()])
+            ep = endpoint_in(before + " " + sent[group[0].start() : group[-1].end()])
             if ep:
                 attrs.append(("endpoint", ep))
             if lm is not None and ep in ("OS", "PFS", "EFS", "DFS", "RFS", "DOR"):
@@ -301,7 +332,11 @@ def _percent_groups(norm: str, doc_sentences: list[tuple[int, int]]) -> Iterator
 # --------------------------------------------------------------------------- counts
 
 _FRACTION = re.compile(
-    r"(?<![\d./,])(?P<k>" + _INT + r")\s*(?:/|\bof\b|\bout of\b)\s*(?P<n>" + _INT + r")(?![\d/.]|\s*%)"
+    r"(?<![\d./,])(?P<k>"
+    + _INT
+    + r")\s*(?:/|\bof\b|\bout of\b)\s*(?P<n>"
+    + _INT
+    + r")(?![\d/.]|\s*%)"
     r"(?:(?:\s+[A-Za-z][A-Za-z\-]*){0,2}\s*[(\[,]\s*(?P<pct>" + _N + r")" + _PCT + r"\s*[)\]]?)?"
 )
 _PCT_FRACTION = re.compile(
@@ -320,7 +355,7 @@ def _fractions(norm: str) -> Iterator[Item]:
         for m in rx.finditer(norm):
             if any(a <= m.start() < b or a < m.end() <= b for a, b in seen):
                 continue
-            if rx is _FRACTION and re.search(r"\d\s*/\s*\d+\s*/", norm[m.start():m.end() + 3]):
+            if rx is _FRACTION and re.search(r"\d\s*/\s*\d+\s*/", norm[m.start() : m.end() + 3]):
                 continue  # a date such as 12/05/2023
             nums: list[tuple[str, Num]] = []
             if "k" in rx.groupindex and m.group("k") is not None:
@@ -330,22 +365,32 @@ def _fractions(norm: str) -> Iterator[Item]:
                 nums.append(("percent", _num(m, "pct")))
             if rx is _FRACTION and m.group("pct") is None:
                 # "3 of 5" or "5/3" alone: a proportion only when a population word follows
-                pop = re.match(r"\s*(?:patients|participants|subjects|people|cases)", norm[m.end("n"):])
+                pop = re.match(
+                    r"\s*(?:patients|participants|subjects|people|cases)", norm[m.end("n") :]
+                )
                 if not pop and ("/" not in m.group(0) or nums[0][1].value > nums[1][1].value):
                     continue
             end = m.end() if rx is not _PCT_OF_N else m.end("n")
             if rx is _FRACTION and m.group("pct") is None:
                 end = m.end("n")
             seen.append((m.start(), end))
-            yield Item("fraction", (m.start(), end), norm[m.start():end], tuple(nums))
+            yield Item("fraction", (m.start(), end), norm[m.start() : end], tuple(nums))
 
 
-_POP = r"(?:patients|participants|subjects|people|adults|children|individuals|women|men|persons|cases)"
+_POP = (
+    r"(?:patients|participants|subjects|people|adults|children|individuals|women|men|persons|cases)"
+)
 _ARMS_PAREN = re.compile(
-    r"(?<![\d.,])(?P<total>" + _INT + r")\s+(?:[a-z]+\s+){0,2}?" + _POP + r"\b(?P<between>[^()%.;]{0,60}?)"
+    r"(?<![\d.,])(?P<total>"
+    + _INT
+    + r")\s+(?:[a-z]+\s+){0,2}?"
+    + _POP
+    + r"\b(?P<between>[^()%.;]{0,60}?)"
     r"\(\s*(?P<inner>[^()%]{1,160})\)"
 )
-_ARM_NUM = re.compile(r"(?<![\d.,/])(?:n\s*=\s*)?(?P<a>" + _INT + r")(?![\d.,]*\s*(?:%|/|mg|kg|months?|years?))")
+_ARM_NUM = re.compile(
+    r"(?<![\d.,/])(?:n\s*=\s*)?(?P<a>" + _INT + r")(?![\d.,]*\s*(?:%|/|mg|kg|months?|years?))"
+)
 _N_EQ = re.compile(r"\(\s*n\s*=\s*(?P<a>" + _INT + r")\s*\)", re.I)
 _TOTAL = re.compile(
     r"(?<![\d.,])(?P<total>" + _INT + r")\s+(?:[a-z]+\s+){0,2}?" + _POP + r"\b", re.I
@@ -365,7 +410,10 @@ def _arms(norm: str, sentences: list[tuple[int, int]]) -> Iterator[Item]:
             continue
         base = m.start("inner")
         nums = [("total", _num(m, "total"))] + [
-            (f"arm{k + 1}", parse_number(a.group("a"), span=(base + a.start("a"), base + a.end("a"))))
+            (
+                f"arm{k + 1}",
+                parse_number(a.group("a"), span=(base + a.start("a"), base + a.end("a"))),
+            )
             for k, a in enumerate(arms)
         ]
         taken.append(m.start())
@@ -378,7 +426,12 @@ def _arms(norm: str, sentences: list[tuple[int, int]]) -> Iterator[Item]:
         eqs = list(_N_EQ.finditer(sent, t.end()))
         if not 2 <= len(eqs) <= 4:
             continue
-        nums = [("total", parse_number(t.group("total"), span=(s0 + t.start("total"), s0 + t.end("total"))))]
+        nums = [
+            (
+                "total",
+                parse_number(t.group("total"), span=(s0 + t.start("total"), s0 + t.end("total"))),
+            )
+        ]
         nums += [
             (f"arm{k + 1}", parse_number(e.group("a"), span=(s0 + e.start("a"), s0 + e.end("a"))))
             for k, e in enumerate(eqs)
@@ -391,10 +444,23 @@ def _arms(norm: str, sentences: list[tuple[int, int]]) -> Iterator[Item]:
 
 _UNIT = r"(?P<{0}>months?|mo\b\.?|years?|yrs?|weeks?|wks?|days?)"
 _MEDIAN = re.compile(
-    r"\bmedian\s+(?P<what>[A-Za-z][A-Za-z\- ]{0,50}?)\s*(?:\((?:[A-Z]{2,4})\)\s*)?(?:was|were|of|:|,)?\s*"
+    r"\bmedian\s+(?P<what>[A-Za-z][A-Za-z\- ]{0,50}?)\s*(?:\((?:[A-Z]{2,4})\)\s*)?"
+    r"(?:was|were|of|:|,)?\s*"
     r"(?P<m1>" + _N + r")\s*" + _UNIT.format("u1") + r"?"
-    r"(?:\s*\(\s*(?:95\s?%\s*" + _CI_WORD + r"[\s,:]*)?(?P<lb>" + _N + r")" + _SEP + r"(?P<ub>" + _N + r"|NR|not reached)\s*\))?"
-    r"(?:[^%\d;]{0,60}?\b(?:versus|vs\.?|compared with|and)\s+(?P<m2>" + _N + r")\s*" + _UNIT.format("u2") + r"?)?",
+    r"(?:\s*\(\s*(?:95\s?%\s*"
+    + _CI_WORD
+    + r"[\s,:]*)?(?P<lb>"
+    + _N
+    + r")"
+    + _SEP
+    + r"(?P<ub>"
+    + _N
+    + r"|NR|not reached)\s*\))?"
+    r"(?:[^%\d;]{0,60}?\b(?:versus|vs\.?|compared with|and)\s+(?P<m2>"
+    + _N
+    + r")\s*"
+    + _UNIT.format("u2")
+    + r"?)?",
     re.I,
 )
 _GAIN = re.compile(
@@ -438,7 +504,7 @@ def _medians(norm: str) -> Iterator[Item]:
             attrs.append(("follow_up", "yes"))
         yield Item("median", (m.start(), m.end()), m.group(0), tuple(nums), tuple(attrs))
     for m in _GAIN.finditer(norm):
-        ep = endpoint_in(m.group("ep") + " " + norm[m.end():m.end() + 30])
+        ep = endpoint_in(m.group("ep") + " " + norm[m.end() : m.end() + 30])
         if ep is None:
             continue
         d = _time_value(m.group("d"))
@@ -446,7 +512,10 @@ def _medians(norm: str) -> Iterator[Item]:
         if not m.group("d")[0].isdigit():
             num = Num(d, d, d, m.group("d"), 0, "=", (m.start("d"), m.end("d")))
         yield Item(
-            "median_gain", (m.start(), m.end()), m.group(0), (("difference", num),),
+            "median_gain",
+            (m.start(), m.end()),
+            m.group(0),
+            (("difference", num),),
             (("unit", m.group("u").lower()), ("endpoint", ep)),
         )
 
@@ -454,7 +523,10 @@ def _medians(norm: str) -> Iterator[Item]:
 # ---------------------------------------------------------------------- economics
 
 _CUR = r"(?P<cur>US\$|USD\s?|EUR\s?|GBP\s?|CAD\s?|AUD\s?|CHF\s?|\$|€|£|¥)"
-_AMOUNT = r"(?P<amt>\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<scale>k\b|thousand|million|mn\b|m\b|bn\b|billion)?"
+_AMOUNT = (
+    r"(?P<amt>\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"\s*(?P<scale>k\b|thousand|million|mn\b|m\b|bn\b|billion)?"
+)
 _ICER = re.compile(
     _CUR + r"\s?" + _AMOUNT + r"\s*(?:per|/|for each|for every)\s*(?:additional\s+|one\s+)?"
     r"(?P<unit>QALYs?|quality[- ]adjusted life[- ]years?|life[- ]years?|LYs?|LYG|DALYs?)"
@@ -464,19 +536,25 @@ _ICER = re.compile(
 _INC_COST = re.compile(
     r"(?i:incremental cost)s?\s*(?:was|were|of|:|=|,)?\s*" + _CUR + r"\s?" + _AMOUNT
 )
+_QALY = r"(?:QALYs?|quality[- ]adjusted life[- ]years?)"
 _INC_QALY = re.compile(
-    r"(?:(?i:incremental)\s+(?:QALYs?|quality[- ]adjusted life[- ]years?)\s*(?:was|were|of|:|=|,)?\s*(?P<q1>\d+(?:\.\d+)?))"
-    r"|(?:(?P<q2>\d+(?:\.\d+)?)\s*(?:incremental\s+)?(?:QALYs?|quality[- ]adjusted life[- ]years?)\s+(?:gained|more|additional))"
+    r"(?:(?i:incremental)\s+" + _QALY + r"\s*(?:was|were|of|:|=|,)?\s*(?P<q1>\d+(?:\.\d+)?))"
+    r"|(?:(?P<q2>\d+(?:\.\d+)?)\s*(?:incremental\s+)?" + _QALY + r"\s+(?:gained|more|additional))"
 )
 _HORIZON = re.compile(
-    r"(?P<h>" + _TIME_NUM + r")[- ](?P<u>year|month)s?\s+(?:time\s+)?horizon|horizon\s+of\s+(?P<h2>" + _TIME_NUM + r")\s*(?P<u2>years?|months?)",
+    r"(?P<h>"
+    + _TIME_NUM
+    + r")[- ](?P<u>year|month)s?\s+(?:time\s+)?horizon|horizon\s+of\s+(?P<h2>"
+    + _TIME_NUM
+    + r")\s*(?P<u2>years?|months?)",
     re.I,
 )
 
 
 def _amount(m: re.Match[str]) -> Num:
     scale = m.group("scale")
-    return parse_number(m.group("amt"), span=(m.start("amt"), m.end("scale") if scale else m.end("amt")),
+    end = m.end("scale") if scale else m.end("amt")
+    return parse_number(m.group("amt"), span=(m.start("amt"), end),
                         scale=scale)  # fmt: skip
 
 
@@ -518,7 +596,8 @@ _COMPARE = re.compile(
     re.I,
 )
 _ASSIGNED = re.compile(
-    r"(?:assigned|allocated|randomi[sz]ed)\s+(?:\d+\s+\w+\s+)?(?:\([^)]*\)\s*)?(?:in a \d:\d ratio\s+)?to\s+(?:receive\s+)?"
+    r"(?:assigned|allocated|randomi[sz]ed)\s+(?:\d+\s+\w+\s+)?(?:\([^)]*\)\s*)?"
+    r"(?:in a \d:\d ratio\s+)?to\s+(?:receive\s+)?"
     r"(?P<a>[A-Za-z0-9][^.;:()]{0,80}?)\s+or\s+(?P<b>[A-Za-z0-9][^.;:(),]{0,80})",
     re.I,
 )
@@ -527,7 +606,9 @@ _ASSIGNED = re.compile(
 def _design(norm: str) -> Iterator[Item]:
     for label, pat in _DESIGN_WORDS:
         for m in re.finditer(r"\b(?:" + pat + r")\b", norm, re.I):
-            if label == "randomised" and re.search(r"(?i)\bnon[- ]$", norm[max(0, m.start() - 4):m.start()]):
+            if label == "randomised" and re.search(
+                r"(?i)\bnon[- ]$", norm[max(0, m.start() - 4) : m.start()]
+            ):
                 continue
             yield Item("design", (m.start(), m.end()), m.group(0), (), (("statement", label),))
     for rx in (_COMPARE, _ASSIGNED):
@@ -535,7 +616,9 @@ def _design(norm: str) -> Iterator[Item]:
             a = m.group("a").strip()
             b = m.group("b").strip()
             # keep the last few words of the left arm: "... trial of drug X versus Y"
-            a = re.split(r"(?i)\b(?:of|with|comparing|compared|between|trial|study|assigned to|receive)\b", a)[-1].strip()
+            a = re.split(
+                r"(?i)\b(?:of|with|comparing|compared|between|trial|study|assigned to|receive)\b", a
+            )[-1].strip()
             if not a or not b or re.search(r"\d\s?%|^\d", a) or re.search(r"\d\s?%|^\d", b):
                 continue
             yield Item("comparison", (m.start(), m.end()), m.group(0), (),
@@ -544,18 +627,26 @@ def _design(norm: str) -> Iterator[Item]:
 
 # -------------------------------------------------------------------------- doses
 
-_DOSE_UNIT = r"(?P<unit>mg\s*/\s*m\s*(?:2|²|\^2)|mg per (?:square )?(?:metre|meter|m2|m²)(?: squared)?|mg\s*/\s*kg|mg per kg|mg)(?![A-Za-z])"
+_DOSE_UNIT = (
+    r"(?P<unit>mg\s*/\s*m\s*(?:2|²|\^2)|mg per (?:square )?(?:metre|meter|m2|m²)(?: squared)?"
+    r"|mg\s*/\s*kg|mg per kg|mg)(?![A-Za-z])"
+)
 _DOSE_AFTER = re.compile(
-    r"\b(?P<drug>[a-z][a-z]{4,})\b[\s,:]*(?:\((?:[^()]{0,30})\)\s*)?(?:at\s+(?:a\s+dose\s+of\s+)?|dosed at\s+)?"
+    r"\b(?P<drug>[a-z][a-z]{4,})\b[\s,:]*(?:\((?:[^()]{0,30})\)\s*)?"
+    r"(?:at\s+(?:a\s+dose\s+of\s+)?|dosed at\s+)?"
     r"(?P<dose>\d+(?:\.\d+)?)\s*" + _DOSE_UNIT,
     re.I,
 )
 _DOSE_BEFORE = re.compile(
-    r"(?P<dose>\d+(?:\.\d+)?)\s*" + _DOSE_UNIT + r"(?:\s*(?:/\s*day|per day|daily|/d\b))?\s+(?:of\s+)?(?P<drug>[a-z][a-z]{4,})\b",
+    r"(?P<dose>\d+(?:\.\d+)?)\s*"
+    + _DOSE_UNIT
+    + r"(?:\s*(?:/\s*day|per day|daily|/d\b))?\s+(?:of\s+)?(?P<drug>[a-z][a-z]{4,})\b",
     re.I,
 )
 _DAYS = re.compile(
-    r"(?:for|over|x|×)\s*(?P<n>\d+|" + "|".join(w for w in _WORD_NUMBERS if "-" not in w) + r")\s*(?:consecutive\s+)?days?"
+    r"(?:for|over|x|×)\s*(?P<n>\d+|"
+    + "|".join(w for w in _WORD_NUMBERS if "-" not in w)
+    + r")\s*(?:consecutive\s+)?days?"
     r"|on days?\s+(?P<d1>-?\d+)\s*(?:to|-|through|and)\s*(?P<d2>-?\d+)",
     re.I,
 )
@@ -572,8 +663,9 @@ def _doses(norm: str) -> Iterator[Item]:
             unit = "mg/m2" if ("m2" in unit or "m²" in unit or "metre" in unit or "meter" in unit
                                or "m^2" in unit) else "mg/kg" if "kg" in unit else "mg"  # fmt: skip
             attrs = [("drug", m.group("drug").lower()), ("unit", unit)]
-            tail = norm[m.end():m.end() + 60]
-            d = _DAYS.match(tail.lstrip(" ,/perdayily")) or _DAYS.search(tail[:40])
+            tail = norm[m.end() : m.end() + 60]
+            d = _DAYS.match(re.sub(r"^[\s,/]*(?:per\s+day|/\s*day|daily)?[\s,]*", "", tail))
+            d = d or _DAYS.search(tail[:40])
             if d is not None:
                 if d.group("n"):
                     attrs.append(("days", f"{_time_value(d.group('n')):g}"))
@@ -663,9 +755,12 @@ def extract(text: str) -> Document:
         items.append(it)
         ratio_spans.append(it.span)
     for gen in (_percent_groups(norm, sentences), _fractions(norm), _arms(norm, sentences),
-                _medians(norm), _economics(norm), _design(norm), _doses(norm), _differences(norm)):  # fmt: skip
+                _medians(norm), _economics(norm), _design(norm), _doses(norm),
+                _differences(norm)):  # fmt: skip
         for it in gen:
-            if it.kind in ("percents", "fraction", "difference") and any(a <= it.span[0] < b for a, b in ratio_spans):
+            if it.kind in ("percents", "fraction", "difference") and any(
+                a <= it.span[0] < b for a, b in ratio_spans
+            ):
                 continue  # the "95%" of a CI inside a ratio statement
             items.append(it)
     frac_spans = [i.span for i in items if i.kind == "fraction"]
@@ -675,7 +770,9 @@ def extract(text: str) -> Document:
                 and any(a <= i.span[0] < b for a, b in frac_spans))
     ]  # fmt: skip
     items.sort(key=lambda i: (i.span[0], i.span[1]))
-    fixed = tuple(Item(i.kind, i.span, text[i.span[0]:i.span[1]], i.numbers, i.attrs) for i in items)
+    fixed = tuple(
+        Item(i.kind, i.span, text[i.span[0] : i.span[1]], i.numbers, i.attrs) for i in items
+    )
     return Document(
         text, norm, fixed,
         tuple(a for a, _ in sentences), tuple(a for a, _ in paragraphs),

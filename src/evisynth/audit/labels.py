@@ -11,6 +11,7 @@ constants. No dose is copied here.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -20,10 +21,10 @@ from evisynth.clinic import PRODUCTS, lymphodepletion, tocilizumab_dose
 from evisynth.clinic import dosing as _dosing
 from evisynth.errors import InputError
 
-__all__ = ["label_regimens", "dosing_checks", "products_named"]
+__all__ = ["dosing_checks", "label_regimens", "products_named"]
 
 # A BSA of exactly 1 m² (Mosteller: sqrt(100 * 36 / 3600)), so mg/day = mg/m²/day.
-_UNIT_BSA = {"height_cm": 100.0, "weight_kg": 36.0}
+_UNIT_BSA = (100.0, 36.0)  # height_cm, weight_kg
 _TOCI = "tocilizumab"
 
 
@@ -51,7 +52,7 @@ def label_regimens() -> tuple[tuple[str, tuple[tuple[str, float, int], ...]], ..
     for product in PRODUCTS:
         for benda in (False, True):
             try:
-                plan = lymphodepletion(product, bendamustine=benda, **_UNIT_BSA)
+                plan = lymphodepletion(product, _UNIT_BSA[0], _UNIT_BSA[1], bendamustine=benda)
             except InputError:
                 continue
             name = f"{plan.brand} ({plan.product})" + (" bendamustine option" if benda else "")
@@ -72,11 +73,9 @@ def products_named(text: str) -> tuple[str, ...]:
     >>> products_named("patients received axi-cel")
     ('axicabtagene ciloleucel',)
     """
-    words = re.findall(r"[A-Za-z]+(?:[-\s][A-Za-z]+)?", text)
     found: list[str] = []
     tokens = re.findall(r"[A-Za-z]+", text)
-    cands = list(tokens) + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
-    del words
+    cands = [*tokens, *(f"{a} {b}" for a, b in itertools.pairwise(tokens))]
     for c in cands:
         if len(c) < 5:
             continue
@@ -160,7 +159,11 @@ def dosing_checks(doc: Document, items: Sequence[Item]) -> list[Check]:
             if dose is not None:
                 stated[drug] = (dose.value, int(float(days)) if days else None)
         p0 = doc.paragraph_starts[para]
-        p1 = doc.paragraph_starts[para + 1] if para + 1 < len(doc.paragraph_starts) else len(doc.norm)
+        p1 = (
+            doc.paragraph_starts[para + 1]
+            if para + 1 < len(doc.paragraph_starts)
+            else len(doc.norm)
+        )
         named = products_named(doc.norm[p0:p1])
         matches = _regimen_matches(stated)
         desc = " + ".join(
@@ -170,8 +173,15 @@ def dosing_checks(doc: Document, items: Sequence[Item]) -> list[Check]:
         if named:
             ok_names = [m for m in matches if any(p in m for p in named)]
             if ok_names:
-                out.append(make_check("lymphodepletion-label", True, "implausible",
-                                      f"{desc} is the label regimen of {ok_names[0]}", spans=spans))
+                out.append(
+                    make_check(
+                        "lymphodepletion-label",
+                        True,
+                        "implausible",
+                        f"{desc} is the label regimen of {ok_names[0]}",
+                        spans=spans,
+                    )
+                )
             else:
                 other = f"; it is the label regimen of {matches[0]}" if matches else ""
                 out.append(make_check(
@@ -181,8 +191,15 @@ def dosing_checks(doc: Document, items: Sequence[Item]) -> list[Check]:
                     spans=spans,
                 ))  # fmt: skip
         elif matches:
-            out.append(make_check("lymphodepletion-label", True, "implausible",
-                                  f"{desc} is the label regimen of {matches[0]}", spans=spans))
+            out.append(
+                make_check(
+                    "lymphodepletion-label",
+                    True,
+                    "implausible",
+                    f"{desc} is the label regimen of {matches[0]}",
+                    spans=spans,
+                )
+            )
         else:
             out.append(make_check(
                 "lymphodepletion-label", False, "implausible",

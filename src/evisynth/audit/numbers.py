@@ -18,10 +18,13 @@ from typing import Any
 
 from evisynth.errors import InputError
 
-__all__ = ["Num", "normalize", "parse_number", "parse_p", "as_num"]
+__all__ = ["Num", "as_num", "normalize", "parse_number", "parse_p"]
 
 # One character in, one character out: spans stay valid in the original text.
-_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u202f\u205f\u3000\ufeff\u00ad"
+_SPACES = (
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u200b\u202f\u205f\u3000\ufeff\u00ad"
+)
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _TABLE = {ord(c): " " for c in _SPACES}
 _TABLE.update({ord(c): "-" for c in _DASHES})
@@ -137,7 +140,15 @@ def _g(x: float) -> str:
 
 
 _NUM_RE = re.compile(r"^\s*([-+]?)(\d*)(?:[.,](\d+))?\s*$")
-_SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
+_SCALES = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "million": 1e6,
+    "bn": 1e9,
+    "billion": 1e9,
+}
 
 
 def parse_number(

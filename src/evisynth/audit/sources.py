@@ -13,7 +13,7 @@ from pathlib import Path
 
 from evisynth.errors import InputError
 
-__all__ = ["html_to_text", "decode_text", "read_text", "MAX_BYTES", "SUFFIXES"]
+__all__ = ["MAX_BYTES", "SUFFIXES", "decode_text", "html_to_text", "read_text"]
 
 #: Largest file accepted (bytes).
 MAX_BYTES = 5_000_000

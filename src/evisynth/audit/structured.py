@@ -17,7 +17,7 @@ from evisynth.audit.numbers import Num, as_num, normalize, parse_p
 from evisynth.audit.report import AuditReport
 from evisynth.errors import InputError
 
-__all__ = ["check_ratio", "check_percent", "check_arms", "check_two_arms", "check_icer", "as_p"]
+__all__ = ["as_p", "check_arms", "check_icer", "check_percent", "check_ratio", "check_two_arms"]
 
 _RATIOS = ("HR", "RR", "OR", "IRR")
 
@@ -57,7 +57,9 @@ def as_p(value: Any, name: str = "p") -> Num:
         return value
     if isinstance(value, str):
         s = normalize(value).strip()
-        m = re.match(r"(?i)^\s*(?:p(?:\s*-?\s*value)?)?\s*(≤|≥|<=|>=|<|>|=)?\s*(\d*\.?\d+(?:[eE]-?\d+)?)", s)
+        m = re.match(
+            r"(?i)^\s*(?:p(?:\s*-?\s*value)?)?\s*(≤|≥|<=|>=|<|>|=)?\s*(\d*\.?\d+(?:[eE]-?\d+)?)", s
+        )
         if m is None:
             raise InputError(f"argument {name!r}: {value!r:.40} is not a p-value", where=name)
         p = parse_p(m.group(2), m.group(1) or "=")
@@ -217,7 +219,9 @@ def check_arms(total: Any, arms: Sequence[Any], *, source: str = "arms") -> Audi
     True
     """
     if isinstance(arms, str) or not len(arms):
-        raise InputError("argument 'arms': give the arm sizes as a sequence of numbers", where="arms")
+        raise InputError(
+            "argument 'arms': give the arm sizes as a sequence of numbers", where="arms"
+        )
     t = as_num("total", total)
     a = [as_num(f"arms[{i}]", v) for i, v in enumerate(arms)]
     return _report(source, [ck.arms_total_check(t, a)])
@@ -269,7 +273,9 @@ def check_two_arms(
     """
     m = str(measure).upper()
     if m not in ("RR", "OR", "RD"):
-        raise InputError(f"argument 'measure': {measure!r} is not one of RR, OR, RD", where="measure")
+        raise InputError(
+            f"argument 'measure': {measure!r} is not one of RR, OR, RD", where="measure"
+        )
     est = as_num("estimate", estimate)
     lb = None if ci_lb is None else as_num("ci_lb", ci_lb)
     ub = None if ci_ub is None else as_num("ci_ub", ci_ub)

@@ -21,7 +21,7 @@ from evisynth.audit.numbers import Num
 from evisynth.audit.report import AuditReport
 from evisynth.errors import InputError
 
-__all__ = ["audit", "MAX_CHARS"]
+__all__ = ["MAX_CHARS", "audit"]
 
 #: Longest text audited in one call (characters); longer texts are refused with an InputError.
 MAX_CHARS = 5_000_000
@@ -89,7 +89,7 @@ def _of(doc: Document, kind: str) -> list[Item]:
 
 def _ratio_endpoint(doc: Document, it: Item) -> str | None:
     s = doc.sentence_starts[doc.sentence(it.span[0])]
-    return endpoint_in(doc.norm[s:it.span[1]])
+    return endpoint_in(doc.norm[s : it.span[1]])
 
 
 def _level(it: Item) -> float:
@@ -152,23 +152,24 @@ def _check_document(doc: Document) -> Iterable[ck.Check]:
             if ep is None:
                 return None
             same_ep = [c for c in cands if doc.paragraph(c.span[0]) == para
-                       and c.attr("endpoint") == ep and bool(c.attr("landmark")) == landmark]  # fmt: skip
+                       and c.attr("endpoint") == ep
+                       and bool(c.attr("landmark")) == landmark]  # fmt: skip
             return same_ep[0] if len(same_ep) == 1 else None
 
         if measure in ("RR", "OR"):
-            p = near(pairs, landmark=False)
-            if p is not None:
-                p1, p2 = p.numbers[0][1], p.numbers[1][1]
+            pair = near(pairs, landmark=False)
+            if pair is not None:
+                p1, p2 = pair.numbers[0][1], pair.numbers[1][1]
                 yield ck.two_arm_check(measure, est, p1, p2, lb, ub)
         elif measure == "HR":
-            p = near(pairs, landmark=True)
-            if p is not None:
-                p1, p2 = p.numbers[0][1], p.numbers[1][1]
-                t = f"{p.attr('landmark')}-{p.attr('time_unit')}"
-                yield ck.hr_landmark_check(est, lb, ub, p1, p2, t)
-            m = near(medians, landmark=False)
-            if m is not None:
-                m1, m2 = m.num("m1"), m.num("m2")
+            pair = near(pairs, landmark=True)
+            if pair is not None:
+                p1, p2 = pair.numbers[0][1], pair.numbers[1][1]
+                when = f"{pair.attr('landmark')}-{pair.attr('time_unit')}"
+                yield ck.hr_landmark_check(est, lb, ub, p1, p2, when)
+            med = near(medians, landmark=False)
+            if med is not None:
+                m1, m2 = med.num("m1"), med.num("m2")
                 if m1 is not None and m2 is not None:
                     yield ck.hr_median_check(est, lb, ub, m1, m2)
     for d in _of(doc, "difference"):
@@ -195,9 +196,9 @@ def _check_document(doc: Document) -> Iterable[ck.Check]:
         cands = [p for p in landmark_pairs if p.attr("endpoint") == ep]
         if gain is None or len(cands) != 1:
             continue
-        p = cands[0]
-        t = float(p.attr("landmark") or 0)
-        unit = p.attr("time_unit") or "month"
+        lm = cands[0]
+        t = float(lm.attr("landmark") or 0)
+        unit = lm.attr("time_unit") or "month"
         if g.attr("unit") != unit:
             if unit == "year" and g.attr("unit") == "month":
                 t, unit = t * 12, "month"
@@ -207,7 +208,7 @@ def _check_document(doc: Document) -> Iterable[ck.Check]:
                 gain = Num(gain.value * 12, gain.lo * 12, gain.hi * 12, gain.text, gain.decimals,
                            gain.relation, gain.span)  # fmt: skip
         if t > 0:
-            yield ck.median_gain_check(gain, p.numbers[0][1], p.numbers[1][1], t, unit)
+            yield ck.median_gain_check(gain, lm.numbers[0][1], lm.numbers[1][1], t, unit)
     # --- the same quantity twice
     yield from _same_quantity(doc, ratios, landmark_pairs, medians)
     # --- design, doses, economics
@@ -231,21 +232,21 @@ def _same_quantity(
             keyed.setdefault(("ratio", r.attr("measure") or "", ep), []).append((r, est))
     for p in landmarks:
         for k, v in p.numbers:
-            key = ("landmark", p.attr("endpoint") or "", p.attr("landmark") or "",
+            key: tuple[str, ...] = ("landmark", p.attr("endpoint") or "", p.attr("landmark") or "",
                    p.attr("time_unit") or "", k)  # fmt: skip
             keyed.setdefault(key, []).append((p, v))
     for m in medians:
         ep = m.attr("endpoint")
         if ep:
             for k in ("m1", "m2"):
-                v = m.num(k)
-                if v is not None:
-                    keyed.setdefault(("median", ep, m.attr("unit") or "", k), []).append((m, v))
+                mv = m.num(k)
+                if mv is not None:
+                    keyed.setdefault(("median", ep, m.attr("unit") or "", k), []).append((m, mv))
     for key, vals in keyed.items():
         if len(vals) < 2:
             continue
-        first_item, first = vals[0]
-        for item, v in vals[1:]:
+        first = vals[0][1]
+        for _, v in vals[1:]:
             what = " ".join(x for x in key[1:] if x)
             if _disjoint(first, v):
                 yield ck.make_check(
@@ -270,7 +271,8 @@ def _same_quantity(
 ACTIVE = re.compile(
     r"chemotherap\w*|\bchemo\b|standard[- ](?:of[- ])?care|standard (?:therapy|treatment|regimen)"
     r"|usual care|\bsurgery\b|surgical|radiotherapy|radiation|transplant\w*|immunotherapy"
-    r"|cell therap\w*|active comparator|\b\w+(?:mab|nib|platin|taxel|rubicin|mustine|parin|statin)\b",
+    r"|cell therap\w*|active comparator"
+    r"|\b\w+(?:mab|nib|platin|taxel|rubicin|mustine|parin|statin)\b",
     re.I,
 )
 PLACEBO = re.compile(r"placebo|\bsham\b|\bvehicle\b|\bdummy\b", re.I)
@@ -336,7 +338,9 @@ def _design_checks(doc: Document) -> Iterable[ck.Check]:
         if "open-label" in said and ("double-blind" in said or "single-blind" in said):
             o = said["open-label"]
             blind = said.get("double-blind") or said["single-blind"]
-            extension = re.match(r"\s*(?:extension|phase|period|part)", doc.norm[o.span[1]:o.span[1] + 12])
+            extension = re.match(
+                r"\s*(?:extension|phase|period|part)", doc.norm[o.span[1] : o.span[1] + 12]
+            )
             if not extension:
                 yield ck.make_check(
                     "design-open-and-blind", False, "implausible",
