@@ -1,6 +1,7 @@
 """evisynth: clinical evidence synthesis on survival outcomes."""
 
 from evisynth import transforms
+from evisynth.audit import AuditReport, audit
 from evisynth.clinic import (
     bsa,
     check_eligibility,
@@ -61,24 +62,25 @@ __version__ = "0.1.0"
 __all__ = [
     "AdverseEvent",
     "Arm",
+    "AuditReport",
     "CEAResult",
-    "Param",
-    "PartitionedSurvival",
-    "SubsequentTherapy",
-    "parametric_curve",
     "ConvergenceError",
     "EffectSizes",
     "EvisynthError",
     "EvisynthWarning",
     "InputError",
     "MetaRegResult",
+    "Param",
+    "PartitionedSurvival",
     "RMAResult",
     "Review",
     "ReviewError",
     "SimDesign",
     "SubgroupResult",
+    "SubsequentTherapy",
     "Tau2ConfInt",
     "__version__",
+    "audit",
     "bsa",
     "check_eligibility",
     "compare_arms",
@@ -101,6 +103,7 @@ __all__ = [
     "load_review",
     "logrank_test",
     "lymphodepletion",
+    "parametric_curve",
     "permutest",
     "pool_trials",
     "ranktest",
