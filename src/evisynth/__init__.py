@@ -15,10 +15,12 @@ from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
 from evisynth.grade import rate_certainty, summary_of_findings
 from evisynth.meta import (
+    BayesMetaResult,
     MetaRegResult,
     RMAResult,
     SubgroupResult,
     Tau2ConfInt,
+    bayesmeta,
     cumulative,
     fsn,
     influence,
@@ -31,6 +33,18 @@ from evisynth.meta import (
     rma_peto,
     subgroup,
     trimfill,
+)
+from evisynth.meta.priors import (
+    CustomPrior,
+    ExponentialPrior,
+    HalfCauchyPrior,
+    HalfNormalPrior,
+    HalfStudentTPrior,
+    ImproperUniformPrior,
+    LogNormalPrior,
+    LomaxPrior,
+    NormalEffectPrior,
+    UniformPrior,
 )
 from evisynth.plots import forest, funnel
 from evisynth.review import Review, ReviewError, load_review
@@ -49,6 +63,17 @@ from evisynth.survival import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "BayesMetaResult",
+    "CustomPrior",
+    "ExponentialPrior",
+    "HalfCauchyPrior",
+    "HalfNormalPrior",
+    "HalfStudentTPrior",
+    "ImproperUniformPrior",
+    "LogNormalPrior",
+    "LomaxPrior",
+    "NormalEffectPrior",
+    "UniformPrior",
     "ConvergenceError",
     "EffectSizes",
     "EvisynthError",
@@ -61,6 +86,7 @@ __all__ = [
     "SubgroupResult",
     "Tau2ConfInt",
     "__version__",
+    "bayesmeta",
     "bsa",
     "check_eligibility",
     "compare_arms",
