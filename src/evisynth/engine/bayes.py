@@ -340,45 +340,99 @@ def posterior_grid(
     B = y.shape[0]
     k = np.maximum(mask.sum(axis=1), 1)
     anchor = 0.5 * np.log(np.where(mask, v, 0.0).sum(axis=1) / k)
-    offs = np.linspace(-_SCAN_HALF, _SCAN_HALF, _SCAN_N)
-    step = offs[1] - offs[0]
     upper = float(prior.upper)
-    xs = anchor[:, None] + offs
-    lk = _log_kernel(xs, y, v, mask, prior, mu_prior)[0]
-    if math.isfinite(upper):
-        xu = math.log(upper)
-        lk = np.where(xs < xu, lk, -np.inf)
-    mx = lk.max(axis=1)
-    ok = np.isfinite(mx)
-    mxs = np.where(ok, mx, 0.0)
-    keep = lk > (mxs - _DROP)[:, None]
-    first = np.argmax(keep, axis=1)
-    last = _SCAN_N - 1 - np.argmax(keep[:, ::-1], axis=1)
-    proper = ok & (first > 0)
-    if math.isfinite(upper):
-        proper &= (last < _SCAN_N - 1) | (xs[:, -1] >= math.log(upper))
-    else:
-        proper &= last < _SCAN_N - 1
-    idx = np.arange(_SCAN_N)
-    # tau^r times the posterior must decay too, for the mixtures' moments.
-    fin: list[BoolArray] = []
-    lastr = last.copy()
-    for r in (1.0, 2.0):
-        lr = lk + r * xs
-        mr = lr.max(axis=1)
-        mrs = np.where(np.isfinite(mr), mr, 0.0)
-        kr = lr > (mrs - _DROP)[:, None]
-        lr_last = _SCAN_N - 1 - np.argmax(kr[:, ::-1], axis=1)
-        f_r = proper & ((lr_last < _SCAN_N - 1) | bool(math.isfinite(upper)))
-        fin.append(f_r)
-        lastr = np.where(f_r, np.maximum(lastr, lr_last), lastr)
-    xa = anchor + offs[np.maximum(first - 1, 0)]
-    xb = anchor + offs[np.minimum(lastr + 1, _SCAN_N - 1)]
-    if math.isfinite(upper):
-        xb = np.minimum(xb, math.log(upper))
+    bounded = math.isfinite(upper)
+    xu = math.log(upper) if bounded else math.inf
+    u = np.linspace(0.0, 1.0, _SCAN_N)
+
+    def scan(lo: Array, hi: Array, sel: NDArray[np.intp]) -> dict[str, Array]:
+        """Scan ``[lo, hi]`` for members ``sel``: first/last points above the cut-off.
+
+        Also returns the log-kernel at the two ends and its slopes there, so that
+        tails that have not decayed inside the scan can be extended (or be
+        recognised as improper).
+        """
+        xs = lo[:, None] + (hi - lo)[:, None] * u
+        lk = _log_kernel(xs, y[sel], v[sel], mask[sel], prior, mu_prior)[0]
+        lk = np.where(xs <= xu, lk, -np.inf)
+        mx = lk.max(axis=1)
+        ok = np.isfinite(mx)
+        mx = np.where(ok, mx, 0.0)
+        keep = lk > (mx - _DROP)[:, None]
+        out = {"xs": xs, "ok": ok, "mx": mx, "first": np.argmax(keep, axis=1),
+               "last": _SCAN_N - 1 - np.argmax(keep[:, ::-1], axis=1)}
+        h = xs[:, 1] - xs[:, 0]
+        with np.errstate(invalid="ignore"):
+            out["slope_l"] = (lk[:, 1] - lk[:, 0]) / h
+            out["slope_r"] = (lk[:, -1] - lk[:, -2]) / h
+        out["lk_l"], out["lk_r"] = lk[:, 0], lk[:, -1]
+        # tau^r times the posterior must decay too, for the mixtures' moments.
+        for r in (1, 2):
+            lr = lk + r * xs
+            mr = lr.max(axis=1)
+            mr = np.where(np.isfinite(mr), mr, 0.0)
+            kr = lr > (mr - _DROP)[:, None]
+            out[f"last{r}"] = _SCAN_N - 1 - np.argmax(kr[:, ::-1], axis=1)
+            out[f"gap{r}"] = lr[:, -1] - (mr - _DROP)
+        return out
+
+    everyone = np.arange(B)
+    sc = scan(anchor - _SCAN_HALF, anchor + _SCAN_HALF, everyone)
+    xs, first, last = sc["xs"], sc["first"], sc["last"]
+    end = _SCAN_N - 1
+    rows = np.arange(B)
+    cut = sc["mx"] - _DROP
+    # Left tail: a density that is finite at tau = 0 makes the kernel grow like
+    # e^x; if it has not fallen below the cut-off, extend by the line of its slope.
+    sl = sc["slope_l"]
+    left_open = first == 0
+    left_ok = ~left_open | (np.isfinite(sl) & (sl > 0.5))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ext_l = np.where(left_open & left_ok, (sc["lk_l"] - cut) / np.where(sl > 0, sl, 1.0),
+                         0.0)
+    sr = sc["slope_r"]
+    at_bound = xs[:, -1] >= xu
+    right_open = (last == end) & ~at_bound
+    right_ok = ~right_open | (np.isfinite(sr) & (sr < -0.5))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ext_r = np.where(right_open & right_ok, (sc["lk_r"] - cut) / np.where(sr < 0, -sr, 1.0),
+                         0.0)
+    proper = sc["ok"] & left_ok & right_ok
+    fins = []
+    ext_m = np.zeros(B)
+    for r in (1, 2):
+        open_r = (sc[f"last{r}"] == end) & ~at_bound
+        ok_r = ~open_r | (sr + r < -0.5)
+        fins.append(proper & ok_r)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            e_r = np.where(open_r & ok_r, sc[f"gap{r}"] / np.where(sr + r < 0, -(sr + r), 1.0),
+                           0.0)
+        ext_m = np.where(proper & ok_r, np.maximum(ext_m, e_r), ext_m)
+    fin1, fin2 = fins
+    lastr = np.where(fin2, np.maximum(last, sc["last2"]),
+                     np.where(fin1, np.maximum(last, sc["last1"]), last))
+    xa = xs[rows, np.maximum(first - 1, 0)] - np.where(left_open, ext_l + 1.0, 0.0)
+    xb = xs[rows, np.minimum(lastr + 1, end)]
+    xb = np.minimum(xb + np.where(lastr == end, np.maximum(ext_r, ext_m) + 1.0, 0.0), xu)
+    # Narrow posteriors (a few scan points) are scanned again inside their interval,
+    # so that the panels resolve them.
+    for _ in range(3):
+        narrow = np.flatnonzero(proper & (lastr - first < _SCAN_N // 5))
+        if narrow.size == 0:
+            break
+        s2 = scan(xa[narrow], xb[narrow], narrow)
+        f2, l2 = s2["first"], s2["last"]
+        lr2 = np.where(fin2[narrow], np.maximum(l2, s2["last2"]),
+                       np.where(fin1[narrow], np.maximum(l2, s2["last1"]), l2))
+        r2 = np.arange(narrow.size)
+        xa[narrow] = s2["xs"][r2, np.maximum(f2 - 1, 0)]
+        xb[narrow] = s2["xs"][r2, np.minimum(lr2 + 1, end)]
+        first[narrow], lastr[narrow] = f2, lr2
+        if np.all(lr2 - f2 >= _SCAN_N // 5):
+            break
     xa = np.where(proper, xa, anchor - 1.0)
     xb = np.where(proper & (xb > xa), xb, xa + 2.0)
-    del idx, step
+    fin = [fin1, fin2]
     frac = np.linspace(0.0, 1.0, _PANELS + 1)
     edges = xa[:, None] + (xb - xa)[:, None] * frac
     half = 0.5 * (edges[:, 1:] - edges[:, :-1])  # (B, P)

@@ -564,8 +564,8 @@ class CustomPrior(TauPrior):
     ----------
     density
         ``density(tau_array) -> array`` of non-negative values.
-    upper
-        End of the support if bounded (default ``inf``).
+    bound
+        End of the support if bounded (default ``inf``); also ``upper``.
     description
         Label used in summaries.
     log
@@ -579,7 +579,7 @@ class CustomPrior(TauPrior):
     """
 
     density: Callable[[FloatArray], Any] = field(default=lambda t: np.ones_like(t))
-    upper: float = math.inf  # type: ignore[misc]
+    bound: float = math.inf
     description: str = "user density"
     log: bool = False
     name: ClassVar[str] = "custom"
@@ -591,10 +591,17 @@ class CustomPrior(TauPrior):
                 "tau, a prior object or a name such as 'halfnormal:0.5'",
                 where="tau_prior",
             )
-        up = float(self.upper)
+        try:
+            up = float(self.bound)
+        except (TypeError, ValueError):
+            up = math.nan
         if not up > 0:
-            raise InputError(f"tau_prior: upper = {self.upper!r}; must be > 0", where="upper")
-        object.__setattr__(self, "upper", up)
+            raise InputError(f"tau_prior: bound = {self.bound!r}; must be > 0", where="bound")
+        object.__setattr__(self, "bound", up)
+
+    @property  # type: ignore[misc]
+    def upper(self) -> float:  # type: ignore[override]
+        return self.bound
 
     @property
     def label(self) -> str:
@@ -613,7 +620,7 @@ class CustomPrior(TauPrior):
                                  where="tau_prior")
             with np.errstate(divide="ignore"):
                 out = np.log(val)
-        return np.where((t >= 0) & (t <= self.upper), out, -np.inf)
+        return np.where((t >= 0) & (t <= self.bound), out, -np.inf)
 
 
 @dataclass(frozen=True)
