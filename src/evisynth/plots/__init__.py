@@ -5,13 +5,16 @@ No function here fits a model or writes a file; serialise a figure with
 """
 
 from evisynth.plots._io import to_png, to_svg
+from evisynth.plots.bayes import bayes_posterior, forest_bayes
 from evisynth.plots.forest import forest, forest_subgroups
 from evisynth.plots.funnel import funnel
 from evisynth.plots.prisma import PrismaCounts, prisma, prisma_counts
 
 __all__ = [
     "PrismaCounts",
+    "bayes_posterior",
     "forest",
+    "forest_bayes",
     "forest_subgroups",
     "funnel",
     "prisma",
