@@ -134,12 +134,16 @@ analyse <- function(y, v, prior, mu0 = NULL, s0 = NULL, level = 0.95, shortest =
   comp_mu <- function(t) { c <- M$cond(t); c(c[1], sqrt(c[2])) }
   comp_pred <- function(t) { c <- M$cond(t); c(c[1], sqrt(c[2] + t^2)) }
   ms <- mix_mean_sd(M, comp_mu)
+  tm_tau <- tryCatch(M$E(function(t) t), error = function(e) Inf)
   m0 <- M$cond(M$tm)[1]
   s1 <- sqrt(M$cond(M$tm)[2])
   out <- list(
     tau = tau_q(M, 0.5), tau_lb = tau_q(M, a), tau_ub = tau_q(M, 1 - a),
-    tau_mean = tryCatch(M$E(function(t) t), error = function(e) Inf),
-    estimate = mix_q(M, comp_mu, 0.5, m0), mean = ms[1],
+    tau_mean = tm_tau,
+    estimate = mix_q(M, comp_mu, 0.5, m0),
+    # With a flat effect prior sd(mu | tau) grows like tau: E|mu| is finite only
+    # if E[tau] is (the conditional means alone stay bounded).
+    mean = if (is.null(mu0) && !is.finite(tm_tau)) NA else ms[1],
     sd = if (is.finite(ms[2])) ms[2] else "Inf",
     ci_lb = mix_q(M, comp_mu, a, m0 - 2 * s1),
     ci_ub = mix_q(M, comp_mu, 1 - a, m0 + 2 * s1),
@@ -182,7 +186,8 @@ analyse <- function(y, v, prior, mu0 = NULL, s0 = NULL, level = 0.95, shortest =
   out
 }
 
-# ---- data ------------------------------------------------------------------------
+# ---- data and output (skipped when this file is source()d, e.g. by bench/bayes_bench.R)
+if (sys.nframe() == 0L) {
 datasets <- list()
 add <- function(name, yi, vi, source) {
   datasets[[name]] <<- list(yi = as.numeric(yi), vi = as.numeric(vi), source = source)
@@ -242,3 +247,4 @@ out <- list(
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, null = "null"),
            "tests/reference/bayesmeta.json")
 cat("wrote tests/reference/bayesmeta.json with", length(fits), "fits\n")
+}

@@ -576,8 +576,11 @@ def summarise(grid: BayesGrid, level: float, shortest: bool, studies: bool) -> B
     mm, ms = grid.components("mu")
     pm, ps = grid.components("pred")
     mean, sd = _mixture_moments(grid.weight, mm, ms)
-    mean = np.where(grid.finite_mean, mean, np.nan)
-    sd = np.where(grid.finite_var, sd, np.inf)
+    # sd(mu | tau) grows like tau under a flat effect prior (it is bounded by the
+    # prior sd otherwise), so E|mu| and E mu² exist iff E tau and E tau² do.
+    flat = grid.mu_prior is None
+    mean = np.where(grid.finite_mean | (not flat), mean, np.nan)
+    sd = np.where(grid.finite_var | (not flat), sd, np.inf)
     med = mixture_quantile(grid.weight, mm, ms, 0.5)
     lb, ub = _interval(grid, mm, ms, a, shortest, level)
     pmed = mixture_quantile(grid.weight, pm, ps, 0.5)
@@ -601,9 +604,11 @@ def summarise(grid: BayesGrid, level: float, shortest: bool, studies: bool) -> B
     if studies:
         sm, ss = grid.study_components()
         tmn, tsd = _mixture_moments(grid.weight, sm, ss)
+        # Shrunken effects have bounded conditional variances (v_i tau²/(v_i + tau²)
+        # plus a bounded term), so their moments always exist.
         out = {
-            "theta_mean": np.where(grid.finite_mean[:, None], tmn, np.nan),
-            "theta_sd": np.where(grid.finite_var[:, None], tsd, np.inf),
+            "theta_mean": tmn,
+            "theta_sd": tsd,
             "theta_median": mixture_quantile(grid.weight, sm, ss, 0.5),
         }
         tl, tu = _interval(grid, sm, ss, a, shortest, level)

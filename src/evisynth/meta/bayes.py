@@ -50,7 +50,9 @@ from evisynth.meta.priors import (
 )
 from evisynth.meta.results import LOG_MEASURES
 
-__all__ = ["BayesMetaResult", "bayesmeta", "resolve_mu_prior", "resolve_tau_prior"]
+__all__ = [
+    "BayesMetaResult", "bayesmeta", "prior_sensitivity", "resolve_mu_prior", "resolve_tau_prior",
+]
 
 
 def resolve_tau_prior(tau_prior: Any, measure: str) -> TauPrior:
@@ -520,3 +522,59 @@ def bayesmeta(
         theta_median=r.theta_median[0], theta_lb=r.theta_lb[0], theta_ub=r.theta_ub[0],
         labels=lab, measure=measure, grid=grid,
     )
+
+
+def prior_sensitivity(
+    es: EffectSizes | None = None,
+    *,
+    yi: Any = None,
+    vi: Any = None,
+    sei: Any = None,
+    tau_priors: Any = ("halfnormal:0.5", "halfnormal:1", "halfcauchy:0.5"),
+    mu_prior: Any = None,
+    level: float = 95,
+) -> list[dict[str, Any]]:
+    """The same Bayesian analysis under several heterogeneity priors: one row per prior.
+
+    Parameters
+    ----------
+    es, yi, vi, sei
+        Effect sizes as for :func:`bayesmeta`.
+    tau_priors
+        Priors (objects, names or densities) to compare.
+    mu_prior, level
+        As for :func:`bayesmeta`.
+
+    Returns
+    -------
+    list of dict
+        Per prior: ``tau_prior``, ``source``, ``estimate``, ``ci_lb``, ``ci_ub``,
+        ``tau``, ``tau_lb``, ``tau_ub``, ``pi_lb``, ``pi_ub``, ``prob_below_0``.
+
+    Raises
+    ------
+    InputError
+        As :func:`bayesmeta`, for any of the priors.
+
+    References
+    ----------
+    Röver C et al. (2021), Res Synth Methods 12:448-474 (sensitivity to the
+    heterogeneity prior).
+
+    Examples
+    --------
+    >>> from evisynth.meta.bayes import prior_sensitivity
+    >>> rows = prior_sensitivity(yi=[-0.92, -0.98, 0.07], vi=[0.017, 0.035, 0.019])
+    >>> [r["tau_prior"] for r in rows]
+    ['half-normal(scale=0.5)', 'half-normal(scale=1)', 'half-Cauchy(scale=0.5)']
+    """
+    rows = []
+    for p in tau_priors:
+        fit = bayesmeta(es, yi=yi, vi=vi, sei=sei, tau_prior=p, mu_prior=mu_prior, level=level)
+        rows.append({
+            "tau_prior": fit.tau_prior.label, "source": fit.tau_prior.source,
+            "estimate": fit.estimate, "ci_lb": fit.ci_lb, "ci_ub": fit.ci_ub, "tau": fit.tau,
+            "tau_lb": fit.tau_lb, "tau_ub": fit.tau_ub, "pi_lb": fit.pi_lb, "pi_ub": fit.pi_ub,
+            "prob_below_0": fit.prob(0.0),
+        })
+    return rows
