@@ -32,6 +32,8 @@ from evisynth.meta import (
     subgroup,
     trimfill,
 )
+from evisynth.meta.glmm import GLMMResult, rma_glmm
+from evisynth.meta.proportions import ProportionCI, proportion_ci
 from evisynth.plots import forest, funnel
 from evisynth.review import Review, ReviewError, load_review
 from evisynth.survival import (
@@ -53,6 +55,7 @@ __all__ = [
     "EffectSizes",
     "EvisynthError",
     "EvisynthWarning",
+    "GLMMResult",
     "InputError",
     "MetaRegResult",
     "RMAResult",
@@ -84,12 +87,15 @@ __all__ = [
     "logrank_test",
     "lymphodepletion",
     "permutest",
+    "proportion_ci",
+    "ProportionCI",
     "pool_trials",
     "ranktest",
     "rate_certainty",
     "reconstruct_ipd",
     "regtest",
     "rma",
+    "rma_glmm",
     "rma_mh",
     "rma_peto",
     "subgroup",

@@ -154,9 +154,24 @@ th <- sqrt(lap$tight$tau2); b <- lap$tight$beta
 laplace_check <- list(xi = pr$xi, ni = pr$ni, theta = th, beta = b,
                       neg2ll = lap_dev(pr$xi, pr$ni, th, b))
 
+# Per-study intervals for proportions: binom.test (Clopper-Pearson) and
+# prop.test(correct = FALSE) (Wilson), at 95% and 90%, including 0 and n events.
+pci_x <- c(0, 1, 3, 10, 12, 0, 58, 5); pci_n <- c(20, 44, 10, 10, 12, 1, 68, 6)
+pci <- list(xi = pci_x, ni = pci_n)
+for (lv in c(95, 90)) {
+  ex <- t(sapply(seq_along(pci_x), function(i)
+    binom.test(pci_x[i], pci_n[i], conf.level = lv / 100)$conf.int))
+  wi <- t(sapply(seq_along(pci_x), function(i)
+    suppressWarnings(prop.test(pci_x[i], pci_n[i], conf.level = lv / 100,
+                               correct = FALSE))$conf.int))
+  pci[[paste0("exact_", lv)]] <- list(lb = ex[, 1], ub = ex[, 2])
+  pci[[paste0("wilson_", lv)]] <- list(lb = wi[, 1], ub = wi[, 2])
+}
+
 out <- list(metafor = as.character(packageVersion("metafor")),
             lme4 = as.character(packageVersion("lme4")),
-            R = R.version.string, cases = cases, laplace_check = laplace_check)
+            R = R.version.string, cases = cases, laplace_check = laplace_check,
+            proportion_ci = pci)
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null", na = "null",
                   pretty = TRUE),
            "tests/reference/glmm.json")

@@ -527,3 +527,25 @@ def _vcov(dv: _Derivs, local: bool, mask: BoolArray, m: int) -> Array:
             continue
         out[b] = 0.5 * (inv[:m, :m] + inv[:m, :m].T)
     return out
+
+
+def proportions_data(xi: Array, ni: Array, mask: BoolArray | None = None) -> GLMMData:
+    """Random-intercept logistic model (``PLO``, intercept only) for ``xi, ni`` of shape ``(B, k)``.
+
+    ``mask (B, k)`` selects the studies of each member (leave-one-out: ``~eye(k)``).
+    """
+    x = np.atleast_2d(np.asarray(xi, dtype=np.float64))
+    n = np.atleast_2d(np.asarray(ni, dtype=np.float64))
+    B, k = x.shape
+    m = np.ones((B, k), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    return GLMMData(
+        y=x[:, :, None],
+        n=n[:, :, None],
+        off=np.zeros((B, k, 1)),
+        D=np.ones((B, k, 1, 1)),
+        A=None,
+        z=np.ones((B, k, 1)),
+        obs=np.broadcast_to(m[:, :, None], (B, k, 1)).copy(),
+        mask=m,
+        family="binomial",
+    )

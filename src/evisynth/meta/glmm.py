@@ -693,7 +693,7 @@ def rma_glmm(
     >>> import evisynth as ev
     >>> fit = ev.rma_glmm("PLO", xi=[4, 0, 7, 2], ni=[40, 25, 52, 30])
     >>> fit.k, round(fit.transf()["estimate"], 4)
-    (4, 0.0792)
+    (4, 0.0884)
     """
     measure = check_choice("measure", measure, MEASURES)
     method = check_choice("method", method, METHODS)
