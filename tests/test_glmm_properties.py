@@ -176,9 +176,9 @@ def test_bad_input_two_groups() -> None:
         ev.rma_glmm("OR", ai=[1, 2], n1i=[10, 10], ci=[9, 1], n2i=[5, 10])
     with pytest.raises(InputError, match="no events in this group"):
         ev.rma_glmm("OR", ai=[0, 0], n1i=[10, 10], ci=[3, 1], n2i=[10, 10])
-    with pytest.raises(InputError, match="UM.RS"):
+    with pytest.raises(InputError, match=r"UM\.RS"):
         ev.rma_glmm("OR", ai=[1, 2], n1i=[10, 10], ci=[3, 1], n2i=[10, 10], model="UM.RS")
-    with pytest.raises(InputError, match="CM.EL"):
+    with pytest.raises(InputError, match=r"CM\.EL"):
         ev.rma_glmm("OR", ai=[1, 2], n1i=[10, 10], ci=[3, 1], n2i=[10, 10], model="CM.EL")
     with pytest.raises(InputError, match="'t2i', study 2"):
         ev.rma_glmm("IRR", x1i=[1, 2], t1i=[10, 10], x2i=[3, 1], t2i=[10, -1])

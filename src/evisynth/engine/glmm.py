@@ -357,7 +357,9 @@ class _Problem:
         )
 
 
-def _newton_step(dv: _Derivs, lam: Array, local: bool, mask: BoolArray) -> tuple[Array, Array, BoolArray]:
+def _newton_step(
+    dv: _Derivs, lam: Array, local: bool, mask: BoolArray
+) -> tuple[Array, Array, BoolArray]:
     """Solve ``(-H + lam I) delta = g`` by the Schur complement of the diagonal alpha block."""
     B, s = dv.gs.shape
     eye = np.eye(s)[None]
@@ -465,7 +467,9 @@ def fit_glmm(
             a_new = alpha + t[:, None] * da if alpha is not None else None
             f_new = prob.per_study(x_new, a_new).sum(axis=1)
         moved = t > 0
-        lam = np.where(moved & (t == 1.0), np.maximum(lam / 10.0, 1e-12), np.where(moved, lam * 2, lam))
+        lam = np.where(
+            moved & (t == 1.0), np.maximum(lam / 10.0, 1e-12), np.where(moved, lam * 2, lam)
+        )
         x = np.where(moved[:, None], x_new, x)
         if alpha is not None and a_new is not None:
             alpha = np.where(moved[:, None], a_new, alpha)

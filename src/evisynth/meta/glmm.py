@@ -420,7 +420,10 @@ class GLMMResult:
         for key, v in self.to_dict().items():
             if key == "coef":
                 continue
-            cell = f"{v:.6g}" if isinstance(v, float) else "; ".join(v) if isinstance(v, list) else str(v)
+            if isinstance(v, float):
+                cell = f"{v:.6g}"
+            else:
+                cell = "; ".join(v) if isinstance(v, list) else str(v)
             rows.append(
                 f"<tr><th style='text-align:left'>{html.escape(key)}</th>"
                 f"<td>{html.escape(cell)}</td></tr>"
@@ -450,7 +453,7 @@ def _binom_ll_sat(x: FloatArray, n: FloatArray) -> float:
 def _one_obs(
     y: FloatArray, n: FloatArray, off: FloatArray, X: FloatArray, family: str
 ) -> GLMMData:
-    k, p = X.shape
+    k = X.shape[0]
     return GLMMData(
         y=y[None, :, None],
         n=n[None, :, None],
@@ -535,7 +538,9 @@ def _or_model(
     off = np.log(n1 / n2)
     lg, w = _logit_parts(a, m1)
     theta = np.where(w > 0, lg - off, 0.0)
-    return _Model(_one_obs(a, m1, off, X, "binomial"), _binom_ll_sat(a, m1), theta, w, vi, None, None)
+    return _Model(
+        _one_obs(a, m1, off, X, "binomial"), _binom_ll_sat(a, m1), theta, w, vi, None, None
+    )
 
 
 def _irr_model(
