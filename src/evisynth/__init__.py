@@ -44,6 +44,7 @@ from evisynth.meta import (
     subgroup,
     trimfill,
 )
+from evisynth.meta.glmm import GLMMResult, rma_glmm
 from evisynth.meta.priors import (
     CustomPrior,
     ExponentialPrior,
@@ -56,6 +57,7 @@ from evisynth.meta.priors import (
     NormalEffectPrior,
     UniformPrior,
 )
+from evisynth.meta.proportions import ProportionCI, proportion_ci
 from evisynth.plots import forest, funnel
 from evisynth.review import Review, ReviewError, load_review
 from evisynth.simulate import SimDesign, simulate
@@ -85,6 +87,7 @@ __all__ = [
     "EvisynthError",
     "EvisynthWarning",
     "ExponentialPrior",
+    "GLMMResult",
     "HalfCauchyPrior",
     "HalfNormalPrior",
     "HalfStudentTPrior",
@@ -96,6 +99,7 @@ __all__ = [
     "NormalEffectPrior",
     "Param",
     "PartitionedSurvival",
+    "ProportionCI",
     "RMAResult",
     "Review",
     "ReviewError",
@@ -132,11 +136,13 @@ __all__ = [
     "parametric_curve",
     "permutest",
     "pool_trials",
+    "proportion_ci",
     "ranktest",
     "rate_certainty",
     "reconstruct_ipd",
     "regtest",
     "rma",
+    "rma_glmm",
     "rma_mh",
     "rma_peto",
     "simulate",
