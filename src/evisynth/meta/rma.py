@@ -260,7 +260,7 @@ def rma(
     >>> import evisynth as ev
     >>> fit = ev.rma(yi=[-0.9, -1.6, -1.4, -0.2], vi=[0.33, 0.19, 0.42, 0.07])
     >>> round(fit.estimate, 4), fit.k
-    (-0.7849, 4)
+    (-0.937, 4)
     """
     y, v, lab, measure = effect_inputs(es, yi, vi, sei, labels)
     tol, maxiter = check_control(tol, maxiter)
