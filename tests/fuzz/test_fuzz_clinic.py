@@ -16,6 +16,8 @@ from evisynth.clinic import OXYGEN_DEVICES, PATIENT_FIELDS, PRODUCTS, TRIALS
 from evisynth.errors import InputError
 from tests.fuzz._common import FUZZ, check_message, junk_scalar, maybe_junk
 
+pytestmark = pytest.mark.filterwarnings("ignore::evisynth.errors.EvisynthWarning")
+
 ANY = st.one_of(junk_scalar, st.integers(-5, 500), st.floats(-50, 500, allow_nan=False),
                 st.text(max_size=8), st.sampled_from(["none", "awake", "nasal_cannula"]))
 

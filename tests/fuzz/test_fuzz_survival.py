@@ -19,6 +19,8 @@ import evisynth as ev
 from evisynth.errors import ConvergenceError, EvisynthWarning, InputError
 from tests.fuzz._common import FUZZ, check_message, junk_scalar, maybe_junk, vector
 
+pytestmark = pytest.mark.filterwarnings("ignore::evisynth.errors.EvisynthWarning")
+
 SURV_NAMES = ("'time'", "'event'", "'group'", "'covariates'", "'level'", "'conf_type'",
               "'ties'", "log-rank", "Cox", "subject", "'curve'", "'at_risk'", "'n'",
               "'total_events'", "'scale'", "'survival'")
