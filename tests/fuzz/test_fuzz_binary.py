@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
@@ -61,7 +62,6 @@ def test_rma_mh_result_or_clean_error(kw: dict[str, Any], measure: str) -> None:
 
 
 def pytest_approx(x: float) -> Any:
-    import pytest
 
     return pytest.approx(x, rel=1e-9, abs=1e-12)
 
