@@ -232,3 +232,12 @@ def test_m2_review_error_keeps_its_problem_lines() -> None:
 
     err = ReviewError("r", [Problem("a.csv", 2, "x", "bad"), Problem("b.csv", 3, "y", "bad")])
     assert len(str(err).splitlines()) == 3
+
+
+def test_survival_with_one_event_time_is_an_input_error(tmp_path: Path, capsys) -> None:
+    """Found by tests/fuzz: cox.zph with a single event time raised LinAlgError."""
+    p = tmp_path / "s.csv"
+    p.write_text("arm,time,event\nA,1,1\n0,1,1\n")
+    code, _, err = run(["survival", str(p), "--arm", "arm"], capsys)
+    assert code == 2
+    assert "cox.zph" in one_error_line(err)
