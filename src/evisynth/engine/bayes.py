@@ -58,9 +58,9 @@ Bayesian Data Analysis, 3rd ed., section 5.4 (the normal hierarchical model,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -697,7 +697,7 @@ def bayes_batch(
         parts.append(summarise(g, lv, shortest, studies))
     if len(parts) == 1:
         return parts[0]
-    fields = {}
+    fields: dict[str, Any] = {}
     for name in BayesArrays.__dataclass_fields__:
         vals = [getattr(p, name) for p in parts]
         fields[name] = None if vals[0] is None else np.concatenate(vals, axis=0)
