@@ -1,6 +1,7 @@
 """evisynth: clinical evidence synthesis on survival outcomes."""
 
 from evisynth import transforms
+from evisynth.audit import AuditReport, audit
 from evisynth.clinic import (
     bsa,
     check_eligibility,
@@ -10,6 +11,15 @@ from evisynth.clinic import (
     ice_score,
     lymphodepletion,
     tocilizumab_dose,
+)
+from evisynth.econ import (
+    AdverseEvent,
+    Arm,
+    CEAResult,
+    Param,
+    PartitionedSurvival,
+    SubsequentTherapy,
+    parametric_curve,
 )
 from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
@@ -34,6 +44,7 @@ from evisynth.meta import (
     subgroup,
     trimfill,
 )
+from evisynth.meta.glmm import GLMMResult, rma_glmm
 from evisynth.meta.priors import (
     CustomPrior,
     ExponentialPrior,
@@ -46,8 +57,10 @@ from evisynth.meta.priors import (
     NormalEffectPrior,
     UniformPrior,
 )
+from evisynth.meta.proportions import ProportionCI, proportion_ci
 from evisynth.plots import forest, funnel
 from evisynth.review import Review, ReviewError, load_review
+from evisynth.simulate import SimDesign, simulate
 from evisynth.survival import (
     compare_arms,
     cox_ph,
@@ -63,13 +76,18 @@ from evisynth.survival import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdverseEvent",
+    "Arm",
+    "AuditReport",
     "BayesMetaResult",
+    "CEAResult",
     "ConvergenceError",
     "CustomPrior",
     "EffectSizes",
     "EvisynthError",
     "EvisynthWarning",
     "ExponentialPrior",
+    "GLMMResult",
     "HalfCauchyPrior",
     "HalfNormalPrior",
     "HalfStudentTPrior",
@@ -79,13 +97,19 @@ __all__ = [
     "LomaxPrior",
     "MetaRegResult",
     "NormalEffectPrior",
+    "Param",
+    "PartitionedSurvival",
+    "ProportionCI",
     "RMAResult",
     "Review",
     "ReviewError",
+    "SimDesign",
     "SubgroupResult",
+    "SubsequentTherapy",
     "Tau2ConfInt",
     "UniformPrior",
     "__version__",
+    "audit",
     "bayesmeta",
     "bsa",
     "check_eligibility",
@@ -109,15 +133,19 @@ __all__ = [
     "load_review",
     "logrank_test",
     "lymphodepletion",
+    "parametric_curve",
     "permutest",
     "pool_trials",
+    "proportion_ci",
     "ranktest",
     "rate_certainty",
     "reconstruct_ipd",
     "regtest",
     "rma",
+    "rma_glmm",
     "rma_mh",
     "rma_peto",
+    "simulate",
     "subgroup",
     "summary_of_findings",
     "tocilizumab_dose",
