@@ -31,8 +31,9 @@ axis, the error falls geometrically with the number of nodes per panel;
 against an independent R computation with ``integrate(rel.tol = 1e-12)``
 and ``uniroot`` (tests/reference/bayesmeta.R; 69 analyses, 2,442 values) the
 worst relative difference is 6e-8 (a heavy-tailed predictive bound under an
-improper prior with k = 3) and 99% of values agree to 2e-10. The cumulative distribution function of ``tau`` at any
-point is the sum of whole panels plus one partial panel integrated with its
+improper prior with k = 3) and 99% of values agree to 2e-10. The cumulative
+distribution function of ``tau`` at any point is the sum of whole panels plus
+one partial panel integrated with its
 own 12-point rule, so ``tau`` quantiles are solved exactly, by safeguarded
 Newton iterations in ``log(tau)``; quantiles of the normal mixtures are
 solved the same way on the posterior weights of the nodes.
