@@ -46,7 +46,7 @@ class InterceptFit:
     se: Array
     ci_lb: Array
     ci_ub: Array
-    pval: Array
+    pval: Array | None
     tau2: Array
     converged: NDArray[np.bool_]
     iterations: NDArray[np.int64]
@@ -81,6 +81,33 @@ def _step(method: str, Y: Array, V: Array, t: Array) -> Array:
     if method == "ML":
         return (yppy - s1) / s2
     s3 = _rsum(w2 * w)
+    q = s2 / s1
+    return (yppy - (s1 - q)) / (s2 - 2.0 * s3 / s1 + q * q)
+
+
+def _step_into(method: str, Y: Array, V: Array, t: Array, W: Array, T: Array,
+               U: Array) -> Array:
+    """:func:`_step` with the ``(k, n)`` temporaries written into buffers (same arithmetic)."""
+    np.add(V, t, out=W)
+    np.divide(1.0, W, out=W)
+    s1 = _rsum(W)
+    np.multiply(W, Y, out=T)
+    beta = _rsum(T) / s1
+    np.subtract(Y, beta, out=T)
+    if method == "EB":
+        k = Y.shape[0]
+        np.multiply(W, T, out=U)
+        np.multiply(U, T, out=U)
+        return (_rsum(U) * k / (k - 1) - k) / s1
+    np.multiply(W, T, out=T)
+    np.multiply(T, T, out=T)
+    yppy = _rsum(T)
+    np.multiply(W, W, out=T)
+    s2 = _rsum(T)
+    if method == "ML":
+        return (yppy - s1) / s2
+    np.multiply(T, W, out=T)
+    s3 = _rsum(T)
     q = s2 / s1
     return (yppy - (s1 - q)) / (s2 - 2.0 * s3 / s1 + q * q)
 
@@ -125,21 +152,35 @@ def _scoring(
     hi = np.full(n, np.inf)
     prev = np.full(n, np.inf)
     n_dead = 0
+    Wb, Tb, Ub = np.empty_like(Y), np.empty_like(Y), np.empty_like(Y)
+    inf = np.inf
     for it in range(1, maxiter + 1):
-        adj = _step(method, Ya, Va, cur)
-        adj = np.where(np.isnan(adj), 0.0, adj)
-        lo = np.where(adj > 0, np.maximum(lo, cur), lo)
-        hi = np.where(adj < 0, np.minimum(hi, cur), hi)
+        m = idx.size
+        adj = _step_into(method, Ya, Va, cur, Wb[:, :m], Tb[:, :m], Ub[:, :m])
+        nan = np.isnan(adj)
+        if nan.any():
+            adj[nan] = 0.0
+        pos = adj > 0
+        neg = adj < 0
+        np.maximum(lo, cur, out=lo, where=pos)
+        np.minimum(hi, cur, out=hi, where=neg)
         nxt = cur + adj
-        bracketed = np.isfinite(hi)
-        outside = (nxt < lo) | (nxt > hi) | ((nxt == lo) & (adj < 0))
-        slow = bracketed & (np.abs(adj) > 0.5 * prev)
-        mid = 0.5 * (lo + np.where(bracketed, hi, cur))
-        nxt = np.where(outside | slow, mid, nxt)
-        step = np.abs(nxt - cur)
-        prev = np.where(bracketed, step, np.inf)
+        bracketed = hi < inf
+        outside = (nxt < lo) | (nxt > hi) | ((nxt == lo) & neg)
+        np.abs(adj, out=adj)
+        slow = bracketed & (adj > 0.5 * prev)
+        mid = np.where(bracketed, hi, cur)
+        mid += lo
+        mid *= 0.5
+        outside |= slow
+        np.copyto(nxt, mid, where=outside)
+        step = np.subtract(nxt, cur, out=mid)
+        np.abs(step, out=step)
+        np.copyto(prev, step)
+        np.copyto(prev, inf, where=~bracketed)
         cur = nxt
-        done = (step < thr) & alive
+        done = step < thr
+        done &= alive
         n_done = int(np.count_nonzero(done))
         if n_done:
             d = idx[done]
@@ -187,6 +228,7 @@ def fit_intercept(
     *,
     tol: float = 1e-10,
     maxiter: int = 1000,
+    with_pval: bool = True,
 ) -> InterceptFit:
     """Fit the intercept-only model to every row of ``yi``/``vi`` (all studies included).
 
@@ -204,6 +246,9 @@ def fit_intercept(
         Confidence level in percent.
     tol, maxiter
         Convergence control of the iterative estimators (as :func:`fit_batch`).
+    with_pval
+        Compute p-values (``False``: ``pval`` is ``None``; a simulation that
+        only needs the intervals saves the t distribution function).
 
     Returns
     -------
@@ -257,15 +302,19 @@ def fit_intercept(
             s2w = np.maximum(s2w, 1.0)
         vb = vb * s2w
     se = np.sqrt(vb)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stat = np.where(se > 0, beta / se, np.where(beta == 0, 0.0, np.sign(beta) * np.inf))
     alpha = 1.0 - level / 100.0
+    pval = None
+    if with_pval:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = np.where(se > 0, beta / se, np.where(beta == 0, 0.0, np.sign(beta) * np.inf))
     if test == "z":
         crit = float(-special.ndtri(alpha / 2))
-        pval = 2.0 * special.ndtr(-np.abs(stat))
+        if with_pval:
+            pval = 2.0 * special.ndtr(-np.abs(stat))
     else:
         crit = float(special.stdtrit(df, 1.0 - alpha / 2))
-        pval = 2.0 * special.stdtr(df, -np.abs(stat))
+        if with_pval:
+            pval = 2.0 * special.stdtr(df, -np.abs(stat))
     return InterceptFit(
         estimate=beta,
         se=se,

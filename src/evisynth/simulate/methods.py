@@ -176,5 +176,5 @@ def fit_method(method: Method, Y: Array, V: Array, level: float) -> MethodFit:
     """Apply ``method`` to the study-major data ``Y, V`` ``(k, n)``."""
     if method.estimator in _FAMILIES:
         return _FAMILIES[method.estimator][0](method, Y, V, level)
-    f = fit_intercept(Y.T, V.T, method.estimator, method.test, level)
+    f = fit_intercept(Y.T, V.T, method.estimator, method.test, level, with_pval=False)
     return MethodFit(f.estimate, f.ci_lb, f.ci_ub, f.tau2, f.converged)

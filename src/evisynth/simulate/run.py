@@ -41,7 +41,7 @@ from evisynth.simulate.methods import Method, fit_method, parse_methods
 Array = NDArray[np.float64]
 
 #: Default memory budget of one task: studies x replications held at once.
-CHUNK_CELLS = 1 << 19
+CHUNK_CELLS = 1 << 17
 _NSTATS = 7  # n_converged, covered, rejected, sum width, sum err, sum err², sum tau2 err
 
 COLUMNS = (
@@ -308,7 +308,7 @@ def simulate(
         Confidence level of the intervals in percent.
     chunk_size
         Replications per task (rounded up to whole blocks); default: about
-        ``2**19 / k`` replications, a few MB per array.
+        ``2**17 / k`` replications (about 1 MB per array, cache-sized).
     backend
         ``"local"`` (this process) or ``"dask"`` (tasks on a dask.distributed
         cluster; ``pip install 'evisynth[dask]'``).
