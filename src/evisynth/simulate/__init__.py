@@ -11,6 +11,7 @@ from evisynth.simulate.check import IntervalCheck, interval_check
 from evisynth.simulate.design import (
     BLOCK,
     BinaryData,
+    ContinuousData,
     FixedVariances,
     RandomVariances,
     SimDesign,
@@ -23,6 +24,7 @@ __all__ = [
     "BLOCK",
     "COLUMNS",
     "BinaryData",
+    "ContinuousData",
     "FixedVariances",
     "IntervalCheck",
     "Method",
