@@ -20,8 +20,8 @@ Layout (every key but ``design.k`` and ``design.tau`` optional)::
     dist = "loguniform"
 
 ``kind = "fixed"`` takes ``vi``; ``"binary"`` takes ``n`` and ``p_control``;
-``"continuous"`` takes ``n`` and ``sd``; ``"survival"`` takes ``n``, ``hazard`` and ``follow_up`` (see
-:mod:`evisynth.simulate.design`). Errors name the file and the key.
+``"continuous"`` takes ``n`` and ``sd``; ``"survival"`` takes ``n``, ``hazard``
+and ``follow_up`` (see :mod:`evisynth.simulate.design`). Errors name the file and the key.
 """
 
 from __future__ import annotations
