@@ -4,6 +4,7 @@ Each command group lives in its own module and registers itself on the shared
 ``app``; importing them here is what makes the commands exist.
 """
 
+from evisynth.cli import audit as _audit  # noqa: F401  (registers its commands)
 from evisynth.cli import clinic as _clinic  # noqa: F401  (registers its commands)
 from evisynth.cli import meta as _meta  # noqa: F401  (registers its commands)
 from evisynth.cli import review as _review  # noqa: F401  (registers its commands)
