@@ -7,6 +7,7 @@ meta-analysis (its own ``k`` and variances over a grid of tau). Local or on
 dask.distributed, bit-identical either way.
 """
 
+from evisynth.simulate import bayes as _bayes  # noqa: F401  (registers ("bayes", prior))
 from evisynth.simulate.check import IntervalCheck, interval_check
 from evisynth.simulate.design import (
     BLOCK,
