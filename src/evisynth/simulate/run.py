@@ -19,6 +19,10 @@ Per design cell and method the table reports, over the fits that converged
   H0: mu = 0 at level ``1 - level/100``): the type I error when ``mu = 0``,
   the power otherwise; ``reject_se`` its Monte-Carlo standard error;
 * ``nonconverged`` — share of fits that did not converge (left out above).
+
+Memory: one task holds about ``chunk_size x k`` values per array; the interval
+widths of a design cell are kept until the cell is summarised (for the median),
+8 bytes per replication and method.
 """
 
 from __future__ import annotations
