@@ -320,9 +320,15 @@ def parse_model(text: str, *, file: str = "model.toml",
             kw["assumption"] = False
             inputs[name] = replace(old, **kw)
         else:
+            if isinstance(ov, bool) or not isinstance(ov, int | float):
+                raise InputError(f"overrides, {name!r}: {ov!r} is not a number",
+                                 where=f"overrides.{name}")
             try:
                 inputs[name] = replace(old, value=float(ov), source=f"override; file value "
                                        f"{old.value:g} from {old.source}")
+            except InputError as exc:
+                raise InputError(f"overrides, {name!r}: {exc}", where=f"overrides.{name}"
+                                 ) from None
             except (TypeError, ValueError):
                 raise InputError(f"overrides, {name!r}: {ov!r} is not a number",
                                  where=f"overrides.{name}") from None
