@@ -335,8 +335,10 @@ def integrate_cycles(
                                                                    strict=True)]
     S_pf = np.minimum(S_pf, S_os)
     W = _cycle_weights(t, st, correction)
-    a_pf = S_pf @ W  # (B, 6): each column a weighted sum over the cycle boundaries
-    a_os = S_os @ W
+    # each column a weighted sum over the cycle boundaries; numpy's own einsum loop (not a
+    # BLAS product) so that every row is summed in the same order whatever the batch size
+    a_pf = np.einsum("bk,kj->bj", S_pf, W, optimize=False)
+    a_os = np.einsum("bk,kj->bj", S_os, W, optimize=False)
     cols = {"ly": 0, "ly_c": 1, "q_u": 2, "q_d": 3}
     res = {k: {"pf": a_pf[:, j], "pd": a_os[:, j] - a_pf[:, j]} for k, j in cols.items()}
     return Integrals(

@@ -447,7 +447,11 @@ class PartitionedSurvival:
         for j, p in enumerate(params):
             dr.values[id(p)] = x[:, j]
         for key, mean, cov in self._coef_blocks():
-            L = np.linalg.cholesky((cov + cov.T) / 2)
+            w, V = np.linalg.eigh((cov + cov.T) / 2)
+            if w.min() < -1e-10 * max(1.0, abs(w).max()):
+                raise InputError("a curve's coefficient covariance matrix is not positive "
+                                 "semi-definite", where="vcov")
+            L = V * np.sqrt(np.clip(w, 0.0, None))  # cov = L L^T, also when singular
             dr.coefs[id(key)] = mean[None, :] + rng.standard_normal((n, len(mean))) @ L.T
         self._check_draws(dr)
         return dr
