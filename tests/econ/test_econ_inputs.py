@@ -108,7 +108,7 @@ def test_other_bad_inputs():
 def test_psa_draws_outside_range_are_reported():
     u = Param(0.95, name="u", dist="normal", se=0.2)
     m = ev.PartitionedSurvival(arms={"a": _arm(utilities={"pf": u}), "b": _arm()}, horizon=5)
-    with pytest.raises(InputError, match="'u'.*outside \\[-0.6, 1\\]; use a beta"):
+    with pytest.raises(InputError, match=r"'u'.*outside \[-0.6, 1\]; use a beta"):
         m.psa(1000, seed=1)
 
 

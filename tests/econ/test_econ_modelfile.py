@@ -133,7 +133,7 @@ def test_overrides():
     assert a > b
     with pytest.raises(InputError, match="'hrr' is not an input"):
         parse_model(GOOD, overrides={"hrr": 0.5})
-    with pytest.raises(InputError, match="'hr'.*log-normal needs a positive value"):
+    with pytest.raises(InputError, match=r"'hr'.*log-normal needs a positive value"):
         parse_model(GOOD, overrides={"hr": -1.0})
 
 

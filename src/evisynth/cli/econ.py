@@ -51,8 +51,9 @@ def _jsonable(x: Any) -> Any:
 @app.command()
 def cea(
     model: Annotated[
-        str, typer.Argument(help="Model TOML file (default: the bundled 2L LBCL model).")
-    ] = "cart_2l_lbcl",
+        str, typer.Argument(help="Model TOML file, or the name of a bundled model "
+                            "(see --list).")
+    ] = "",
     method: Annotated[str, typer.Option("--method", help="'exact' or 'cycles'.")] = "exact",
     psa: Annotated[int, typer.Option("--psa", help="Probabilistic draws (0: none).")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="PSA seed.")] = 20260101,
@@ -83,9 +84,18 @@ def cea(
         bool, typer.Option("--assumptions", help="List the inputs marked as assumptions.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+    list_: Annotated[bool, typer.Option("--list", help="List the bundled models.")] = False,
 ) -> None:
     """Run a partitioned-survival cost-effectiveness model from a TOML file."""
-    from evisynth.econ.modelfile import load_model
+    from evisynth.econ.modelfile import bundled_model_path, bundled_models, load_model
+
+    if list_:
+        for name in bundled_models():
+            typer.echo(f"{name}  {bundled_model_path(name)}")
+        return
+    if not model:
+        raise InputError("give a model TOML file or a bundled model name (evisynth cea "
+                         "--list)", where="model")
     from evisynth.econ.summary import horizon_check, report_summary
 
     if method not in ("exact", "cycles"):

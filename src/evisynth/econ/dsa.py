@@ -103,7 +103,7 @@ def run_dsa(model: PartitionedSurvival, intervention: str, comparator: str, *,
         dr = Draws(2 * P + 1)
         for j, (_, p) in enumerate(rows):
             v = np.full(2 * P + 1, p.value)
-            v[2 * j], v[2 * j + 1] = p.low, p.high  # type: ignore[assignment]
+            v[2 * j], v[2 * j + 1] = p.low, p.high
             dr.values[id(p)] = v
         c, q = model.evaluate_batch(dr)
         res = out(c, q)

@@ -47,6 +47,7 @@ Woods B et al. NICE DSU TSD 19 (2017): partitioned survival analysis.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,7 +144,7 @@ class _Floored:
     def _build(self) -> None:
         ks = list(self.knots)
         new: list[float] = []
-        for a, b in zip(ks[:-1], ks[1:], strict=True):
+        for a, b in itertools.pairwise(ks):
             hb = self._hbg(a, b)
             xs = np.unique(np.r_[a + (b - a) * np.geomspace(1e-9, 1.0, 16),
                                  np.linspace(a, b, 10)[1:]])
@@ -198,7 +199,7 @@ def _base_knots(curves: list[Curve], st: Setting) -> FloatArray:
     k = np.unique(np.asarray(pts))
     k = k[np.r_[True, np.diff(k) > 1e-12]]
     out = [k[0]]
-    for a, b in zip(k[:-1], k[1:], strict=True):
+    for a, b in itertools.pairwise(k):
         m = int(np.ceil((b - a) / _MAX_PIECE - 1e-9))
         out.extend((a + (b - a) * np.arange(1, m + 1) / m).tolist())
     return np.asarray(out)
@@ -255,7 +256,7 @@ def integrate_exact(pfs: Curve, os: Curve, st: Setting, draws: Draws) -> Integra
     lr = np.log1p(st.r_cost)
     int_pf_c = float(w @ (S_pf * dc))
     int_os_c = float(w @ (S_os * dc))
-    tt = np.linspace(0.0, H, int(round(H * 12)) + 1)
+    tt = np.linspace(0.0, H, round(H * 12) + 1)
     tos = fo.survival(tt)
     return Integrals(
         ly=ly, ly_c=ly_c, q_u=q_u, q_d=q_d,
@@ -274,7 +275,7 @@ def _grid(horizon: float, cycle: float) -> FloatArray:
         t = np.r_[t, horizon]
     else:
         t[-1] = horizon
-    return t
+    return np.asarray(t, dtype=float)
 
 
 def _apply_background(S: FloatArray, curve: Curve, t: FloatArray, st: Setting) -> FloatArray:

@@ -42,8 +42,13 @@ from evisynth._validation import FloatArray, check_number
 from evisynth.econ._draws import Draws
 from evisynth.econ.arm import STATES, Arm
 from evisynth.econ.background import LifeTable, us_life_table_2021
-from evisynth.econ.integrate import CORRECTIONS, Integrals, Setting, integrate_cycles, \
-    integrate_exact
+from evisynth.econ.integrate import (
+    CORRECTIONS,
+    Integrals,
+    Setting,
+    integrate_cycles,
+    integrate_exact,
+)
 from evisynth.econ.params import Param, sample_params
 from evisynth.econ.results import CEAResult
 from evisynth.errors import InputError
@@ -421,9 +426,8 @@ class PartitionedSurvival:
         ----------
         Briggs, Claxton & Sculpher (2006) ch. 4-5.
         """
-        from evisynth.econ.psa import PSAResult
-
         from evisynth._validation import check_int
+        from evisynth.econ.psa import PSAResult
         n = check_int("n", n, lo=1)
         rng = np.random.default_rng(seed)
         draws = self.draw(n, rng)

@@ -190,7 +190,7 @@ def report_summary(
 
 
 def summarise_model(
-    path: Any = "cart_2l_lbcl",
+    path: Any,
     *,
     overrides: dict[str, Any] | None = None,
     n_psa: int = 10_000,
@@ -221,9 +221,10 @@ def summarise_model(
 
     Examples
     --------
-    >>> s = summarise_model(n_psa=200, seed=1)
-    >>> s.intervention, s.comparator
-    ('CAR-T', 'SOC')
+    >>> from evisynth.econ.modelfile import bundled_models
+    >>> s = summarise_model(bundled_models()[0], n_psa=200, seed=1)
+    >>> 0 <= s.prob_cost_effective <= 1
+    True
 
     References
     ----------
