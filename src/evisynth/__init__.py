@@ -1,6 +1,7 @@
 """evisynth: clinical evidence synthesis on survival outcomes."""
 
 from evisynth import transforms
+from evisynth.audit import AuditReport, audit
 from evisynth.clinic import (
     bsa,
     check_eligibility,
@@ -24,10 +25,12 @@ from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
 from evisynth.grade import rate_certainty, summary_of_findings
 from evisynth.meta import (
+    BayesMetaResult,
     MetaRegResult,
     RMAResult,
     SubgroupResult,
     Tau2ConfInt,
+    bayesmeta,
     cumulative,
     fsn,
     influence,
@@ -41,8 +44,23 @@ from evisynth.meta import (
     subgroup,
     trimfill,
 )
+from evisynth.meta.glmm import GLMMResult, rma_glmm
+from evisynth.meta.priors import (
+    CustomPrior,
+    ExponentialPrior,
+    HalfCauchyPrior,
+    HalfNormalPrior,
+    HalfStudentTPrior,
+    ImproperUniformPrior,
+    LogNormalPrior,
+    LomaxPrior,
+    NormalEffectPrior,
+    UniformPrior,
+)
+from evisynth.meta.proportions import ProportionCI, proportion_ci
 from evisynth.plots import forest, funnel
 from evisynth.review import Review, ReviewError, load_review
+from evisynth.simulate import SimDesign, simulate
 from evisynth.survival import (
     compare_arms,
     cox_ph,
@@ -60,22 +78,39 @@ __version__ = "0.1.0"
 __all__ = [
     "AdverseEvent",
     "Arm",
+    "AuditReport",
+    "BayesMetaResult",
     "CEAResult",
     "ConvergenceError",
+    "CustomPrior",
     "EffectSizes",
     "EvisynthError",
     "EvisynthWarning",
+    "ExponentialPrior",
+    "GLMMResult",
+    "HalfCauchyPrior",
+    "HalfNormalPrior",
+    "HalfStudentTPrior",
+    "ImproperUniformPrior",
     "InputError",
+    "LogNormalPrior",
+    "LomaxPrior",
     "MetaRegResult",
+    "NormalEffectPrior",
     "Param",
     "PartitionedSurvival",
+    "ProportionCI",
     "RMAResult",
     "Review",
     "ReviewError",
+    "SimDesign",
     "SubgroupResult",
     "SubsequentTherapy",
     "Tau2ConfInt",
+    "UniformPrior",
     "__version__",
+    "audit",
+    "bayesmeta",
     "bsa",
     "check_eligibility",
     "compare_arms",
@@ -101,13 +136,16 @@ __all__ = [
     "parametric_curve",
     "permutest",
     "pool_trials",
+    "proportion_ci",
     "ranktest",
     "rate_certainty",
     "reconstruct_ipd",
     "regtest",
     "rma",
+    "rma_glmm",
     "rma_mh",
     "rma_peto",
+    "simulate",
     "subgroup",
     "summary_of_findings",
     "tocilizumab_dose",
