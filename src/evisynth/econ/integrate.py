@@ -338,8 +338,9 @@ def integrate_cycles(
     W = _cycle_weights(t, st, correction)
     # each column a weighted sum over the cycle boundaries; numpy's own einsum loop (not a
     # BLAS product) so that every row is summed in the same order whatever the batch size
-    a_pf = np.einsum("bk,kj->bj", S_pf, W, optimize=False)
-    a_os = np.einsum("bk,kj->bj", S_os, W, optimize=False)
+    WT = np.ascontiguousarray(W.T)
+    a_pf = np.einsum("bk,jk->bj", S_pf, WT, optimize=False)
+    a_os = np.einsum("bk,jk->bj", S_os, WT, optimize=False)
     cols = {"ly": 0, "ly_c": 1, "q_u": 2, "q_d": 3}
     res = {k: {"pf": a_pf[:, j], "pd": a_os[:, j] - a_pf[:, j]} for k, j in cols.items()}
     return Integrals(
