@@ -55,7 +55,7 @@ def test_km_with_tail_and_floor_never_beats_population_survival():
     arms = {"a": ev.Arm(pfs=c, os=c), "b": ev.Arm(pfs=c, os=c)}
     res = ev.PartitionedSurvival(arms=arms, horizon=40, discount=0.0, start_age=60,
                                  background="us_2021").run("exact")
-    t, pf, pd_, dead = res.traces["a"]
+    t, pf, pd_, _ = res.traces["a"]
     assert np.all(pf + pd_ <= lt2021().survival(60, t) + 1e-12)
 
 
