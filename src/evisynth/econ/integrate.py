@@ -15,7 +15,8 @@ smooth; pieces are at most 0.25 years long, the first is cut geometrically
 towards 0 (pieces halving 40 times, for curves like the Weibull that behave as
 ``t^shape`` there), and each is integrated by 20-point Gauss–Legendre
 quadrature (error far below 1e-12 relative for smooth integrands). The floored
-cumulative hazard is exact on each piece: either the curve's own increment or the constant population hazard times the length.
+cumulative hazard is exact on each piece: either the curve's own increment or
+the constant population hazard times the length.
 Expected discounted events use integration by parts,
 ``int_0^H f(t) d(t) dt = 1 - S(H) d(H) - log(1 + r) int_0^H S(t) d(t) dt``.
 
