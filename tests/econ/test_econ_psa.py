@@ -183,3 +183,24 @@ def test_dsa_exact_and_cycles_agree_closely():
     a = m.dsa("new", "old", wtp=100_000, method="cycles").table.set_index("input")
     b = m.dsa("new", "old", wtp=100_000, method="exact").table.set_index("input")
     assert np.allclose(a.loc[b.index, "out_low"], b["out_low"], rtol=1e-3, atol=50)
+
+
+def test_dsa_uses_distribution_intervals_without_a_range():
+    m, p = _model()
+    t = m.dsa("new", "old", wtp=100_000).table.set_index("input")
+    assert t.loc["share", "range_from"] == "95% interval of its distribution"
+    lo, hi = p["share"].ppf(np.array([0.025, 0.975]))
+    assert (t.loc["share", "low"], t.loc["share", "high"]) == (lo, hi)
+    assert t.loc["price", "range_from"] == "range"
+
+
+def test_extended_dominance():
+    from evisynth.econ import frontier
+
+    # B lies above the line from A to C: ICER A->B = 100 > ICER B->C = 50
+    rows = {r["arm"]: r for r in frontier({"A": 0.0, "B": 100.0, "C": 150.0, "D": 200.0},
+                                          {"A": 0.0, "B": 1.0, "C": 2.0, "D": 1.5})}
+    assert rows["B"]["status"] == "extendedly dominated"
+    assert rows["D"]["status"] == "dominated"
+    assert rows["C"]["compared_with"] == "A"
+    assert rows["C"]["icer"] == pytest.approx((150.0 - 0.0) / (2.0 - 0.0))

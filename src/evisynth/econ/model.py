@@ -476,7 +476,10 @@ class PartitionedSurvival:
     # ------------------------------------------------------------------ DSA
     def dsa(self, intervention: str, comparator: str, *, wtp: float | None = None,
             method: str = "cycles", outcome: str = "nmb") -> Any:
-        """One-way sensitivity analysis: every input with a low/high range, one at a time.
+        """One-way sensitivity analysis: every uncertain input, one at a time.
+
+        Each input goes to the ends of its low/high range, or, without a range, to
+        the 2.5% and 97.5% points of its distribution.
 
         Parameters
         ----------
