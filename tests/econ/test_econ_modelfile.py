@@ -133,7 +133,7 @@ def test_overrides():
     assert a > b
     with pytest.raises(InputError, match="'hrr' is not an input"):
         parse_model(GOOD, overrides={"hrr": 0.5})
-    with pytest.raises(InputError, match=r"'hr'.*log-normal needs a positive value"):
+    with pytest.raises(InputError, match=r"hazard_ratio' \(hr\): -1 must be > 0"):
         parse_model(GOOD, overrides={"hr": -1.0})
 
 
@@ -192,3 +192,12 @@ def test_parser_with_a_corrupted_line(i, junk):
         parse_model("\n".join(lines))
     except InputError as e:
         assert "\n" not in str(e)
+
+
+def test_numeric_override_fixes_the_input_dict_override_keeps_the_distribution():
+    mf = parse_model(GOOD, overrides={"hr": 0.5})
+    assert (mf.inputs["hr"].dist, mf.inputs["hr"].low, mf.inputs["hr"].sd) == ("fixed", None, 0)
+    mf = parse_model(GOOD, overrides={"hr": {"value": 0.6, "low": 0.4, "high": 0.9}})
+    assert mf.inputs["hr"].dist == "lognormal"
+    with pytest.raises(InputError, match="log-normal needs a positive value"):
+        parse_model(GOOD, overrides={"hr": {"value": -1.0}})

@@ -208,9 +208,11 @@ def load_model(path: str | Path, *, overrides: Mapping[str, Any] | None = None) 
     path
         The ``.toml`` file, or the name of a bundled model (:func:`bundled_models`).
     overrides
-        ``{input name: value}`` or ``{input name: {"value": ..., "low": ..., "high": ...,
-        "distribution": ..., "se": ..., "source": ...}}``; e.g. a review's pooled hazard
-        ratio and toxicity rates.
+        ``{input name: value}`` (the input becomes fixed at that value: no distribution,
+        no range) or ``{input name: {"value": ..., "low": ..., "high": ...,
+        "distribution": ..., "se": ..., "source": ...}}`` (keys not given keep the file's
+        distribution; a new value without se or low/high drops the old range); e.g. a
+        review's pooled hazard ratio and toxicity rates.
 
     Returns
     -------
@@ -351,7 +353,8 @@ def parse_model(text: str, *, file: str = "model.toml",
                 raise InputError(f"overrides, {name!r}: {ov!r} is not a number",
                                  where=f"overrides.{name}")
             try:
-                inputs[name] = replace(old, value=float(ov), source=f"override; file value "
+                inputs[name] = replace(old, value=float(ov), dist="fixed", se=None, low=None,
+                                       high=None, source=f"override (fixed); file value "
                                        f"{old.value:g} from {old.source}")
             except InputError as exc:
                 raise InputError(f"overrides, {name!r}: {exc}", where=f"overrides.{name}"
