@@ -79,7 +79,7 @@ def _outcomes(arm: Arm, it: Integrals, dr: Draws) -> _Out:
         undisc = undisc + x
     for s in STATES:
         for k, p in arm.state_costs[s]:
-            parts[f"{s}: {k}"] = v(p) * it.ly_c[s]
+            parts[f"{s}: {k.removeprefix(s + ' ')}"] = v(p) * it.ly_c[s]
             undisc = undisc + v(p) * it.ly[s]
     q_loss = np.zeros(dr.n)
     for ae in arm.adverse_events:
