@@ -171,9 +171,9 @@ def report_summary(
         benches = tuple((str(x.get("label", "")), float(x["icer"])) for x in
                         model_file.benchmarks if "icer" in x)
         if assumptions:
-            sents.append(f"{len(assumptions)} inputs have no source and are assumptions, "
-                         "varied widely in the sensitivity analyses: "
-                         f"{', '.join(assumptions)}.")
+            sents.append(f"{len(assumptions)} inputs are marked as assumptions (no source "
+                         "gives them, or they are another model's assumption) and are varied "
+                         f"in the sensitivity analyses: {', '.join(assumptions)}.")
         if benches:
             lo, hi = min(v for _, v in benches), max(v for _, v in benches)
             sents.append(f"Published ICERs for the same comparison range from "
