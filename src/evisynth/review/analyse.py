@@ -13,8 +13,8 @@ Rules that the plan leaves implicit, stated once here:
   for differences between strata and never reports a pooled estimate across them.
 * A stratum with one study is not pooled: its "pooled" result is the study's
   own estimate (a fixed-effect fit of k = 1) and the report says so.
-* With k < 10 no small-study test is run (Cochrane Handbook 10.4.3.1); the
-  funnel plot is drawn from k = 3 on, for inspection only.
+* With k < 10 no small-study test is run and no funnel plot is drawn (Cochrane
+  Handbook 10.4.3.1): with fewer studies neither can tell asymmetry from chance.
 * GRADE: strata starting "high" are rated as randomised evidence, "low" as
   observational. ROBINS-I judgements are put on the RoB 2 scale for the
   risk-of-bias domain (low → low, moderate → some concerns, serious/critical →
@@ -23,6 +23,8 @@ Rules that the plan leaves implicit, stated once here:
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +36,7 @@ from evisynth.effects import EffectSizes
 from evisynth.errors import EvisynthWarning, InputError
 from evisynth.grade import (
     CertaintyRating,
+    DomainRating,
     SoFRow,
     SoFTable,
     optimal_information_size,
@@ -63,7 +66,7 @@ ROB_TO_GRADE = {
 }
 
 MIN_K_SMALL_STUDY_TEST = 10
-MIN_K_FUNNEL = 3
+MIN_K_FUNNEL = 10
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class StratumAnalysis:
     certainty: CertaintyRating | None
     participants: int | None
     notes: tuple[str, ...] = ()
+    intervals: IntervalAgreement | None = None
 
     @property
     def k(self) -> int:
@@ -121,8 +125,11 @@ class StratumAnalysis:
     def study_records(self) -> list[dict[str, Any]]:
         """Each study's input with its weight and provenance (JSON-ready)."""
         w = self.fit.weights_percent if self.pooled else np.array([100.0])
+        one_arm = self.es.measure in _PROPORTION_MEASURES
         return [
             {
+                **(exact_proportion(s.row.events_int, s.row.n_int, self.fit.level)
+                   if one_arm else {}),
                 "study_id": s.study_id,
                 "label": s.label,
                 "yi": float(self.es.yi[i]),
@@ -159,9 +166,122 @@ class StratumAnalysis:
                 },
                 "certainty": None if self.certainty is None else self.certainty.to_dict(),
                 "notes": list(self.notes),
+                "intervals": None if self.intervals is None else self.intervals.to_dict(),
             }
         )
         return out
+
+
+@dataclass(frozen=True)
+class IntervalReading:
+    """Where one credible interval lies relative to the outcome's decision thresholds."""
+
+    label: str
+    ci_lb: float
+    ci_ub: float
+    sides: tuple[str, ...]  # per threshold: "below", "above" or "crosses"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "ci_lb": self.ci_lb, "ci_ub": self.ci_ub,
+                "sides": list(self.sides)}
+
+
+@dataclass(frozen=True)
+class IntervalAgreement:
+    """Do the credible interval methods lead to the same conclusion?
+
+    ``thresholds`` are on the reporting scale (the null first for ratio
+    outcomes, then the review's decision thresholds); each reading says, for
+    every threshold, whether the interval lies wholly below, wholly above, or
+    crosses it. ``disagree`` is true when two readings differ: the data then
+    cannot settle the question with this few studies, and GRADE imprecision is
+    rated down (see :func:`analyse_review`).
+    """
+
+    thresholds: tuple[float, ...]
+    readings: tuple[IntervalReading, ...]
+
+    @property
+    def disagree(self) -> bool:
+        return len({r.sides for r in self.readings}) > 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"thresholds": list(self.thresholds), "disagree": self.disagree,
+                "readings": [r.to_dict() for r in self.readings]}
+
+
+def exact_proportion(events: int | None, n: int | None, level: float = 95) -> dict[str, Any]:
+    """A study's proportion and its exact (Clopper–Pearson) interval.
+
+    References
+    ----------
+    Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in
+    the case of the binomial. Biometrika 1934;26:404-413.
+    """
+    if events is None or n is None or n <= 0:
+        return {}
+    from scipy.stats import beta
+
+    a = (1 - level / 100) / 2
+    lo = 0.0 if events == 0 else float(beta.ppf(a, events, n - events + 1))
+    hi = 1.0 if events == n else float(beta.ppf(1 - a, events + 1, n - events))
+    return {"proportion": events / n, "exact_ci": (lo, hi)}
+
+
+def _sides(lb: float, ub: float, thresholds: tuple[float, ...]) -> tuple[str, ...]:
+    return tuple("below" if ub < t else "above" if lb > t else "crosses" for t in thresholds)
+
+
+def interval_agreement(outcome: Outcome, primary_label: str, primary: RMAResult,
+                       alternatives: tuple[NamedFit, ...]) -> IntervalAgreement | None:
+    """Read the primary and the alternative intervals against the decision thresholds."""
+    imp = outcome.imprecision
+    thresholds: list[float] = []
+    if outcome.measure not in _PROPORTION_MEASURES:
+        thresholds.append(1.0 if imp.null is None else imp.null)
+    thresholds += [t for t in imp.thresholds if t not in thresholds]
+    if not thresholds:
+        return None
+    fits = [(primary_label, primary)] + [(a.label, a.fit) for a in alternatives
+                                         if a.fit is not None]
+    readings = []
+    for label, f in fits:
+        t = transformed(f)
+        readings.append(IntervalReading(label, t["ci_lb"], t["ci_ub"],
+                                        _sides(t["ci_lb"], t["ci_ub"], tuple(thresholds))))
+    return IntervalAgreement(tuple(thresholds), tuple(readings))
+
+
+_PROPORTION_MEASURES = ("PLO", "PFT", "PR", "PAS")
+
+
+def _adjust_certainty(c: CertaintyRating | None, fit: RMAResult,
+                      agreement: IntervalAgreement | None) -> CertaintyRating | None:
+    """Make GRADE imprecision agree with what the intervals say.
+
+    * Intervals of credible methods on different sides of a decision threshold:
+      imprecision is serious (rated down once) even if the primary interval alone
+      would not be.
+    * A zero-width interval (identical estimates under Hartung-Knapp) is not
+      precision: imprecision is rated down and the reason says why.
+    """
+    if c is None:
+        return None
+    imp = c.imprecision
+    reasons = []
+    if agreement is not None and agreement.disagree:
+        shown = "; ".join(f"{r.label}: {r.ci_lb:.3g} to {r.ci_ub:.3g}"
+                          for r in agreement.readings)
+        reasons.append("credible interval methods lead to different conclusions about the "
+                       f"decision thresholds ({shown})")
+    if math.isclose(fit.ci_lb, fit.ci_ub) and fit.k > 1:
+        reasons.append("the interval has zero width because the studies' estimates are "
+                       "identical; that is not real precision")
+    if not reasons:
+        return c
+    text = imp.reason + " Also: " + "; ".join(reasons) + "."
+    rating = min(imp.rating, -1) if imp.rating == 0 else imp.rating
+    return dataclasses.replace(c, imprecision=DomainRating(imp.domain, rating, text))
 
 
 @dataclass(frozen=True)
@@ -170,7 +290,7 @@ class OutcomeAnalysis:
 
     outcome: Outcome
     strata: tuple[StratumAnalysis, ...]
-    subgroups: tuple[tuple[str, str, SubgroupResult | None, str], ...] = field(default=())
+    subgroups: tuple[SubgroupAnalysis, ...] = field(default=())
 
     @property
     def primary(self) -> StratumAnalysis | None:
@@ -221,11 +341,7 @@ class ReviewResults:
             entry["label"] = oa.outcome.label
             entry["measure"] = oa.outcome.measure
             entry["other_strata"] = {s.design: s.to_dict() for s in oa.strata[1:]}
-            entry["subgroups"] = {
-                key: {"label": label, "note": note,
-                      "result": None if res is None else res.to_dict()}
-                for key, label, res, note in oa.subgroups
-            }
+            entry["subgroups"] = {f"{g.key}/{g.design}": g.to_dict() for g in oa.subgroups}
             outcomes[oa.outcome.key] = entry
         return {
             "title": self.review.title,
@@ -241,6 +357,39 @@ class ReviewResults:
         }
 
 
+#: Plain names of the tau² estimators and tests (the report's method sentences use them).
+METHOD_NAMES = {
+    "FE": "fixed (common) effect", "EE": "fixed (common) effect",
+    "DL": "DerSimonian–Laird", "HE": "Hedges", "HS": "Hunter–Schmidt",
+    "HSk": "Hunter–Schmidt (small-sample)", "SJ": "Sidik–Jonkman", "ML": "maximum likelihood",
+    "REML": "restricted maximum likelihood (REML)", "EB": "empirical Bayes",
+    "PM": "Paule–Mandel",
+}
+TEST_NAMES = {
+    "z": "z-based (normal) intervals", "t": "t-based intervals",
+    "knha": "Hartung–Knapp (t-based) intervals",
+    "adhoc": "ad hoc Hartung–Knapp intervals (never narrower than the z-based interval)",
+}
+
+
+def method_label(method: str, test: str) -> str:
+    """Short label of a pooling method, e.g. ``REML + Hartung–Knapp``."""
+    if method in ("FE", "EE"):
+        return "Fixed effect"
+    short = {"z": "z", "t": "t", "knha": "Hartung–Knapp", "adhoc": "ad hoc Hartung–Knapp"}
+    return f"{method} + {short.get(test, test)}"
+
+
+def method_sentence(method: str, test: str) -> str:
+    """The method in words, for the report, e.g. ``random effects: restricted maximum
+    likelihood (REML) estimate of the between-study variance, Hartung–Knapp (t-based)
+    intervals``."""
+    if method in ("FE", "EE"):
+        return f"fixed (common) effect model with {TEST_NAMES.get(test, test)}"
+    return (f"random-effects model: {METHOD_NAMES.get(method, method)} estimate of the "
+            f"between-study variance, {TEST_NAMES.get(test, test)}")
+
+
 def transformed(fit: RMAResult) -> dict[str, float]:
     """Estimate, CI and PI on the reporting scale (ratios, proportions)."""
     f = back_transform(fit.measure)
@@ -253,10 +402,10 @@ def _participants(studies: tuple[StudyInput, ...], outcome: Outcome) -> int | No
     for s in studies:
         r = s.row
         if outcome.measure in ("PLO", "PFT", "PR", "PAS"):
-            n = r.n_cart
+            n = r.n_int
         else:
-            a = r.n_cart if r.n_cart is not None else s.study.n_cart
-            b = r.n_control if r.n_control is not None else s.study.n_control
+            a = r.n_int if r.n_int is not None else s.study.n_int
+            b = r.n_comp if r.n_comp is not None else s.study.n_comp
             n = None if a is None or b is None else a + b
         if n is None:
             return None
@@ -266,11 +415,22 @@ def _participants(studies: tuple[StudyInput, ...], outcome: Outcome) -> int | No
 
 def _fit(es: EffectSizes, method: str, test: str, level: float) -> tuple[RMAResult, bool]:
     """Pool, or, for one study, return the study itself (FE with k = 1)."""
+    fit, pooled, _ = _fit_noted(es, method, test, level)
+    return fit, pooled
+
+
+def _fit_noted(
+    es: EffectSizes, method: str, test: str, level: float
+) -> tuple[RMAResult, bool, tuple[str, ...]]:
+    """:func:`_fit` and the warnings the fit raised (they reach the report as notes)."""
     if es.k == 1:
-        return rma(es, method="FE", test="z", level=level), False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", EvisynthWarning)
-        return rma(es, method=method, test=test, level=level), True
+        return rma(es, method="FE", test="z", level=level), False, ()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EvisynthWarning)
+        fit = rma(es, method=method, test=test, level=level)
+    notes = tuple(dict.fromkeys(str(w.message) for w in caught
+                                if issubclass(w.category, EvisynthWarning)))
+    return fit, True, notes
 
 
 def _select(
@@ -352,8 +512,8 @@ def _control_risk(outcome: Outcome, studies: tuple[StudyInput, ...]) -> float | 
         return None
     if cr.method == "reported":
         return cr.value
-    events = [s.row.events_control for s in studies]
-    totals = [s.row.n_control for s in studies]
+    events = [s.row.events_comp for s in studies]
+    totals = [s.row.n_comp for s in studies]
     if any(e is None for e in events) or any(n is None for n in totals):
         return None
     return sum(e for e in events if e is not None) / sum(n for n in totals if n is not None)
@@ -366,8 +526,8 @@ def _stratum(review: Review, outcome: Outcome, design_key: str) -> StratumAnalys
         return None
     es, used = picked
     design = review.design(design_key)
-    fit, pooled = _fit(es, plan.method, plan.test, plan.level)
-    notes: list[str] = []
+    fit, pooled, fit_notes = _fit_noted(es, plan.method, plan.test, plan.level)
+    notes: list[str] = list(fit_notes)
     if not pooled:
         notes.append("One study: its own estimate is shown; nothing is pooled.")
     alternatives = tuple(
@@ -392,6 +552,9 @@ def _stratum(review: Review, outcome: Outcome, design_key: str) -> StratumAnalys
                    "too little power to tell asymmetry from chance (Cochrane Handbook 10.4.3.1).")
     participants = _participants(used, outcome)
     certainty = _certainty(review, outcome, design.certainty_start, used, fit, participants, reg)
+    agreement = interval_agreement(outcome, method_label(plan.method, plan.test), fit,
+                                   alternatives) if pooled else None
+    certainty = _adjust_certainty(certainty, fit, agreement)
     return StratumAnalysis(
         design=design_key,
         design_label=design.label,
@@ -408,38 +571,94 @@ def _stratum(review: Review, outcome: Outcome, design_key: str) -> StratumAnalys
         certainty=certainty,
         participants=participants,
         notes=tuple(notes),
+        intervals=agreement,
     )
 
 
-def _subgroups(
-    review: Review, outcome: Outcome
-) -> tuple[tuple[str, str, SubgroupResult | None, str], ...]:
-    out: list[tuple[str, str, SubgroupResult | None, str]] = []
+@dataclass(frozen=True)
+class SubgroupAnalysis:
+    """One pre-specified subgroup variable within one design stratum of one outcome."""
+
+    key: str
+    label: str
+    design: str
+    design_label: str
+    result: SubgroupResult | None
+    note: str
+    rationale: str | None = None
+    k: int = 0
+    column: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "design": self.design, "note": self.note,
+                "column": self.column,
+                "rationale": self.rationale, "k": self.k,
+                "result": None if self.result is None else self.result.to_dict()}
+
+
+def subgroup_value(study: StudyInput, column: str) -> str | None:
+    """A study input's value of a subgroup column: ``feature:NAME``, a studies.csv column
+    or an outcomes.csv column (in that order)."""
+    if column.startswith("feature:"):
+        return study.study.feature(column.removeprefix("feature:"))
+    if column in type(study.study).model_fields:
+        value = getattr(study.study, column)
+    else:
+        value = getattr(study.row, column, None)
+    return None if value is None else str(value)
+
+
+def _subgroups(review: Review, outcome: Outcome,
+               strata: tuple[StratumAnalysis, ...]) -> tuple[SubgroupAnalysis, ...]:
+    out: list[SubgroupAnalysis] = []
     plan = review.analysis
     for sg in review.subgroups:
-        # Only the design subgroup spans strata (to test their difference, never to pool).
-        design = None if sg.column == "design" else plan.design
-        picked = _select(review, outcome, design, "primary", False)
-        if picked is None:
-            out.append((sg.key, sg.label, None, "no studies"))
+        if sg.outcomes and outcome.key not in sg.outcomes:
             continue
-        es, used = picked
-        groups = [str(getattr(s.study, sg.column)) for s in used]
-        if len(set(groups)) < 2:
-            out.append((sg.key, sg.label, None,
-                        f"not run: all {len(used)} studies share {sg.column} = {groups[0]!r}"))
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", EvisynthWarning)
-            res = subgroup(es, groups, method=plan.method, test="z", tau2="separate",
-                           level=plan.level)
-        note = ("Test for subgroup differences only; strata are not pooled together."
-                if design is None else "Subgroups within the primary design stratum.")
-        out.append((sg.key, sg.label, res, note))
+        if sg.column == "design":
+            # The only analysis that spans strata: a test of their difference, never a pool.
+            picked = _select(review, outcome, None, "primary", False)
+            targets = [("all", "all designs", picked)]
+        else:
+            targets = [(s.design, s.design_label, (s.es, s.studies)) for s in strata]
+        for design, design_label, chosen in targets:
+            if chosen is None:
+                continue
+            es, used = chosen
+            values = [subgroup_value(s, sg.column) for s in used]
+            keep = [i for i, v in enumerate(values) if v is not None]
+            if len(used) < 2:
+                continue
+            groups = [str(values[i]) for i in keep]
+            if len(set(groups)) < 2:
+                shown = groups[0] if groups else "no value"
+                out.append(SubgroupAnalysis(
+                    sg.key, sg.label, design, design_label, None,
+                    f"not run: all {len(used)} studies share {sg.column} = {shown!r}",
+                    sg.rationale, len(used), sg.column))
+                continue
+            sub_es = es if len(keep) == len(used) else EffectSizes(
+                yi=es.yi[keep], vi=es.vi[keep], measure=es.measure,
+                labels=None if es.labels is None else tuple(es.labels[i] for i in keep))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", EvisynthWarning)
+                res = subgroup(sub_es, groups, method=plan.method, test="z", tau2="separate",
+                               level=plan.level)
+            if sg.column == "design":
+                note = "Test for subgroup differences only; strata are not pooled together."
+            else:
+                note = f"Subgroups within the stratum: {design_label}."
+            singles = sum(1 for g in set(groups) if groups.count(g) == 1)
+            if singles:
+                note += (f" {singles} of {len(set(groups))} subgroups hold a single study: "
+                         "the test asks whether studies differ, it cannot say why (with so few "
+                         "studies, design features, products and populations are confounded).")
+            out.append(SubgroupAnalysis(sg.key, sg.label, design, design_label, res, note,
+                                        sg.rationale, len(keep), sg.column))
     return tuple(out)
 
 
-def _sof_row(oa: OutcomeAnalysis) -> SoFRow | None:
+def _sof_row(oa: OutcomeAnalysis, arm_label: str | None = None) -> SoFRow | None:
     p = oa.primary
     if p is None:
         return None
@@ -461,7 +680,10 @@ def _sof_row(oa: OutcomeAnalysis) -> SoFRow | None:
         return SoFRow.from_fit(o.label, p.fit, **kwargs)
     t = transformed(p.fit)
     return SoFRow(o.label, o.measure, t["estimate"], t["ci_lb"], t["ci_ub"],
-                  studies=p.k, comment="pooled proportion in the CAR-T arms", **kwargs)
+                  studies=p.k,
+                  comment="pooled proportion among "
+                          + (arm_label or "people in the intervention arm"),
+                  **kwargs)
 
 
 def analyse_review(review: Review) -> ReviewResults:
@@ -498,8 +720,9 @@ def analyse_review(review: Review) -> ReviewResults:
         strata = tuple(
             s for s in (_stratum(review, outcome, d) for d in design_order) if s is not None
         )
-        analyses.append(OutcomeAnalysis(outcome, strata, _subgroups(review, outcome)))
-    rows = [r for r in (_sof_row(oa) for oa in analyses) if r is not None]
+        analyses.append(OutcomeAnalysis(outcome, strata, _subgroups(review, outcome, strata)))
+    arm = review.report.intervention_arm_label
+    rows = [r for r in (_sof_row(oa, arm) for oa in analyses) if r is not None]
     sof = summary_of_findings(rows) if rows else None
     reanalyses = tuple(reanalyse(review, spec) for spec in review.reanalyses)
     return ReviewResults(review=review, outcomes=tuple(analyses), sof=sof,
