@@ -155,7 +155,7 @@ def favours(res: ReviewResults, o: Outcome) -> tuple[str, str]:
 
 
 def direction_words(res: ReviewResults, o: Outcome) -> str:
-    """``Hazard ratios below 1 favour CAR-T.`` (from the review's words)."""
+    """``Hazard ratios below 1 favour drug X.`` (from the review's words)."""
     w = _words(res)
     side = "below" if o.favours == "lower" else "above"
     name = MEASURE_NAMES.get(o.measure, o.measure)

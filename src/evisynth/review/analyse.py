@@ -711,7 +711,7 @@ def analyse_review(review: Review) -> ReviewResults:
     >>> from evisynth.review import load_bundled
     >>> res = analyse_review(load_bundled("cart_dlbcl"))
     >>> res.outcomes[0].primary.fit.k
-    2
+    3
     """
     plan = review.analysis
     design_order = [plan.design] + [d.key for d in review.designs if d.key != plan.design]

@@ -104,7 +104,7 @@ ROB_DOMAINS: dict[str, dict[str, str]] = {
 
 #: Allowed judgements per tool, from least to most concern.
 ROB_JUDGEMENTS: dict[str, tuple[str, ...]] = {
-    "RoB 2": ("low", "some concerns", "high"),
+    "RoB 2": ("low", "some concerns", "high", "no information"),
     "ROBINS-I": ("low", "moderate", "serious", "critical", "no information"),
 }
 
@@ -158,7 +158,7 @@ class Study(BaseModel):
     Examples
     --------
     >>> s = Study(study_id="T1", trial="T", label="T (2020)", design="RCT",
-    ...           intervention="axi-cel", cut_order=1, citation="Doe 2020")
+    ...           intervention="drug X", cut_order=1, citation="Doe 2020")
     >>> s.n_int is None
     True
     """
