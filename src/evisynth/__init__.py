@@ -1,6 +1,7 @@
 """evisynth: clinical evidence synthesis on survival outcomes."""
 
 from evisynth import transforms
+from evisynth.audit import AuditReport, audit
 from evisynth.clinic import (
     bsa,
     check_eligibility,
@@ -10,6 +11,15 @@ from evisynth.clinic import (
     ice_score,
     lymphodepletion,
     tocilizumab_dose,
+)
+from evisynth.econ import (
+    AdverseEvent,
+    Arm,
+    CEAResult,
+    Param,
+    PartitionedSurvival,
+    SubsequentTherapy,
+    parametric_curve,
 )
 from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
@@ -34,6 +44,7 @@ from evisynth.meta import (
 )
 from evisynth.plots import forest, funnel
 from evisynth.review import Review, ReviewError, load_review
+from evisynth.simulate import SimDesign, simulate
 from evisynth.survival import (
     compare_arms,
     cox_ph,
@@ -49,18 +60,27 @@ from evisynth.survival import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdverseEvent",
+    "Arm",
+    "AuditReport",
+    "CEAResult",
     "ConvergenceError",
     "EffectSizes",
     "EvisynthError",
     "EvisynthWarning",
     "InputError",
     "MetaRegResult",
+    "Param",
+    "PartitionedSurvival",
     "RMAResult",
     "Review",
     "ReviewError",
+    "SimDesign",
     "SubgroupResult",
+    "SubsequentTherapy",
     "Tau2ConfInt",
     "__version__",
+    "audit",
     "bsa",
     "check_eligibility",
     "compare_arms",
@@ -83,6 +103,7 @@ __all__ = [
     "load_review",
     "logrank_test",
     "lymphodepletion",
+    "parametric_curve",
     "permutest",
     "pool_trials",
     "ranktest",
@@ -92,6 +113,7 @@ __all__ = [
     "rma",
     "rma_mh",
     "rma_peto",
+    "simulate",
     "subgroup",
     "summary_of_findings",
     "tocilizumab_dose",
