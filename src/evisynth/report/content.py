@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from evisynth.plots import forest, forest_subgroups, funnel, prisma
+from evisynth.plots import forest, forest_subgroups, funnel, prisma, rob_traffic_light
 from evisynth.plots._io import to_svg
 from evisynth.plots.survival import km_figure
 from evisynth.report.blocks import Block, BulletList, Figure, Heading, Para, Table, slug
@@ -27,7 +27,7 @@ from evisynth.review.analyse import (
     method_sentence,
     transformed,
 )
-from evisynth.review.model import Outcome, ReportText
+from evisynth.review.model import ROB_DOMAINS, Outcome, ReportText
 
 VERIFICATION_SHORT = {"verified-in-source": "verified", "from-secondary-source": "secondary"}
 PROPORTION_MEASURES = ("PLO", "PFT", "PR", "PAS")
@@ -441,6 +441,32 @@ def evidence_base(res: ReviewResults) -> Iterator[Block]:
                 caption="Exclusion log")
 
 
+def _rob_rows(res: ReviewResults, tool: str) -> dict[str, dict[str, str]]:
+    """Traffic-light rows: per study, the outcomes sharing one set of judgements."""
+    r = res.review
+    domains = list(ROB_DOMAINS[tool])
+    out: dict[str, dict[str, str]] = {}
+    used = {(x.study_id, oa.outcome.key) for oa in res.outcomes for st in oa.strata
+            for x in st.studies}
+    for study in r.studies:
+        if r.design(study.design).rob_tool != tool:
+            continue
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for o in r.outcomes:
+            if (study.study_id, o.key) not in used:
+                continue
+            judged = {j.domain: j.judgement for j in r.rob_for(study.study_id, o.key)}
+            if not judged:
+                continue
+            vector = tuple(judged.get(d, "no information") for d in domains)
+            groups.setdefault(vector, []).append(o.key)
+        for vector, keys in groups.items():
+            labels = ", ".join(r.outcome(k).label for k in keys)
+            name = f"{study.label} — {labels}" if len(groups) > 1 else study.label
+            out[name] = dict(zip(domains, vector, strict=True))
+    return out
+
+
 def risk_of_bias(res: ReviewResults) -> Iterator[Block]:
     r = res.review
     if not r.risk_of_bias:
@@ -455,9 +481,13 @@ def risk_of_bias(res: ReviewResults) -> Iterator[Block]:
         by_study.setdefault(key, {})[j.domain] = j.judgement
         support.setdefault(key, []).append(f"{j.domain}: {j.support}")
     for tool in dict.fromkeys(j.tool for j in r.risk_of_bias):
-        from evisynth.review.model import ROB_DOMAINS
-
         domains = list(ROB_DOMAINS[tool])
+        lights = _rob_rows(res, tool) if tool == "RoB 2" else {}
+        if lights:
+            fig = rob_traffic_light(lights, domains={d: ROB_DOMAINS[tool][d] for d in domains},
+                                    title=f"Risk of bias by domain ({tool})")
+            yield Figure(to_svg(fig), f"{tool} judgements by domain; 'no information' where "
+                         "the sources say nothing.", f"rob-{slug(tool)}")
         rows = []
         for (study_id, outs), judged in by_study.items():
             first = next(j for j in r.risk_of_bias if j.study_id == study_id)
@@ -575,6 +605,20 @@ def _sensitivity_tables(o: Outcome, s: StratumAnalysis) -> Iterator[Block]:
         yield Table(("Leave one out", "Estimate (95% CI)"), tuple(loo_rows))
 
 
+def _counts(o: Outcome, s: StratumAnalysis) -> list[Any] | None:
+    """Per-study (events_int, n_int, events_comp, n_comp) for binary outcomes."""
+    if o.measure in ("HR",):
+        return None
+    out: list[Any] = []
+    for x in s.studies:
+        r = x.row
+        if o.measure in PROPORTION_MEASURES:
+            out.append((r.events_int, r.n_int, None, None))
+        else:
+            out.append((r.events_int, r.n_int, r.events_comp, r.n_comp))
+    return out
+
+
 def _stratum_blocks(res: ReviewResults, o: Outcome, s: StratumAnalysis,
                     primary: bool) -> Iterator[Block]:
     if not primary:
@@ -582,9 +626,14 @@ def _stratum_blocks(res: ReviewResults, o: Outcome, s: StratumAnalysis,
                  prefix=o.key)
     notes = [VERIFICATION_SHORT[x.verification] + (" (derived)" if x.row.derived else "")
              for x in s.studies]
-    fig = forest(s.fit, study_notes=notes, notes_title="Verification",
-                 title=f"{o.label}: {s.design_label}")
     left, right = favours(res, o)
+    w = _words(res)
+    counts = _counts(o, s)
+    fig = forest(s.fit, study_notes=notes, notes_title="Verification",
+                 title=f"{o.label}: {s.design_label}",
+                 favours=None if o.measure in PROPORTION_MEASURES else (left, right),
+                 counts=counts,
+                 counts_labels=(w.intervention, w.comparator))
     yield Figure(to_svg(fig), f"{o.label} — {s.design_label}. Squares: studies (area by "
                  "weight); diamond: pooled estimate; bar: prediction interval. "
                  + ("" if o.measure in PROPORTION_MEASURES else f"Left: {left}; right: {right}."),
@@ -635,12 +684,20 @@ def _subgroup_blocks(res: ReviewResults, oa: OutcomeAnalysis) -> Iterator[Block]
     skipped = [g for g in oa.subgroups if g.result is None]
     if ran:
         yield _h(3, "Heterogeneity explained: pre-specified subgroups", prefix=o.key)
+    drawn: set[tuple[str, tuple[tuple[str, ...], ...]]] = set()
     for g in ran:
         assert g.result is not None
         res_g = g.result
         title = f"{o.label} by {lower_first(g.label)} ({g.design_label})"
-        yield Figure(to_svg(forest_subgroups(res_g, title=title)), f"{title}. {g.note}",
-                     f"subgroups-{o.key}-{g.key}-{g.design}")
+        fav = None if o.measure in PROPORTION_MEASURES else favours(res, o)
+        split = (g.design, _split(oa, g))
+        # The design strata each have their own forest plot above, and a variable that
+        # splits the studies exactly like one already drawn would repeat its figure.
+        singletons = all(len(grp) == 1 for grp in split[1])  # = the stratum's own forest
+        if g.column != "design" and split not in drawn and not singletons:
+            drawn.add(split)
+            yield Figure(to_svg(forest_subgroups(res_g, title=title, favours=fav)),
+                         f"{title}. {g.note}", f"subgroups-{o.key}-{g.key}-{g.design}")
         text = (f"{g.label} ({g.design_label}): test for subgroup differences Q = "
                 f"{res_g.Q_between:.2f}, df = {res_g.Q_between_df}, "
                 f"{_p(res_g.Q_between_pval)}. {g.note}")
@@ -655,28 +712,33 @@ def _subgroup_blocks(res: ReviewResults, oa: OutcomeAnalysis) -> Iterator[Block]
                    kind="small")
 
 
-def _aliased(oa: OutcomeAnalysis) -> str:
-    """Subgroup variables that split the studies identically cannot be told apart."""
+def _split(oa: OutcomeAnalysis, g: Any) -> tuple[tuple[str, ...], ...]:
+    """How a subgroup variable partitions the studies of its stratum (labels per group)."""
     from evisynth.review.analyse import subgroup_value
 
+    stratum = next((s for s in oa.strata if s.design == g.design), None)
+    if stratum is None:
+        return ()
+    groups: dict[str, list[str]] = {}
+    for u in stratum.studies:
+        groups.setdefault(str(subgroup_value(u, g.column)), []).append(u.label)
+    return tuple(sorted(tuple(v) for v in groups.values()))
+
+
+def _aliased(oa: OutcomeAnalysis) -> str:
+    """Subgroup variables that split the studies identically cannot be told apart."""
     splits: dict[tuple[str, tuple[tuple[str, ...], ...]], list[str]] = {}
-    for s in oa.strata:
-        for g in oa.subgroups:
-            if g.result is None or g.design != s.design:
-                continue
-            values = [subgroup_value(u, g.column) for u in s.studies]
-            groups: dict[str, list[str]] = {}
-            for u, v in zip(s.studies, values, strict=True):
-                groups.setdefault(str(v), []).append(u.label)
-            part = tuple(sorted(tuple(v) for v in groups.values()))
-            splits.setdefault((s.design, part), []).append(g.label)
+    for g in oa.subgroups:
+        if g.result is None or g.column == "design":
+            continue
+        splits.setdefault((g.design, _split(oa, g)), []).append(g.label)
     same = [labels for labels in splits.values() if len(labels) > 1]
     if not same:
         return ""
     return ("With this few studies, these variables split the studies identically and cannot "
-            "be told apart: " + "; ".join(" = ".join(x) for x in same) + ". A difference "
-            "between subgroups could come from any of them, or from something else about "
-            "those studies.")
+            "be told apart (one figure is drawn for each split): "
+            + "; ".join(" = ".join(x) for x in same) + ". A difference between subgroups "
+            "could come from any of them, or from something else about those studies.")
 
 
 def outcome_section(res: ReviewResults, oa: OutcomeAnalysis) -> Iterator[Block]:
