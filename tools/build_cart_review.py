@@ -1386,6 +1386,23 @@ OUTCOMES: tuple[dict[str, Any], ...] = (
      "imprecision": TOX_IMPRECISION},
 )
 
+FEW_STUDIES: dict[str, Any] = {
+    "max_k": 4, "model": "bayes", "tau_prior": "halfnormal:0.5",
+    "prior_sensitivity": ["halfnormal:0.25", "halfnormal:1"], "proportions": "glmm",
+    "rationale": "With two to four trials the between-trial variance cannot be estimated "
+                 "from the data: REML can return zero and Hartung-Knapp intervals on 1-3 "
+                 "degrees of freedom are erratic. A Bayesian random-effects model with a "
+                 "weakly informative half-normal(0.5) prior on the between-trial standard "
+                 "deviation of log hazard or risk ratios averages over the plausible "
+                 "heterogeneity instead. Röver C et al. (Res Synth Methods 2021;12:448-474) "
+                 "discuss half-normal priors with scales 0.5 and 1 for log ratio measures; "
+                 "half-normal(0.5) gives about 95% prior probability to a between-trial "
+                 "standard deviation below 1 on the log scale. Scales 0.25 "
+                 "and 1 are the prior sensitivity analysis. One-arm toxicity rates use the binomial-normal GLMM "
+                 "(exact binomial likelihood; Stijnen T et al., Stat Med 2010;29:3046-3067), "
+                 "which needs no continuity correction for zero events.",
+}
+
 SUBGROUPS: tuple[dict[str, Any], ...] = (
     {"key": "product", "label": "CAR-T product", "column": "intervention",
      "rationale": "The three products differ in construct and manufacturing."},
@@ -1589,6 +1606,10 @@ def review_toml(
         "pool_across_designs": False, "data_cut_rule": DATA_CUT_RULE,
         "source_rule": SOURCE_RULE,
     })
+    lines += comment("Few trials: with k <= 4 the primary analysis is a Bayesian random-effects "
+                     "model; grade >= 3 toxicity rates are pooled with the binomial-normal "
+                     "GLMM.")
+    lines += toml_table("analysis.few_studies", FEW_STUDIES)
     lines += comment("Shown next to the primary method: with 2-3 trials per outcome the "
                      "t-based (Hartung-Knapp) intervals on 1-2 degrees of freedom are very "
                      "wide.")

@@ -127,10 +127,18 @@ def fmt_effect(o: Outcome, est: float, lb: float, ub: float) -> str:
 
 
 def _fit_line(o: Outcome, fit: NamedFit | StratumAnalysis) -> str:
-    f = fit.fit
-    if f is None:
+    """A result's estimate and interval as reported (the primary model where it has one)."""
+    t = fit.reported
+    if t is None:
         return "—"
-    t = transformed(f)
+    return fmt_effect(o, t["estimate"], t["ci_lb"], t["ci_ub"])
+
+
+def _plain_line(o: Outcome, fit: Any) -> str:
+    """A frequentist fit's estimate and CI on the reporting scale."""
+    if fit is None:
+        return "—"
+    t = transformed(fit)
     return fmt_effect(o, t["estimate"], t["ci_lb"], t["ci_ub"])
 
 
@@ -218,7 +226,7 @@ def key_sentence(res: ReviewResults, oa: OutcomeAnalysis, first: bool) -> str:
     w = _words(res)
     o, s = oa.outcome, oa.primary
     assert s is not None
-    t = transformed(s.fit)
+    t = s.reported
     label = lower_first(o.label)
     cert = s.certainty.certainty if s.certainty is not None else None
     design = s.design_label.lower() if s.design_label[1:2].islower() else s.design_label
@@ -245,7 +253,9 @@ def key_sentence(res: ReviewResults, oa: OutcomeAnalysis, first: bool) -> str:
         return (f"{lead} {cert.capitalize()}-certainty evidence. {_uncertain(s)}").strip()
     name = MEASURE_NAMES.get(o.measure, o.measure)
     abbr = o.measure
-    ci = "95% confidence interval [CI]" if first else "95% CI"
+    bayes = s.headline is not None and s.headline.model == "bayes"
+    ci = ("95% credible interval [CrI]" if bayes and first else "95% CrI" if bayes
+          else "95% confidence interval [CI]" if first else "95% CI")
     named = f"{name} [{abbr}]" if first else abbr
     numbers = (f"{named} {_num(t['estimate'])}, {ci} {_num(t['ci_lb'])} to "
                f"{_num(t['ci_ub'])}; {basis}")
@@ -277,7 +287,7 @@ def key_sentence(res: ReviewResults, oa: OutcomeAnalysis, first: bool) -> str:
 
 
 def _est(s: StratumAnalysis) -> tuple[float, float, float]:
-    t = transformed(s.fit)
+    t = s.reported
     return t["estimate"], t["ci_lb"], t["ci_ub"]
 
 
@@ -391,17 +401,21 @@ def interval_explainer(res: ReviewResults) -> Iterator[Block]:
         p = oa.primary
         assert p is not None
         o = oa.outcome
-        line = [o.label, str(p.k), _fit_line(o, p)]
-        line += [_fit_line(o, a) for a in p.alternatives]
+        h = p.headline
+        line = [o.label, str(p.k),
+                _fit_line(o, p) + ("" if h is None or h.model == "frequentist"
+                                   else f" [{h.label}]"),
+                _plain_line(o, p.fit)]
+        line += [_plain_line(o, a.fit) for a in p.alternatives]
         fe = next((sn for sn in p.sensitivity if sn.fit is not None and sn.fit.method == "FE"),
                   None)
-        line.append(_fit_line(o, fe) if fe is not None else "—")
+        line.append(_plain_line(o, fe.fit) if fe is not None else "—")
         agree = p.intervals
         line.append("—" if agree is None else
                     "no: rated down for imprecision" if agree.disagree else "yes")
         rows.append(tuple(line))
     alt = [a.label or method_label(a.method, a.test) for a in plan.alternatives]
-    yield Table(("Outcome", "k", f"{method_label(plan.method, plan.test)} (primary)", *alt,
+    yield Table(("Outcome", "k", "Primary analysis", method_label(plan.method, plan.test), *alt,
                  "Fixed effect", "Same conclusion?"), tuple(rows),
                 caption="The same data, different interval methods")
 
@@ -410,8 +424,9 @@ def evidence_base(res: ReviewResults) -> Iterator[Block]:
     r = res.review
     yield _h(1, "Studies")
     counts = r.prisma.model_dump(exclude={"search_reproduced"})
-    counts["reports_excluded"] = dict(sorted(
+    by_reason = dict(sorted(
         Counter(e.category for e in r.exclusions if e.stage == "reports").items()))
+    counts["reports_excluded"] = by_reason or r.prisma.reports_excluded
     if any(v for k, v in counts.items() if k != "note"):
         yield Figure(to_svg(prisma(counts, title="PRISMA 2020 flow diagram")),
                      "PRISMA 2020 flow of reports and studies.", "prisma")
@@ -538,7 +553,8 @@ def _studies_table(o: Outcome, s: StratumAnalysis) -> Table:
 
 def _numbers(o: Outcome, s: StratumAnalysis) -> str:
     f = s.fit
-    t = transformed(f)
+    t = s.reported
+    h = s.headline
     if not s.pooled:
         return (f"One study: {fmt_effect(o, t['estimate'], t['ci_lb'], t['ci_ub'])}. "
                 "Nothing is pooled.")
@@ -546,11 +562,24 @@ def _numbers(o: Outcome, s: StratumAnalysis) -> str:
         pi_text = "spans almost every possible rate"
     else:
         pi_text = f"{fmt_value(o, t['pi_lb'])} to {fmt_value(o, t['pi_ub'])}"
+    if h is not None and h.model == "bayes":
+        b = h.result
+        head = (f"Pooled ({h.label}): {fmt_effect(o, t['estimate'], t['ci_lb'], t['ci_ub'])} "
+                f"(posterior median, {h.interval}); {f.level:g}% predictive interval for a new "
+                f"study {pi_text}; between-study standard deviation tau: posterior median "
+                f"{b.tau:.2f} ({b.tau_lb:.2f} to {b.tau_ub:.2f}). ")
+    elif h is not None and h.model == "glmm":
+        g = h.result
+        head = (f"Pooled ({h.label}): {fmt_effect(o, t['estimate'], t['ci_lb'], t['ci_ub'])}; "
+                f"{f.level:g}% prediction interval {pi_text}; tau² = {_tau2(g.tau2)}. ")
+    else:
+        head = (f"Pooled ({method_label(f.method, f.test)}): "
+                f"{fmt_effect(o, t['estimate'], t['ci_lb'], t['ci_ub'])}; {_p(f.pval)}; "
+                f"{f.level:g}% prediction interval {pi_text}. ")
     return (
-        f"Pooled ({method_label(f.method, f.test)}): "
-        f"{fmt_effect(o, t['estimate'], t['ci_lb'], t['ci_ub'])}; {_p(f.pval)}; "
-        f"{f.level:g}% prediction interval {pi_text}. "
-        f"Heterogeneity: tau² = {_tau2(f.tau2)}, I² = {_pct(f.I2)}, Q = {f.Q:.2f} "
+        head +
+        f"Heterogeneity ({method_label(f.method, f.test)} fit): tau² = {_tau2(f.tau2)}, "
+        f"I² = {_pct(f.I2)}, Q = {f.Q:.2f} "
         f"(df = {f.k - 1}, {_p(f.Q_pval)}). k = {f.k}"
         + (f", {s.participants:,} participants." if s.participants else ".")
     )
@@ -558,7 +587,7 @@ def _numbers(o: Outcome, s: StratumAnalysis) -> str:
 
 def _next_setting(res: ReviewResults, o: Outcome, s: StratumAnalysis) -> str:
     """The prediction interval read out for the next setting or product."""
-    t = transformed(s.fit)
+    t = s.reported
     w = _words(res)
     if not s.pooled:
         return ""
@@ -579,9 +608,18 @@ def _next_setting(res: ReviewResults, o: Outcome, s: StratumAnalysis) -> str:
 
 
 def _sensitivity_tables(o: Outcome, s: StratumAnalysis) -> Iterator[Block]:
-    method_rows = [(method_label(s.fit.method, s.fit.test) + " (primary)", str(s.k),
-                    _fit_line(o, s), "")]
-    method_rows += [(a.label, str(s.k), _fit_line(o, a), a.note or "") for a in s.alternatives]
+    h = s.headline
+    plan_label = method_label(s.fit.method, s.fit.test)
+    if h is not None and h.model != "frequentist":
+        method_rows = [(h.label + " (primary)", str(s.k), _fit_line(o, s), h.interval),
+                       (plan_label, str(s.k), _plain_line(o, s.fit), "")]
+    else:
+        method_rows = [(plan_label + " (primary)", str(s.k), _fit_line(o, s), "")]
+    method_rows += [(a.label, str(s.k), _plain_line(o, a.fit), a.note or "")
+                    for a in s.alternatives]
+    if h is not None:
+        method_rows += [(f"Prior sensitivity: {lab}", str(s.k), fmt_effect(o, e, lb, ub),
+                         h.interval) for lab, e, lb, ub in h.prior_sensitivity]
     data_rows = []
     loo_rows: list[tuple[str, ...]] = []
     for sn in s.sensitivity:
@@ -593,7 +631,7 @@ def _sensitivity_tables(o: Outcome, s: StratumAnalysis) -> Iterator[Block]:
         row = (sn.label, k, _fit_line(o, sn), sn.note or "")
         if (sn.fit is not None and sn.studies == s.studies) or (sn.fit is not None and
                                                              sn.key in ("dl", "fe")):
-            method_rows.append(row)
+            method_rows.append((sn.label, k, _plain_line(o, sn.fit), sn.note or ""))
         else:
             data_rows.append(row)
     yield Table(("Method", "k", "Estimate (95% CI)", "Note"), tuple(method_rows),

@@ -79,9 +79,21 @@ class NamedFit:
     note: str | None = None
     studies: tuple[StudyInput, ...] = ()
     leave_one_out: LeaveOneOutResult | None = None
+    headline: Headline | None = None
+
+    @property
+    def reported(self) -> dict[str, float] | None:
+        """Estimate and intervals on the reporting scale, from the primary model."""
+        if self.headline is not None:
+            h = self.headline
+            return {"estimate": h.estimate, "ci_lb": h.ci_lb, "ci_ub": h.ci_ub,
+                    "pi_lb": h.pi_lb, "pi_ub": h.pi_ub}
+        return None if self.fit is None else transformed(self.fit)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"key": self.key, "label": self.label, "note": self.note}
+        if self.headline is not None:
+            out["headline"] = self.headline.to_dict()
         if self.fit is not None:
             out.update(self.fit.to_dict())
             out["method"], out["test"] = self.fit.method, self.fit.test
@@ -112,6 +124,16 @@ class StratumAnalysis:
     participants: int | None
     notes: tuple[str, ...] = ()
     intervals: IntervalAgreement | None = None
+    headline: Headline | None = None
+
+    @property
+    def reported(self) -> dict[str, float]:
+        """Estimate, interval and prediction interval the report leads with."""
+        h = self.headline
+        if h is None:
+            return transformed(self.fit)
+        return {"estimate": h.estimate, "ci_lb": h.ci_lb, "ci_ub": h.ci_ub,
+                "pi_lb": h.pi_lb, "pi_ub": h.pi_ub}
 
     @property
     def k(self) -> int:
@@ -167,9 +189,116 @@ class StratumAnalysis:
                 "certainty": None if self.certainty is None else self.certainty.to_dict(),
                 "notes": list(self.notes),
                 "intervals": None if self.intervals is None else self.intervals.to_dict(),
+                "headline": None if self.headline is None else self.headline.to_dict(),
             }
         )
         return out
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The primary result of one stratum as reported: which model, and its numbers.
+
+    ``estimate``, ``ci_lb``, ``ci_ub``, ``pi_lb``, ``pi_ub`` are on the reporting
+    scale (ratios, proportions). ``grade_fit`` is the plan's ``rma`` fit with its
+    estimate and intervals replaced by the headline's (analysis scale), so that
+    GRADE and the Summary of Findings rate and show the numbers the report leads
+    with. ``prior_sensitivity`` holds ``(label, estimate, ci_lb, ci_ub)`` rows.
+    """
+
+    model: str  # "bayes", "glmm" or "frequentist"
+    label: str
+    estimate: float
+    ci_lb: float
+    ci_ub: float
+    pi_lb: float
+    pi_ub: float
+    interval: str
+    grade_fit: RMAResult
+    result: Any = None
+    note: str | None = None
+    prior_sensitivity: tuple[tuple[str, float, float, float], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "model": self.model, "label": self.label, "estimate": self.estimate,
+            "ci_lb": self.ci_lb, "ci_ub": self.ci_ub, "pi_lb": self.pi_lb,
+            "pi_ub": self.pi_ub, "interval": self.interval, "note": self.note,
+            "prior_sensitivity": [
+                {"prior": p, "estimate": e, "ci_lb": lb, "ci_ub": ub}
+                for p, e, lb, ub in self.prior_sensitivity],
+        }
+        if self.result is not None and hasattr(self.result, "to_dict"):
+            out["result"] = self.result.to_dict()
+        return out
+
+
+def _frequentist_headline(fit: RMAResult, note: str | None = None) -> Headline:
+    t = transformed(fit)
+    return Headline("frequentist", method_label(fit.method, fit.test), t["estimate"],
+                    t["ci_lb"], t["ci_ub"], t["pi_lb"], t["pi_ub"],
+                    f"{fit.level:g}% confidence interval", fit, note=note)
+
+
+def _prior_words(spec: str) -> str:
+    name, _, scale = spec.partition(":")
+    names = {"halfnormal": "half-normal", "halfcauchy": "half-Cauchy",
+             "halft": "half-Student-t", "exponential": "exponential", "uniform": "uniform",
+             "lognormal": "log-normal"}
+    return f"{names.get(name.lower(), name)}({scale}) prior on tau" if scale else spec
+
+
+def _headline(es: EffectSizes, used: tuple[StudyInput, ...], outcome: Outcome,
+              plan: Any, fit: RMAResult, pooled: bool) -> Headline:
+    """The stratum's primary model: Bayesian for few studies, GLMM for proportions."""
+    import evisynth as ev
+
+    fs = plan.few_studies
+    if not pooled or fs is None:
+        return _frequentist_headline(fit)
+    f = back_transform(outcome.measure)
+
+    def back(x: float) -> float:
+        return float(np.asarray(f(x)).reshape(-1)[0])
+
+    if outcome.measure in _PROPORTION_MEASURES and fs.proportions == "glmm":
+        glmm = getattr(ev, "rma_glmm", None)
+        if glmm is None:
+            return _frequentist_headline(fit, note="The binomial-normal GLMM is not available "
+                                         "in this evisynth version; the plan's method is "
+                                         "used.")
+        xi = [u.row.events_int for u in used]
+        ni = [u.row.n_int for u in used]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", EvisynthWarning)
+            g = glmm(outcome.measure, xi=xi, ni=ni, level=plan.level,
+                     labels=[u.label for u in used])
+        notes = [str(w.message) for w in caught if issubclass(w.category, EvisynthWarning)]
+        notes += list(getattr(g, "notes", ()))
+        grade_fit = dataclasses.replace(fit, estimate=g.estimate, ci_lb=g.ci_lb,
+                                        ci_ub=g.ci_ub, pi_lb=g.pi_lb, pi_ub=g.pi_ub)
+        return Headline("glmm", "Binomial-normal GLMM (logit link, exact likelihood)",
+                        back(g.estimate), back(g.ci_lb), back(g.ci_ub), back(g.pi_lb),
+                        back(g.pi_ub), f"{plan.level:g}% confidence interval", grade_fit,
+                        result=g, note="; ".join(dict.fromkeys(notes)) or None)
+    if outcome.measure in _PROPORTION_MEASURES or es.k > fs.max_k or fs.model != "bayes":
+        return _frequentist_headline(fit)
+    bayes = getattr(ev, "bayesmeta", None)
+    if bayes is None:
+        return _frequentist_headline(fit, note="The Bayesian random-effects model is not "
+                                     "available in this evisynth version; the plan's method "
+                                     "is used.")
+    b = bayes(es, tau_prior=fs.tau_prior, level=plan.level)
+    sens = []
+    for spec in fs.prior_sensitivity:
+        bs = bayes(es, tau_prior=spec, level=plan.level)
+        sens.append((_prior_words(spec), back(bs.estimate), back(bs.ci_lb), back(bs.ci_ub)))
+    grade_fit = dataclasses.replace(fit, estimate=b.estimate, ci_lb=b.ci_lb, ci_ub=b.ci_ub,
+                                    pi_lb=b.pi_lb, pi_ub=b.pi_ub)
+    return Headline("bayes", f"Bayesian random effects ({_prior_words(fs.tau_prior)})",
+                    back(b.estimate), back(b.ci_lb), back(b.ci_ub), back(b.pi_lb),
+                    back(b.pi_ub), f"{plan.level:g}% credible interval", grade_fit, result=b,
+                    prior_sensitivity=tuple(sens))
 
 
 @dataclass(frozen=True)
@@ -233,7 +362,8 @@ def _sides(lb: float, ub: float, thresholds: tuple[float, ...]) -> tuple[str, ..
 
 
 def interval_agreement(outcome: Outcome, primary_label: str, primary: RMAResult,
-                       alternatives: tuple[NamedFit, ...]) -> IntervalAgreement | None:
+                       alternatives: tuple[NamedFit, ...],
+                       headline: Headline | None = None) -> IntervalAgreement | None:
     """Read the primary and the alternative intervals against the decision thresholds."""
     imp = outcome.imprecision
     thresholds: list[float] = []
@@ -245,6 +375,10 @@ def interval_agreement(outcome: Outcome, primary_label: str, primary: RMAResult,
     fits = [(primary_label, primary)] + [(a.label, a.fit) for a in alternatives
                                          if a.fit is not None]
     readings = []
+    if headline is not None and headline.model != "frequentist":
+        readings.append(IntervalReading(headline.label, headline.ci_lb, headline.ci_ub,
+                                        _sides(headline.ci_lb, headline.ci_ub,
+                                               tuple(thresholds))))
     for label, f in fits:
         t = transformed(f)
         readings.append(IntervalReading(label, t["ci_lb"], t["ci_ub"],
@@ -471,7 +605,12 @@ def _sensitivity(
                         note="same inputs as the primary analysis (nothing to replace)")
     fit, pooled = _fit(es, method, test, level)
     note = None if pooled else "one study: its own estimate, not pooled"
-    return NamedFit(spec.key, spec.label, fit, note=note, studies=used)
+    headline = None
+    if spec.method is None and spec.test is None:
+        # same model as the primary analysis, on other inputs
+        h = _headline(es, used, outcome, plan, fit, pooled)
+        headline = h if h.model != "frequentist" else None
+    return NamedFit(spec.key, spec.label, fit, note=note, studies=used, headline=headline)
 
 
 def _certainty(
@@ -551,9 +690,14 @@ def _stratum(review: Review, outcome: Outcome, design_key: str) -> StratumAnalys
         ss_note = (f"Not tested: k = {fit.k} < {MIN_K_SMALL_STUDY_TEST}; small-study tests have "
                    "too little power to tell asymmetry from chance (Cochrane Handbook 10.4.3.1).")
     participants = _participants(used, outcome)
-    certainty = _certainty(review, outcome, design.certainty_start, used, fit, participants, reg)
+    headline = _headline(es, used, outcome, plan, fit, pooled)
+    if headline.note:
+        notes.append(headline.note)
+    gfit = headline.grade_fit
+    certainty = _certainty(review, outcome, design.certainty_start, used, gfit, participants,
+                           reg)
     agreement = interval_agreement(outcome, method_label(plan.method, plan.test), fit,
-                                   alternatives) if pooled else None
+                                   alternatives, headline) if pooled else None
     certainty = _adjust_certainty(certainty, fit, agreement)
     return StratumAnalysis(
         design=design_key,
@@ -572,6 +716,7 @@ def _stratum(review: Review, outcome: Outcome, design_key: str) -> StratumAnalys
         participants=participants,
         notes=tuple(notes),
         intervals=agreement,
+        headline=headline,
     )
 
 
@@ -676,9 +821,10 @@ def _sof_row(oa: OutcomeAnalysis, arm_label: str | None = None) -> SoFRow | None
         "baseline_source": (o.control_risk.source if o.control_risk is not None else None),
         "time_point": when,
     }
+    gfit = p.fit if p.headline is None else p.headline.grade_fit
     if o.measure in LOG_MEASURES:
-        return SoFRow.from_fit(o.label, p.fit, **kwargs)
-    t = transformed(p.fit)
+        return SoFRow.from_fit(o.label, gfit, **kwargs)
+    t = p.reported
     return SoFRow(o.label, o.measure, t["estimate"], t["ci_lb"], t["ci_ub"],
                   studies=p.k,
                   comment="pooled proportion among "

@@ -39,6 +39,7 @@ __all__ = [
     "CurveTable",
     "Design",
     "Exclusion",
+    "FewStudies",
     "Gap",
     "Imprecision",
     "MethodSpec",
@@ -463,6 +464,29 @@ class Sensitivity(BaseModel):
     rationale: str | None = None
 
 
+class FewStudies(BaseModel):
+    """The primary model for outcomes with few studies (``[analysis.few_studies]``).
+
+    With ``k <= max_k`` studies the primary analysis is ``model = "bayes"``: a
+    Bayesian random-effects model (normal-normal) with ``tau_prior`` on the
+    between-study standard deviation (``"halfnormal:0.5"``: half-normal with
+    scale 0.5 on the log-ratio scale, Röver et al. 2021), flat prior on the
+    effect; ``prior_sensitivity`` lists the priors of the prior-sensitivity
+    rows. The plan's frequentist method stays in the sensitivity table.
+    ``proportions = "glmm"`` pools one-arm proportions with the binomial-normal
+    GLMM instead of the logit-transformed normal model.
+    """
+
+    model_config = _FROZEN
+
+    max_k: int = Field(default=4, ge=2)
+    model: Literal["bayes", "frequentist"] = "bayes"
+    tau_prior: str = "halfnormal:0.5"
+    prior_sensitivity: tuple[str, ...] = ("halfnormal:0.25", "halfnormal:1")
+    proportions: Literal["glmm", "normal"] = "glmm"
+    rationale: str | None = None
+
+
 class AnalysisPlan(BaseModel):
     """The analysis plan: primary method, alternatives shown, sensitivity analyses.
 
@@ -482,6 +506,7 @@ class AnalysisPlan(BaseModel):
     source_rule: str | None = None
     alternatives: tuple[MethodSpec, ...] = ()
     sensitivity: tuple[Sensitivity, ...] = ()
+    few_studies: FewStudies | None = None
 
 
 class Subgroup(BaseModel):
