@@ -1397,8 +1397,9 @@ FEW_STUDIES: dict[str, Any] = {
                  "heterogeneity instead. Röver C et al. (Res Synth Methods 2021;12:448-474) "
                  "discuss half-normal priors with scales 0.5 and 1 for log ratio measures; "
                  "half-normal(0.5) gives about 95% prior probability to a between-trial "
-                 "standard deviation below 1 on the log scale. Scales 0.25 "
-                 "and 1 are the prior sensitivity analysis. One-arm toxicity rates use the binomial-normal GLMM "
+                 "standard deviation below 1 on the log scale. Scales 0.25 and 1 are the "
+                 "prior sensitivity analysis. One-arm toxicity rates use the binomial-normal "
+                 "GLMM "
                  "(exact binomial likelihood; Stijnen T et al., Stat Med 2010;29:3046-3067), "
                  "which needs no continuity correction for zero events.",
 }
