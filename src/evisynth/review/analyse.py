@@ -67,6 +67,8 @@ ROB_TO_GRADE = {
 
 MIN_K_SMALL_STUDY_TEST = 10
 MIN_K_FUNNEL = 10
+#: Replications per tau value of the design-matched interval check (fixed seed).
+INTERVAL_CHECK_REPS = 2000
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class StratumAnalysis:
     notes: tuple[str, ...] = ()
     intervals: IntervalAgreement | None = None
     headline: Headline | None = None
+    interval_check: Any = None
 
     @property
     def reported(self) -> dict[str, float]:
@@ -190,6 +193,8 @@ class StratumAnalysis:
                 "notes": list(self.notes),
                 "intervals": None if self.intervals is None else self.intervals.to_dict(),
                 "headline": None if self.headline is None else self.headline.to_dict(),
+                "interval_check": None if self.interval_check is None
+                else self.interval_check.to_dict(),
             }
         )
         return out
@@ -699,6 +704,14 @@ def _stratum(review: Review, outcome: Outcome, design_key: str) -> StratumAnalys
     agreement = interval_agreement(outcome, method_label(plan.method, plan.test), fit,
                                    alternatives, headline) if pooled else None
     certainty = _adjust_certainty(certainty, fit, agreement)
+    check = None
+    if (pooled and design_key == plan.design and outcome.measure not in _PROPORTION_MEASURES
+            and hasattr(fit, "interval_check")):
+        methods = [f"{plan.method}-{plan.test}"] + [f"{a.method}-{a.test}"
+                                                     for a in plan.alternatives]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", EvisynthWarning)
+            check = fit.interval_check(reps=INTERVAL_CHECK_REPS, methods=methods, plot=False)
     return StratumAnalysis(
         design=design_key,
         design_label=design.label,
@@ -717,6 +730,7 @@ def _stratum(review: Review, outcome: Outcome, design_key: str) -> StratumAnalys
         notes=tuple(notes),
         intervals=agreement,
         headline=headline,
+        interval_check=check,
     )
 
 
