@@ -1418,8 +1418,10 @@ SUBGROUPS: tuple[dict[str, Any], ...] = (
                   "progress before CAR-T is given."},
     {"key": "crossover", "label": "Crossover to CAR-T in the comparator arm",
      "column": "feature:crossover", "outcomes": ["efs", "os"],
-     "rationale": "Planned crossover dilutes overall survival; it does not affect EFS, which "
-                  "counts the event that triggers it."},
+     "rationale": "Planned crossover dilutes overall survival. For EFS it marks how the "
+                  "trials defined the comparator pathway: BELINDA allowed crossover only after "
+                  "a week-12 event, TRANSFORM planned it after standard-care failure, ZUMA-7 "
+                  "had none."},
     {"key": "grading", "label": "Toxicity grading scale", "column": "grading",
      "outcomes": ["crs_g3", "ne_g3"],
      "rationale": "Scales differ in what counts as grade 3 (Lee, Penn, ASTCT; CTCAE "

@@ -604,8 +604,10 @@ def _numbers(o: Outcome, s: StratumAnalysis) -> str:
         head = (f"Pooled ({h.label}): {fmt_effect(o, t['estimate'], t['ci_lb'], t['ci_ub'])}; "
                 f"{f.level:g}% prediction interval {pi_text}; tau² = {_tau2(g.tau2)}. ")
     else:
+        # a proportion's p-value tests a rate of 50%, which nobody asks about
+        pv = "" if o.measure in PROPORTION_MEASURES else f"{_p(f.pval)}; "
         head = (f"Pooled ({method_label(f.method, f.test)}): "
-                f"{fmt_effect(o, t['estimate'], t['ci_lb'], t['ci_ub'])}; {_p(f.pval)}; "
+                f"{fmt_effect(o, t['estimate'], t['ci_lb'], t['ci_ub'])}; {pv}"
                 f"{f.level:g}% prediction interval {pi_text}. ")
     return (
         head +
@@ -723,7 +725,8 @@ def _stratum_blocks(res: ReviewResults, o: Outcome, s: StratumAnalysis,
                      f"funnel-{o.key}-{s.design}")
     if s.certainty is not None:
         c = s.certainty
-        rows = tuple((d.domain, {0: "not serious", -1: "serious (−1)", -2: "very serious (−2)"}
+        rows = tuple((d.domain.replace("_", " ").capitalize(),
+                      {0: "not serious", -1: "serious (−1)", -2: "very serious (−2)"}
                       .get(d.rating, str(d.rating)), d.reason) for d in c.domains)
         yield Table(("GRADE domain", "Rating", "Reason"), rows,
                     caption=f"Certainty: {c.certainty} (start: {c.start})")
