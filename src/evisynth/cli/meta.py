@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,9 +13,11 @@ import pandas as pd
 import typer
 
 from evisynth.cli._app import app
-from evisynth.effects import escalc
+from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import InputError
-from evisynth.meta import rma
+from evisynth.meta import bayesmeta, rma
+from evisynth.meta.bayes import BayesMetaResult
+from evisynth.meta.glmm import GLMMResult, rma_glmm
 from evisynth.meta.results import RMAResult
 
 #: Raw-data columns each measure family can use (metafor argument names).
@@ -140,10 +143,53 @@ def fit_table(
     return rma(es, method=method, test=test, level=level)
 
 
-def render(fit: RMAResult, as_json: bool) -> str:
+def fit_table_glmm(
+    path: Path, *, measure: str | None, labels: str | None, mapping: dict[str, str],
+    method: str, test: str, level: float,
+) -> GLMMResult:
+    """Read the table and fit a binomial/Poisson-normal GLMM (``rma_glmm``) to its counts."""
+    if measure is None:
+        raise InputError("option --glmm needs --measure PLO, OR or IRR", where="--measure")
+    df = read_table(path)
+    if labels is not None and labels not in df.columns:
+        raise InputError(
+            f"{path}: no label column {labels!r}; columns: {', '.join(map(str, df.columns))}",
+            where=f"{path}:{labels}",
+        )
+    lab = (df[labels].astype(str).tolist() if labels is not None
+           else [f"row {i + 2}" for i in range(len(df))])
+    data: dict[str, Any] = {}
+    for arg in GLMM_COLUMNS:
+        col = mapping.get(arg, arg)
+        if arg in mapping or col in df.columns:
+            data[arg] = numeric_column(df, col, path)
+    try:
+        return rma_glmm(measure, labels=lab, method="FE" if method.upper() == "FE" else "ML",
+                        test=test, level=level, **data)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}", where=exc.where) from None
+
+
+#: Count columns rma_glmm can use (metafor argument names).
+GLMM_COLUMNS = ("xi", "ni", "mi", "ai", "bi", "ci", "di", "n1i", "n2i", "x1i", "t1i", "x2i",
+                "t2i")
+
+
+def render(fit: RMAResult | BayesMetaResult | GLMMResult, as_json: bool) -> str:
     if as_json:
-        return json.dumps(fit.to_dict(), indent=2)
+        d = fit.to_dict()
+        # JSON has no NaN/inf: undefined values (e.g. a Bayes factor under a flat
+        # prior) become null, infinite ones the string "inf".
+        d = {k: (None if math.isnan(v) else str(v)) if isinstance(v, float)
+             and not math.isfinite(v) else v for k, v in d.items()}
+        return json.dumps(d, indent=2)
     return fit.summary()
+
+
+def bayes_fit(fit: RMAResult, tau_prior: str | None, level: float) -> BayesMetaResult:
+    """Bayesian random-effects analysis of the effect sizes of a pooled table."""
+    es = EffectSizes(fit.yi, fit.vi, measure=fit.measure, labels=fit.labels)
+    return bayesmeta(es, tau_prior=tau_prior, level=level)
 
 
 @app.command("meta")
@@ -170,13 +216,29 @@ def meta_command(
     level: Annotated[float, typer.Option(help="Confidence level in percent.")] = 95.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result keys as JSON.")]
     = False,
+    bayes: Annotated[bool, typer.Option("--bayes", help="Bayesian random-effects analysis "
+                     "(exact quadrature, as R bayesmeta) instead of rma.")] = False,
+    tau_prior: Annotated[str | None, typer.Option(
+        "--tau-prior", help="With --bayes: prior of tau, e.g. halfnormal:0.5, halfcauchy:1, "
+        "lognormal:MEANLOG:SDLOG, turner:OUTCOME (default halfnormal:0.5 for log ratios).")]
+    = None,
+    glmm: Annotated[bool, typer.Option("--glmm", help="Fit a binomial/Poisson-normal GLMM to "
+                    "the counts (rma_glmm; --measure PLO, OR or IRR; ML unless --method FE).")]
+    = False,
 ) -> None:
     """Pool the studies of a CSV table (random- or fixed-effects meta-analysis)."""
+    if glmm:
+        gfit = fit_table_glmm(file, measure=measure, labels=labels, mapping=parse_mapping(col),
+                              method=method, test=test, level=level)
+        typer.echo(render(gfit, as_json))
+        return
     fit = fit_table(
         file, measure=measure, yi=yi, vi=vi, sei=sei, labels=labels,
-        mapping=parse_mapping(col), method=method, test=test, level=level,
+        mapping=parse_mapping(col), method="FE" if bayes else method, test=test, level=level,
     )
-    typer.echo(render(fit, as_json))
+    if tau_prior is not None and not bayes:
+        raise InputError("option --tau-prior needs --bayes", where="--tau-prior")
+    typer.echo(render(bayes_fit(fit, tau_prior, level) if bayes else fit, as_json))
 
 
 @app.command("example")

@@ -198,7 +198,7 @@ def ara_brazier_utility(age: Any, male: float) -> FloatArray:
     Examples
     --------
     >>> round(float(ara_brazier_utility(60.0, 1.0)[0]), 6)
-    0.836587
+    0.837027
 
     References
     ----------

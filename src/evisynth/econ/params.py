@@ -93,7 +93,7 @@ class Param:
     --------
     >>> p = Param(0.8, name="u_pf", dist="beta", low=0.7, high=0.9)
     >>> round(p.sd, 6)
-    0.05102
+    0.051021
     """
 
     value: float

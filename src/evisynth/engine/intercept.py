@@ -231,7 +231,7 @@ def fit_intercept(
     >>> f = fit_intercept(np.array([[-0.9, -1.6, -1.4, -0.2]]),
     ...                   np.array([[0.33, 0.19, 0.42, 0.07]]))
     >>> round(float(f.estimate[0]), 4)
-    -0.7849
+    -0.937
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}")

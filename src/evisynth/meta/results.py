@@ -240,7 +240,7 @@ class RMAResult:
         >>> import evisynth as ev
         >>> fit = ev.rma(yi=[-0.9, -1.6, -1.4, -0.2], vi=[0.33, 0.19, 0.42, 0.07])
         >>> len(fit.interval_check(reps=500, n_tau=3, plot=False).table)
-        9
+        12
         """
         from evisynth.simulate.check import interval_check
 

@@ -44,6 +44,7 @@ from scipy.stats import norm
 
 from evisynth._validation import check_bool
 from evisynth.errors import InputError
+from evisynth.meta.bayes import BayesMetaResult
 from evisynth.meta.results import RMAResult
 from evisynth.meta.subgroup import SubgroupResult
 from evisynth.plots._common import (
@@ -562,7 +563,7 @@ def _check_common(annotate: Any, show_weights: Any, show_pi: Any, digits: Any) -
 
 
 def forest(
-    fit: RMAResult,
+    fit: RMAResult | BayesMetaResult,
     *,
     transf: Any = None,
     labels: Sequence[str] | None = None,
@@ -584,7 +585,8 @@ def forest(
     Parameters
     ----------
     fit
-        Result of :func:`evisynth.rma`.
+        Result of :func:`evisynth.rma` (or of :func:`evisynth.bayesmeta`: then
+        :func:`evisynth.plots.bayes.forest_bayes` draws it).
     transf
         Display scale. ``None`` (default) chooses from ``fit.measure``: the ratio
         scale with a log axis for log-ratio measures (HR, RR, OR, ...), the
@@ -666,6 +668,11 @@ def forest(
     >>> get_alt(fig).split(".")[0]
     'Forest plot: Example'
     """
+    if isinstance(fit, BayesMetaResult):  # Bayesian fit: data and shrunken estimates
+        from evisynth.plots.bayes import forest_bayes
+
+        return forest_bayes(fit, transf=transf, labels=labels, title=title, xlabel=xlabel,
+                            digits=digits)
     fit = check_fit(fit)
     digits = _check_common(annotate, show_weights, show_pi, digits)
     if labels is not None:
