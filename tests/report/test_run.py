@@ -157,3 +157,40 @@ def test_out_that_is_a_file_is_rejected(tmp_path: Path, capsys) -> None:
     assert main(["run", "-o", str(target), "--quiet"]) == 2
     assert "not a folder" in capsys.readouterr().err
     assert target.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("key", [o.key for o in load_bundled().outcomes])
+def test_headline_equals_the_library_model_on_the_same_inputs(bundled_run: Path,
+                                                              key: str) -> None:
+    """The primary model the report leads with is ev.bayesmeta (k <= 4 ratio outcomes) or
+    ev.rma_glmm (rates) called on the same inputs, with the plan's prior."""
+    res = json.loads((bundled_run / "results.json").read_text())["outcomes"][key]
+    review = load_bundled()
+    fs = review.analysis.few_studies
+    assert fs is not None
+    es, used = review.effect_sizes(key, analysis="primary", design=review.analysis.design)
+    head = res["headline"]
+    f = back_transform(es.measure)
+    if es.measure == "PLO":
+        fit = ev.rma_glmm("PLO", xi=[u.row.events_int for u in used],
+                          ni=[u.row.n_int for u in used])
+        assert head["model"] == "glmm"
+    else:
+        assert es.k <= fs.max_k
+        fit = ev.bayesmeta(es, tau_prior=fs.tau_prior)
+        assert head["model"] == "bayes"
+        for row, spec in zip(head["prior_sensitivity"], fs.prior_sensitivity, strict=True):
+            alt = ev.bayesmeta(es, tau_prior=spec)
+            assert row["estimate"] == pytest.approx(float(f(alt.estimate)), rel=1e-12)
+            assert row["ci_ub"] == pytest.approx(float(f(alt.ci_ub)), rel=1e-12)
+    for name in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
+        assert head[name] == pytest.approx(float(f(getattr(fit, name))), rel=1e-12), name
+
+
+def test_every_interval_in_the_key_findings_is_the_headline(bundled_run: Path) -> None:
+    res = json.loads((bundled_run / "results.json").read_text())["outcomes"]
+    md = (bundled_run / "report.md").read_text()
+    box = md[md.index("## Key findings"):md.index("## Summary of findings")]
+    efs = res["efs"]["headline"]
+    assert f"{efs['estimate']:.2f}" in box and f"{efs['ci_lb']:.2f} to {efs['ci_ub']:.2f}" in box
+    assert "credible interval" in box

@@ -259,6 +259,16 @@ def _headline(es: EffectSizes, used: tuple[StudyInput, ...], outcome: Outcome,
     import evisynth as ev
 
     fs = plan.few_studies
+    if (not pooled and fs is not None and outcome.measure in _PROPORTION_MEASURES
+            and len(used) == 1):
+        # one cohort: its own rate with the exact (Clopper-Pearson) interval
+        r = used[0].row
+        ex = exact_proportion(r.events_int, r.n_int, plan.level)
+        if ex:
+            lo, hi = ex["exact_ci"]
+            return Headline("exact", "One study: exact (Clopper–Pearson) interval",
+                            ex["proportion"], lo, hi, lo, hi,
+                            f"{plan.level:g}% confidence interval (exact)", fit)
     if not pooled or fs is None:
         return _frequentist_headline(fit)
     f = back_transform(outcome.measure)
@@ -354,11 +364,18 @@ def exact_proportion(events: int | None, n: int | None, level: float = 95) -> di
     """
     if events is None or n is None or n <= 0:
         return {}
-    from scipy.stats import beta
+    import evisynth as ev
 
-    a = (1 - level / 100) / 2
-    lo = 0.0 if events == 0 else float(beta.ppf(a, events, n - events + 1))
-    hi = 1.0 if events == n else float(beta.ppf(1 - a, events + 1, n - events))
+    pci = getattr(ev, "proportion_ci", None)
+    if pci is not None:
+        r = pci([events], [n], method="exact", level=level)
+        lo, hi = float(r.ci_lb[0]), float(r.ci_ub[0])
+    else:  # Clopper-Pearson from the beta quantiles
+        from scipy.stats import beta
+
+        a = (1 - level / 100) / 2
+        lo = 0.0 if events == 0 else float(beta.ppf(a, events, n - events + 1))
+        hi = 1.0 if events == n else float(beta.ppf(1 - a, events + 1, n - events))
     return {"proportion": events / n, "exact_ci": (lo, hi)}
 
 
