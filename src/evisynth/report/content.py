@@ -99,7 +99,7 @@ def _percent(x: float) -> str:
         return "0%"
     if p >= 99.95 or p >= 10:
         return f"{p:.0f}%" if p >= 99.5 else f"{p:.1f}%"
-    if p >= 1:
+    if p >= 1 or float(f"{p:.2g}") >= 1:
         return f"{p:.1f}%"
     return f"{p:.2g}%"
 
@@ -195,7 +195,7 @@ def _uncertain(s: StratumAnalysis) -> str:
         name = d.domain.lower().replace("_", " ")
         words = DOMAIN_WORDS.get(name, name)
         if name == "imprecision" and s.intervals is not None and s.intervals.disagree:
-            words += ", and different credible interval methods lead to different conclusions"
+            words += ", and different defensible interval methods lead to different conclusions"
         parts.append(words)
     if not parts:
         return ""
@@ -216,9 +216,11 @@ def _per_1000_sentence(res: ReviewResults, o: Outcome, row: dict[str, Any] | Non
     what = ("had an event (the outcome's end point)" if o.measure == "HR"
             else f"had {lower_first(o.label)}")
     unit = "events per 1,000" if o.measure == "HR" else "per 1,000"
+    bayes = row.get("_bayes", False)
     return (f"{when}{ab['intervention_per_1000']:,} per 1,000 people {what} with "
             f"{w.intervention} versus {ab['control_per_1000']:,} per 1,000 with {w.comparator}: "
-            f"{fm(ab['difference_per_1000'])} {unit} (95% CI {fm(lo)} to {fm(hi)}).")
+            f"{fm(ab['difference_per_1000'])} {unit} (95% {'CrI' if bayes else 'CI'} {fm(lo)} to "
+            f"{fm(hi)}).")
 
 
 def key_sentence(res: ReviewResults, oa: OutcomeAnalysis, first: bool) -> str:
@@ -281,7 +283,10 @@ def key_sentence(res: ReviewResults, oa: OutcomeAnalysis, first: bool) -> str:
         v = verb if cert != "high" else verb + "s"
         head = f"{w.intervention} {CERTAINTY_PHRASE[cert]}{v} {label} ({numbers})."
     grade = "" if cert is None else f" GRADE certainty: {cert}."
-    rest = " ".join(x for x in (_per_1000_sentence(res, o, _sof_by_outcome(res).get(o.label)),
+    sof_row = _sof_by_outcome(res).get(o.label)
+    if sof_row is not None:
+        sof_row = {**sof_row, "_bayes": bayes}
+    rest = " ".join(x for x in (_per_1000_sentence(res, o, sof_row),
                                 grade.strip(), _uncertain(s)) if x)
     return f"{head} {rest}".strip()
 
@@ -291,18 +296,38 @@ def _est(s: StratumAnalysis) -> tuple[float, float, float]:
     return t["estimate"], t["ci_lb"], t["ci_ub"]
 
 
+def primary_model_sentence(res: ReviewResults) -> str:
+    """The models the primary analyses actually used, in words (from the plan run)."""
+    plan = res.review.analysis
+    used = [oa.primary.headline for oa in res.outcomes
+            if oa.primary is not None and oa.primary.headline is not None
+            and oa.primary.pooled]
+    models = dict.fromkeys(h.model for h in used)
+    parts = []
+    if "bayes" in models:
+        fs = plan.few_studies
+        lab = next(h.label for h in used if h.model == "bayes")
+        parts.append(f"{lab[0].lower() + lab[1:]} for outcomes with at most "
+                     f"{fs.max_k if fs else 4} studies (posterior medians with 95% credible "
+                     "intervals)")
+    if "glmm" in models:
+        parts.append("the binomial-normal generalised linear mixed model for rates")
+    if "frequentist" in models or not parts:
+        parts.append(method_sentence(plan.method, plan.test)
+                     + (" for the other outcomes" if parts else ""))
+    return f"Primary analysis: {plan.design} stratum; " + "; ".join(parts) + "."
+
+
 def key_findings(res: ReviewResults) -> Iterator[Block]:
     """The bottom line, first: one sentence per outcome (Santesso et al. 2020)."""
     analysed = [oa for oa in res.outcomes if oa.primary is not None]
     if not analysed:
         return
     yield _h(1, "Key findings")
-    plan = res.review.analysis
-    yield Para(f"Primary analysis: {plan.design} stratum, "
-               f"{method_sentence(plan.method, plan.test)}. "
-               "Wording follows GRADE's informative statements (Santesso et al., J Clin "
-               "Epidemiol 2020): 'improves' for high, 'probably improves' for moderate, 'may "
-               "improve' for low certainty, and 'very uncertain' for very low certainty.",
+    yield Para(primary_model_sentence(res) + " Wording follows GRADE's informative "
+               "statements (Santesso et al., J Clin Epidemiol 2020): 'improves' for high, "
+               "'probably improves' for moderate, 'may improve' for low certainty, and "
+               "'very uncertain' for very low certainty.",
                kind="small")
     first = True
     for oa in analysed:
@@ -345,12 +370,10 @@ def main_findings(res: ReviewResults) -> Iterator[Block]:
         return
     w = _words(res)
     yield _h(1, "Summary of findings")
-    plan = res.review.analysis
     dirs = " ".join(dict.fromkeys(direction_words(res, oa.outcome) for oa in res.outcomes
                                   if oa.outcome.measure not in PROPORTION_MEASURES))
     yield Para(
-        f"Primary analysis: {plan.design} evidence only; {method_sentence(plan.method, plan.test)}"
-        f", {plan.level:g}% intervals. {dirs} Absolute effects are events (not survivors) per "
+        f"{primary_model_sentence(res)} {dirs} Absolute effects are events (not survivors) per "
         "1,000 people at the stated time: the pooled relative effect applied to the "
         f"comparator's risk named in the footnotes (for hazard ratios, survival with "
         f"{w.intervention} = survival with {w.comparator} raised to the power HR)."
@@ -392,7 +415,7 @@ def interval_explainer(res: ReviewResults) -> Iterator[Block]:
         "factor fall below 1, so it is never narrower than the z-based interval. The z-based "
         "interval treats the between-study variance as known and is known to be too narrow "
         "when studies disagree. The fixed-effect interval assumes every study estimates the "
-        "same effect. Where credible methods lead to different conclusions about the "
+        "same effect. Where defensible methods lead to different conclusions about the "
         "decision thresholds, this review says so and rates the certainty down for "
         f"imprecision. Primary method: {method_label(plan.method, plan.test)}."
     )
@@ -934,9 +957,20 @@ def methods(res: ReviewResults, version: str) -> Iterator[Block]:
     yield _h(1, "Methods and reproducibility")
     items = [
         f"Software: evisynth {version}; pooling numerics checked against R metafor.",
-        f"Primary analysis: {method_sentence(plan.method, plan.test)}, {plan.level:g}% "
-        f"intervals, {plan.design} stratum; design strata are never pooled together.",
+        primary_model_sentence(res) + f" {plan.level:g}% intervals; design strata are never "
+        "pooled together.",
     ]
+    fs = plan.few_studies
+    if fs is not None:
+        items.append(f"Few studies (k ≤ {fs.max_k}): "
+                     + ("Bayesian random-effects model (normal-normal, flat prior on the "
+                        f"effect, {fs.tau_prior} prior on tau; prior sensitivity: "
+                        f"{', '.join(fs.prior_sensitivity)}). " if fs.model == "bayes" else "")
+                     + ("One-arm rates: binomial-normal GLMM. " if fs.proportions == "glmm"
+                        else "")
+                     + (fs.rationale or "")
+                     + f" The plan's {method_label(plan.method, plan.test)} is shown beside "
+                       "it.")
     for a in plan.alternatives:
         items.append(f"Shown beside it: {a.label or method_label(a.method, a.test)} "
                      f"({method_sentence(a.method, a.test)})"

@@ -332,7 +332,7 @@ class IntervalReading:
 
 @dataclass(frozen=True)
 class IntervalAgreement:
-    """Do the credible interval methods lead to the same conclusion?
+    """Do the defensible interval methods lead to the same conclusion?
 
     ``thresholds`` are on the reporting scale (the null first for ratio
     outcomes, then the review's decision thresholds); each reading says, for
@@ -415,7 +415,7 @@ def _adjust_certainty(c: CertaintyRating | None, fit: RMAResult,
                       agreement: IntervalAgreement | None) -> CertaintyRating | None:
     """Make GRADE imprecision agree with what the intervals say.
 
-    * Intervals of credible methods on different sides of a decision threshold:
+    * Intervals of defensible methods on different sides of a decision threshold:
       imprecision is serious (rated down once) even if the primary interval alone
       would not be.
     * A zero-width interval (identical estimates under Hartung-Knapp) is not
@@ -428,7 +428,7 @@ def _adjust_certainty(c: CertaintyRating | None, fit: RMAResult,
     if agreement is not None and agreement.disagree:
         shown = "; ".join(f"{r.label}: {r.ci_lb:.3g} to {r.ci_ub:.3g}"
                           for r in agreement.readings)
-        reasons.append("credible interval methods lead to different conclusions about the "
+        reasons.append("defensible interval methods lead to different conclusions about the "
                        f"decision thresholds ({shown})")
     if math.isclose(fit.ci_lb, fit.ci_ub) and fit.k > 1:
         reasons.append("the interval has zero width because the studies' estimates are "
