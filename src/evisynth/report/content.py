@@ -307,7 +307,7 @@ def primary_model_sentence(res: ReviewResults) -> str:
     if "bayes" in models:
         fs = plan.few_studies
         lab = next(h.label for h in used if h.model == "bayes")
-        parts.append(f"{lab[0].lower() + lab[1:]} for outcomes with at most "
+        parts.append(f"{lab} for outcomes with at most "
                      f"{fs.max_k if fs else 4} studies (posterior medians with 95% credible "
                      "intervals)")
     if "glmm" in models:
@@ -417,7 +417,11 @@ def interval_explainer(res: ReviewResults) -> Iterator[Block]:
         "when studies disagree. The fixed-effect interval assumes every study estimates the "
         "same effect. Where defensible methods lead to different conclusions about the "
         "decision thresholds, this review says so and rates the certainty down for "
-        f"imprecision. Primary method: {method_label(plan.method, plan.test)}."
+        "imprecision. The Bayesian random-effects model, where the plan uses it, does not "
+        "have to estimate the spread from the studies alone: it averages over every plausible "
+        "spread, weighted by a prior stated in advance, so its interval is neither as narrow "
+        "as the z-based nor as erratic as the Hartung–Knapp interval with two or three "
+        f"studies. {primary_model_sentence(res)}"
     )
     rows = []
     for oa in pooled:
