@@ -803,6 +803,13 @@ def _subgroup_blocks(res: ReviewResults, oa: OutcomeAnalysis) -> Iterator[Block]
         if g.rationale:
             text += f" Why pre-specified: {g.rationale}"
         yield Para(text)
+        if g.glmm is not None:
+            gm = g.glmm
+            yield Table(("Group", "k", "Rate (95% CI)", "Method"),
+                        tuple((grp, str(k), fmt_effect(o, e, lb, ub), m)
+                              for grp, k, e, lb, ub, m in gm.groups),
+                        caption=f"{g.label} as a GLMM moderator: QM = {gm.qm:.2f}, df = "
+                                f"{gm.df}, {_p(gm.pval)}")
     aliased = _aliased(oa)
     if aliased:
         yield Para(aliased, kind="note")

@@ -764,12 +764,72 @@ class SubgroupAnalysis:
     rationale: str | None = None
     k: int = 0
     column: str = ""
+    glmm: GlmmModerator | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "design": self.design, "note": self.note,
                 "column": self.column,
+                "glmm": None if self.glmm is None else self.glmm.to_dict(),
                 "rationale": self.rationale, "k": self.k,
                 "result": None if self.result is None else self.result.to_dict()}
+
+
+@dataclass(frozen=True)
+class GlmmModerator:
+    """A subgroup variable of one-arm rates as a GLMM moderator.
+
+    ``test``: the omnibus Wald test of the moderator (QM, df, p) from
+    :func:`evisynth.rma_glmm` with indicator columns for the groups;
+    ``groups``: per group its k, events/total and rate with a 95% interval (the
+    group's own GLMM when it has two or more studies, else the study's exact
+    interval).
+    """
+
+    qm: float
+    df: int
+    pval: float
+    groups: tuple[tuple[str, int, float, float, float, str], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"QM": self.qm, "df": self.df, "pval": self.pval,
+                "groups": [{"group": g, "k": k, "estimate": e, "ci_lb": lb, "ci_ub": ub,
+                            "method": m} for g, k, e, lb, ub, m in self.groups]}
+
+
+def glmm_moderator(used: tuple[StudyInput, ...], groups: list[str],
+                   level: float) -> GlmmModerator | None:
+    """Group rates and the moderator test with the binomial-normal GLMM (if available)."""
+    import evisynth as ev
+
+    glmm = getattr(ev, "rma_glmm", None)
+    if glmm is None:
+        return None
+    xi = [u.row.events_int for u in used]
+    ni = [u.row.n_int for u in used]
+    if any(v is None for v in xi + ni):
+        return None
+    levels = list(dict.fromkeys(groups))
+    mods = np.array([[1.0 if g == lev else 0.0 for lev in levels[1:]] for g in groups])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EvisynthWarning)
+        try:
+            fit = glmm("PLO", xi=xi, ni=ni, mods=mods, level=level)
+        except InputError:
+            return None
+        rows = []
+        for lev in levels:
+            idx = [i for i, g in enumerate(groups) if g == lev]
+            if len(idx) >= 2:
+                g = glmm("PLO", xi=[xi[i] for i in idx], ni=[ni[i] for i in idx], level=level)
+                t = g.transf()
+                rows.append((lev, len(idx), t["estimate"], t["ci_lb"], t["ci_ub"], "GLMM"))
+            else:
+                ex = exact_proportion(xi[idx[0]], ni[idx[0]], level)
+                lo, hi = ex["exact_ci"]
+                rows.append((lev, 1, ex["proportion"], lo, hi, "exact"))
+    if fit.QM is None or fit.QM_df is None or fit.QM_pval is None:
+        return None
+    return GlmmModerator(float(fit.QM), int(fit.QM_df), float(fit.QM_pval), tuple(rows))
 
 
 def subgroup_value(study: StudyInput, column: str) -> str | None:
@@ -829,8 +889,16 @@ def _subgroups(review: Review, outcome: Outcome,
                 note += (f" {singles} of {len(set(groups))} subgroups hold a single study: "
                          "the test asks whether studies differ, it cannot say why (with so few "
                          "studies, design features, products and populations are confounded).")
+            gm = None
+            fs = plan.few_studies
+            if (outcome.measure in _PROPORTION_MEASURES and fs is not None
+                    and fs.proportions == "glmm"):
+                gm = glmm_moderator(tuple(used[i] for i in keep), groups, plan.level)
+                if gm is not None:
+                    note += (" Rates and the moderator test from the binomial-normal GLMM "
+                             "(the figure shows the logit-normal subgroup analysis).")
             out.append(SubgroupAnalysis(sg.key, sg.label, design, design_label, res, note,
-                                        sg.rationale, len(keep), sg.column))
+                                        sg.rationale, len(keep), sg.column, gm))
     return tuple(out)
 
 
