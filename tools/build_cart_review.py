@@ -1275,7 +1275,8 @@ def unused_rows(source: Sequence[Src], used: set[int], cited: set[int]) -> list[
 def gaps(source: Sequence[Src], included: set[str]) -> list[dict[str, Any]]:
     return [
         {"study_id": r["study_id"], "item": f"{r['outcome']} ({r['measure']}, {r['arm']})",
-         "note": r["source_location"], "source_rows": [r.number]}
+         "note": r["source_location"], "source_rows": [r.number],
+         "outcome": PUBLISHED_OUTCOME.get(r["outcome"].split(" ")[0].split("/")[0], "")}
         for r in source if not r["value"] and r["study_id"] in included
     ]
 

@@ -9,6 +9,7 @@ definitions); method sentences come from the analysis plan that was run.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -847,6 +848,36 @@ def _aliased(oa: OutcomeAnalysis) -> str:
             "could come from any of them, or from something else about those studies.")
 
 
+def _missing_trials(res: ReviewResults, oa: OutcomeAnalysis) -> str:
+    """Trials of the primary design not in this outcome's primary analysis, and why."""
+    r = res.review
+    o = oa.outcome
+    primary = oa.primary
+    design = r.analysis.design
+    inside = {x.study.trial for x in primary.studies} if primary is not None else set()
+    trials = dict.fromkeys(s.trial for s in r.studies if s.design == design)
+    out = []
+    for trial in trials:
+        if trial in inside:
+            continue
+        ids = {s.study_id for s in r.studies if s.trial == trial}
+        gaps = [g.note for g in r.not_reported if g.study_id in ids and g.outcome == o.key]
+        leads = [row for row in r.rows if row.study_id in ids and row.outcome == o.key
+                 and row.analysis == "lead"]
+        text = f"{trial} is not in the primary analysis of {lower_first(o.label)}: "
+        why = re.sub(r"^EMPTY[^:]*:\s*", "", gaps[0]).rstrip(".") if gaps else ""
+        text += (why + "." if why else
+                 "no source gives an analysable number for it.")
+        if leads and leads[0].estimate is not None:
+            lead = leads[0]
+            ci = (f" ({_num(lead.ci_lb)} to {_num(lead.ci_ub)})"
+                  if lead.ci_lb is not None and lead.ci_ub is not None else "")
+            text += (f" Its only number ({o.measure} {_num(lead.estimate)}{ci}, from a single "
+                     "unverifiable source) appears in the leads sensitivity analysis only.")
+        out.append(text)
+    return " ".join(out)
+
+
 def outcome_section(res: ReviewResults, oa: OutcomeAnalysis) -> Iterator[Block]:
     o = oa.outcome
     yield _h(2, o.label)
@@ -857,6 +888,9 @@ def outcome_section(res: ReviewResults, oa: OutcomeAnalysis) -> Iterator[Block]:
     if oa.primary is None:
         yield Para("No study reports this outcome in an analysable form.")
         return
+    missing = _missing_trials(res, oa)
+    if missing:
+        yield Para(missing, kind="note")
     for i, s in enumerate(oa.strata):
         yield from _stratum_blocks(res, o, s, primary=i == 0)
     yield from _subgroup_blocks(res, oa)
@@ -885,6 +919,56 @@ def _stratum_text(o: Outcome, s: StratumAnalysis) -> str:
     return f"{s.design_label}: {_fit_line(o, s)} ({what}, k = {s.k}: {trials})"
 
 
+def _candidates(oa: OutcomeAnalysis) -> list[tuple[str, dict[str, float]]]:
+    out: list[tuple[str, dict[str, float]]] = []
+    for i, s in enumerate(oa.strata):
+        name = "primary analysis" if i == 0 else s.design_label
+        out.append((name, s.reported))
+        if s.pooled:
+            out.append((f"{method_label(s.fit.method, s.fit.test)} ({s.design_label})",
+                        transformed(s.fit)))
+        for a in s.alternatives:
+            if a.fit is not None:
+                out.append((f"{a.label} ({s.design_label})", transformed(a.fit)))
+        for sn in s.sensitivity:
+            t = sn.reported
+            if t is not None:
+                out.append((f"{sn.label} ({s.design_label})", t))
+    return out
+
+
+def _closest(p: Any, oa: OutcomeAnalysis | None) -> str:
+    """Which of this review's analyses reproduces a published claim most closely.
+
+    Distance: the largest absolute difference of log estimate and log bounds (ratios
+    of the same measure only). A close match says where the difference comes from
+    (interval method, study set, data cut); no close match says the claim rests on
+    something this review does not have.
+    """
+    import math
+
+    if (oa is None or oa.primary is None or p.estimate is None or p.ci_lb is None
+            or p.ci_ub is None or p.measure != oa.outcome.measure
+            or oa.outcome.measure not in MEASURE_NAMES):
+        return "—"
+    best, dist = "", math.inf
+    for name, t in _candidates(oa):
+        try:
+            d = max(abs(math.log(p.estimate / t["estimate"])),
+                    abs(math.log(p.ci_lb / t["ci_lb"])), abs(math.log(p.ci_ub / t["ci_ub"])))
+        except (ValueError, ZeroDivisionError):
+            continue
+        if d < dist:
+            best, dist = name, d
+    o = oa.outcome
+    if dist <= 0.05:
+        return f"matches this review's {best} (within 5% on every number)"
+    if dist <= 0.15:
+        return f"close to this review's {best} (within 15%)"
+    return (f"no analysis of this review within 15% (nearest: {best}); the claim rests on "
+            f"studies, data cuts or methods not used here ({lower_first(o.label)})")
+
+
 def published(res: ReviewResults) -> Iterator[Block]:
     r = res.review
     if not r.published:
@@ -900,10 +984,11 @@ def published(res: ReviewResults) -> Iterator[Block]:
             claim += f" [{p.arm}]"
         oa = ours.get(p.outcome or "")
         mine = "—" if oa is None or oa.primary is None else _fit_line(oa.outcome, oa.primary)
-        rows.append((p.publication, p.definition, claim, mine, p.notes or "",
-                     VERIFICATION_SHORT[p.verification], p.location))
-    yield Table(("Publication", "Outcome", "Claim", "This review (primary)", "Notes",
-                 "Verification", "Where"), tuple(rows))
+        rows.append((p.publication, p.definition, claim, mine, _closest(p, oa),
+                     p.notes or "", VERIFICATION_SHORT[p.verification], p.location))
+    yield Table(("Publication", "Outcome", "Claim", "This review (primary)",
+                 "Closest analysis of this review", "Notes", "Verification", "Where"),
+                tuple(rows))
     why = _words(res).published_note
     yield Para((why + " " if why else "") + "For each outcome with a published claim, the "
                "matching numbers of this review are:")

@@ -575,6 +575,7 @@ class Gap(BaseModel):
     item: str
     note: str
     source_rows: tuple[int, ...] = ()
+    outcome: str | None = None
 
 
 class UnusedRows(BaseModel):
