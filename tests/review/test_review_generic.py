@@ -222,3 +222,19 @@ def test_bcg_report_contains_none_of_the_cart_reviews_words(tmp_path: Path) -> N
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "BCG vaccine" in md and "## Key findings" in md
     assert "Hartung–Knapp" in md  # the plan's test, named as run
+
+
+def test_method_sentences_follow_the_plan_that_was_run(tmp_path: Path) -> None:
+    """A plan with test = "z" and no alternatives: no word of Hartung–Knapp anywhere."""
+    folder = copy("bcg_vaccine", tmp_path)
+    toml = folder / "review.toml"
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace('test = "knha"', 'test = "z"').replace(
+        '[[analysis.alternatives]]\nmethod = "REML"\ntest = "z"\n'
+        'label = "REML with z-based (normal) intervals"\n', "")
+    toml.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(folder), "-o", str(out), "--quiet"]) == 0
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "Hartung" not in md and "knha" not in md
+    assert "z-based (normal) intervals" in md

@@ -339,8 +339,19 @@ def key_findings(res: ReviewResults) -> Iterator[Block]:
 
 def glossary(res: ReviewResults) -> Iterator[Block]:
     terms = dict(_words(res).abbreviations)
+    plan = res.review.analysis
+    tests = _tests_used(res)
+    methods = {plan.method} | {a.method for a in plan.alternatives}
+    skip = set()
+    if not tests & {"knha", "adhoc"}:
+        skip.add("Hartung–Knapp")
+    if "REML" not in methods:
+        skip.add("REML")
+    measures = {o.measure for o in res.review.outcomes}
+    skip |= {m for m in ("HR", "RR", "OR") if m not in measures}
     for k, v in GENERAL_TERMS.items():
-        terms.setdefault(k, v)
+        if k not in skip:
+            terms.setdefault(k, v)
     yield _h(1, "Abbreviations and terms")
     yield BulletList(tuple(f"{k}: {v}" for k, v in terms.items()))
 
@@ -399,6 +410,13 @@ def main_findings(res: ReviewResults) -> Iterator[Block]:
     )
 
 
+def _tests_used(res: ReviewResults) -> set[str]:
+    plan = res.review.analysis
+    tests = {plan.test} | {a.test for a in plan.alternatives}
+    tests |= {sn.test for sn in plan.sensitivity if sn.test}
+    return tests
+
+
 def interval_explainer(res: ReviewResults) -> Iterator[Block]:
     pooled = [oa for oa in res.outcomes if oa.primary is not None and oa.primary.pooled]
     if not pooled:
@@ -406,24 +424,32 @@ def interval_explainer(res: ReviewResults) -> Iterator[Block]:
     plan = res.review.analysis
     yield _h(1, "Why the intervals differ")
     ks = sorted({oa.primary.k for oa in pooled if oa.primary is not None})
-    yield Para(
-        f"The primary analyses rest on {' or '.join(map(str, ks))} studies per outcome. A "
-        "random-effects interval must then estimate the spread between studies from almost no "
-        "information, and the choice of method decides how wide the interval is. The "
-        "Hartung–Knapp interval uses a t distribution with k − 1 degrees of freedom and "
-        "rescales the standard error by a factor that measures how much more the studies "
-        "disagree than their own standard errors predict; the ad hoc variant never lets that "
-        "factor fall below 1, so it is never narrower than the z-based interval. The z-based "
-        "interval treats the between-study variance as known and is known to be too narrow "
-        "when studies disagree. The fixed-effect interval assumes every study estimates the "
-        "same effect. Where defensible methods lead to different conclusions about the "
-        "decision thresholds, this review says so and rates the certainty down for "
-        "imprecision. The Bayesian random-effects model, where the plan uses it, does not "
-        "have to estimate the spread from the studies alone: it averages over every plausible "
-        "spread, weighted by a prior stated in advance, so its interval is neither as narrow "
-        "as the z-based nor as erratic as the Hartung–Knapp interval with two or three "
-        f"studies. {primary_model_sentence(res)}"
-    )
+    tests = _tests_used(res)
+    bayes = any(oa.primary is not None and oa.primary.headline is not None
+                and oa.primary.headline.model == "bayes" for oa in pooled)
+    text = [f"The primary analyses rest on {' or '.join(map(str, ks))} studies per outcome. "
+            "A random-effects interval must then estimate the spread between studies from "
+            "little information, and the choice of method decides how wide the interval is."]
+    if "knha" in tests or "adhoc" in tests:
+        text.append("The Hartung–Knapp interval uses a t distribution with k − 1 degrees of "
+                    "freedom and rescales the standard error by a factor that measures how "
+                    "much more the studies disagree than their own standard errors predict.")
+    if "adhoc" in tests:
+        text.append("The ad hoc variant never lets that factor fall below 1, so it is never "
+                    "narrower than the z-based interval.")
+    if "z" in tests:
+        text.append("The z-based interval treats the between-study variance as known and is "
+                    "known to be too narrow when studies disagree.")
+    text.append("The fixed-effect interval assumes every study estimates the same effect. "
+                "Where defensible methods lead to different conclusions about the decision "
+                "thresholds, this review says so and rates the certainty down for imprecision.")
+    if bayes:
+        text.append("The Bayesian random-effects model does not have to estimate the spread "
+                    "from the studies alone: it averages over every plausible spread, weighted "
+                    "by a prior stated in advance, and its prior-sensitivity rows show how "
+                    "much that choice matters.")
+    text.append(primary_model_sentence(res))
+    yield Para(" ".join(text))
     rows = []
     for oa in pooled:
         p = oa.primary
