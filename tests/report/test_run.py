@@ -194,3 +194,17 @@ def test_every_interval_in_the_key_findings_is_the_headline(bundled_run: Path) -
     efs = res["efs"]["headline"]
     assert f"{efs['estimate']:.2f}" in box and f"{efs['ci_lb']:.2f} to {efs['ci_ub']:.2f}" in box
     assert "credible interval" in box
+
+
+def test_forest_plots_carry_the_reviews_favour_labels_and_counts(bundled_run: Path) -> None:
+    html = (bundled_run / "report.html").read_text()
+    review = load_bundled()
+    forests = re.findall(r'<figure data-name="forest-(\w+)-RCT">(.*?)</figure>', html, re.S)
+    assert {k for k, _ in forests} == {o.key for o in review.outcomes}
+    for key, fig in forests:
+        assert "<text" in fig
+        if review.outcome(key).measure in ("HR", "RR"):
+            assert f"Favours {review.report.intervention}" in fig, key
+            assert f"Favours {review.report.comparator}" in fig, key
+    cr = dict(forests)["cr"]
+    assert "46/162" in cr and "44/160" in cr  # BELINDA's events/N per arm

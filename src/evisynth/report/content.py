@@ -40,6 +40,8 @@ CERTAINTY_PHRASE = {"high": "", "moderate": "probably ", "low": "may "}
 #: Terms the report itself uses (the review's own abbreviations come from review.toml).
 GENERAL_TERMS: dict[str, str] = {
     "CI": "confidence interval: the range of effects compatible with the data (95%)",
+    "CrI": "credible interval: the range that holds the true effect with 95% probability "
+           "under the Bayesian model",
     "PI": "prediction interval: where the effect in a new, similar study would be expected "
           "to lie (95%)",
     "HR": "hazard ratio: the rate of events with the intervention relative to the comparator "
@@ -273,17 +275,22 @@ def key_sentence(res: ReviewResults, oa: OutcomeAnalysis, first: bool) -> str:
     hi_t = max(imp.thresholds) if imp.thresholds else None
     small = (lo_t is not None and hi_t is not None and lo_t < t["ci_lb"]
              and t["ci_ub"] < hi_t)
+    who = w.intervention
+    if first and who in w.abbreviations:
+        who = f"{who} ({w.abbreviations[who]})"
     if cert == "very low" or cert is None:
-        head = (f"The evidence is very uncertain about the effect of {w.intervention} on "
+        head = (f"The evidence is very uncertain about the effect of {who} on "
                 f"{label} ({numbers}).")
     elif small:
         phrase = {"high": "results", "moderate": "probably results", "low": "may result"}[cert]
-        head = (f"{w.intervention} {phrase} in little to no difference in {label} "
+        head = (f"{who} {phrase} in little to no difference in {label} "
                 f"({numbers}).")
     else:
         v = verb if cert != "high" else verb + "s"
-        head = f"{w.intervention} {CERTAINTY_PHRASE[cert]}{v} {label} ({numbers})."
-    grade = "" if cert is None else f" GRADE certainty: {cert}."
+        head = f"{who} {CERTAINTY_PHRASE[cert]}{v} {label} ({numbers})."
+    grade = "" if cert is None else (
+        " GRADE (Grading of Recommendations Assessment, Development and Evaluation) "
+        f"certainty: {cert}." if first else f" GRADE certainty: {cert}.")
     sof_row = _sof_by_outcome(res).get(o.label)
     if sof_row is not None:
         sof_row = {**sof_row, "_bayes": bayes}
