@@ -208,9 +208,14 @@ def _read_numeric_csv(
 ) -> CurveTable | None:
     try:
         outside = Path(name).is_absolute() or ".." in Path(name).parts
-    except (TypeError, ValueError):
-        outside = True
-    if outside:
+        resolved = (folder / name).resolve()
+        inside = folder.resolve() in resolved.parents
+    except (OSError, RuntimeError, ValueError):  # symlink loop, NUL byte
+        problems.append(Problem(TOML_FILE, None, where,
+                                f"{name!r} is not a valid path (a symbolic-link loop or a NUL "
+                                "byte); give a plain file inside the review folder"))
+        return None
+    if outside or not inside:
         problems.append(Problem(TOML_FILE, None, where,
                                 f"{name!r} must be a file inside the review folder"))
         return None
