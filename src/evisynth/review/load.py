@@ -391,14 +391,20 @@ def _load_toml(folder: Path, problems: list[Problem]) -> _Header | None:
                    frozenset(bad_designs))
 
 
-def _clean(value: Any) -> Any:
-    """Every string of parsed TOML with control characters replaced (see ``clean_text``)."""
+#: TOML keys that hold file paths: kept as written (a control character in a path is
+#: reported as a bad path, not silently changed into another file name).
+_PATH_KEYS = frozenset({"curve", "at_risk", "file"})
+
+
+def _clean(value: Any, key: str | None = None) -> Any:
+    """Every string of parsed TOML with control characters replaced (see ``clean_text``),
+    except file paths."""
     if isinstance(value, str):
-        return clean_text(value)
+        return value if key in _PATH_KEYS else clean_text(value)
     if isinstance(value, dict):
-        return {clean_text(k): _clean(v) for k, v in value.items()}
+        return {clean_text(k): _clean(v, k) for k, v in value.items()}
     if isinstance(value, list):
-        return [_clean(v) for v in value]
+        return [_clean(v, key) for v in value]
     return value
 
 
