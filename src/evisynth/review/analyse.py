@@ -357,6 +357,24 @@ class IntervalAgreement:
 def exact_proportion(events: int | None, n: int | None, level: float = 95) -> dict[str, Any]:
     """A study's proportion and its exact (Clopper–Pearson) interval.
 
+    Parameters
+    ----------
+    events, n
+        Events and participants (``None`` or ``n <= 0``: nothing to compute).
+    level
+        Confidence level in percent.
+
+    Returns
+    -------
+    dict
+        ``proportion`` and ``exact_ci`` ``(lower, upper)``; empty without counts.
+
+    Examples
+    --------
+    >>> r = exact_proportion(0, 40)
+    >>> r["proportion"], r["exact_ci"][0], round(r["exact_ci"][1], 4)
+    (0.0, 0.0, 0.0881)
+
     References
     ----------
     Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in
@@ -386,7 +404,36 @@ def _sides(lb: float, ub: float, thresholds: tuple[float, ...]) -> tuple[str, ..
 def interval_agreement(outcome: Outcome, primary_label: str, primary: RMAResult,
                        alternatives: tuple[NamedFit, ...],
                        headline: Headline | None = None) -> IntervalAgreement | None:
-    """Read the primary and the alternative intervals against the decision thresholds."""
+    """Read the primary and the alternative intervals against the decision thresholds.
+
+    Parameters
+    ----------
+    outcome
+        The outcome (its ``imprecision`` null and thresholds, on the reporting scale).
+    primary_label, primary
+        The plan's fit and its label.
+    alternatives
+        The other methods of the plan.
+    headline
+        The primary model's result when it is not the plan's fit (Bayesian, GLMM).
+
+    Returns
+    -------
+    IntervalAgreement or None
+        ``None`` when the outcome has no thresholds.
+
+    Examples
+    --------
+    >>> import evisynth as ev
+    >>> es = ev.escalc("HR", hr=[0.4, 0.38, 1.07], ci_lb=[0.31, 0.26, 0.82],
+    ...                ci_ub=[0.51, 0.54, 1.40])
+    >>> o = Outcome(key="efs", label="EFS", measure="HR")
+    >>> fit = ev.rma(es, method="REML", test="knha")
+    >>> alt = NamedFit("z", "REML + z", ev.rma(es, method="REML", test="z"))
+    >>> agreement = interval_agreement(o, "REML + HK", fit, (alt,))
+    >>> [r.sides for r in agreement.readings], agreement.disagree
+    ([('crosses',), ('crosses',)], False)
+    """
     imp = outcome.imprecision
     thresholds: list[float] = []
     if outcome.measure not in _PROPORTION_MEASURES:
@@ -529,7 +576,13 @@ TEST_NAMES = {
 
 
 def method_label(method: str, test: str) -> str:
-    """Short label of a pooling method, e.g. ``REML + Hartung–Knapp``."""
+    """Short label of a pooling method.
+
+    Examples
+    --------
+    >>> method_label("REML", "knha"), method_label("FE", "z")
+    ('REML + Hartung–Knapp', 'Fixed effect')
+    """
     if method in ("FE", "EE"):
         return "Fixed effect"
     short = {"z": "z", "t": "t", "knha": "Hartung–Knapp", "adhoc": "ad hoc Hartung–Knapp"}
@@ -537,9 +590,13 @@ def method_label(method: str, test: str) -> str:
 
 
 def method_sentence(method: str, test: str) -> str:
-    """The method in words, for the report, e.g. ``random effects: restricted maximum
-    likelihood (REML) estimate of the between-study variance, Hartung–Knapp (t-based)
-    intervals``."""
+    """The method in words, for the report.
+
+    Examples
+    --------
+    >>> method_sentence("FE", "z")
+    'fixed (common) effect model with z-based (normal) intervals'
+    """
     if method in ("FE", "EE"):
         return f"fixed (common) effect model with {TEST_NAMES.get(test, test)}"
     return (f"random-effects model: {METHOD_NAMES.get(method, method)} estimate of the "
@@ -834,7 +891,15 @@ def glmm_moderator(used: tuple[StudyInput, ...], groups: list[str],
 
 def subgroup_value(study: StudyInput, column: str) -> str | None:
     """A study input's value of a subgroup column: ``feature:NAME``, a studies.csv column
-    or an outcomes.csv column (in that order)."""
+    or an outcomes.csv column (in that order).
+
+    Examples
+    --------
+    >>> from evisynth.review import load_bundled
+    >>> _, used = load_bundled("cart_dlbcl").effect_sizes("efs")
+    >>> [subgroup_value(u, "feature:efs_week12") for u in used]
+    ['no', 'no', 'yes']
+    """
     if column.startswith("feature:"):
         return study.study.feature(column.removeprefix("feature:"))
     if column in type(study.study).model_fields:
