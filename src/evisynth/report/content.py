@@ -766,9 +766,18 @@ def _stratum_blocks(res: ReviewResults, o: Outcome, s: StratumAnalysis,
                  favours=None if o.measure in PROPORTION_MEASURES else (left, right),
                  counts=counts,
                  counts_labels=(w.intervention, w.comparator))
+    h = s.headline
+    which = ""
+    if s.pooled and h is not None and h.model != "frequentist":
+        t = s.reported
+        primary = fmt_effect(o, t["estimate"], t["ci_lb"], t["ci_ub"])
+        which = (f" Diamond and bar: the plan's {method_label(s.fit.method, s.fit.test)} fit; "
+                 f"the primary estimate ({h.label}) is {primary}.")
     yield Figure(to_svg(fig), f"{o.label} — {s.design_label}. Squares: studies (area by "
-                 "weight); diamond: pooled estimate; bar: prediction interval. "
-                 + ("" if o.measure in PROPORTION_MEASURES else f"Left: {left}; right: {right}."),
+                 "weight); diamond: pooled estimate; bar: prediction interval."
+                 + which
+                 + ("" if o.measure in PROPORTION_MEASURES
+                    else f" Left: {left}; right: {right}."),
                  f"forest-{o.key}-{s.design}")
     yield Para(_numbers(o, s))
     nxt = _next_setting(res, o, s)
