@@ -291,12 +291,32 @@ def key_sentence(res: ReviewResults, oa: OutcomeAnalysis, first: bool) -> str:
     grade = "" if cert is None else (
         " GRADE (Grading of Recommendations Assessment, Development and Evaluation) "
         f"certainty: {cert}." if first else f" GRADE certainty: {cert}.")
+    verified = _verified_only_text(res, oa)
     sof_row = _sof_by_outcome(res).get(o.label)
     if sof_row is not None:
         sof_row = {**sof_row, "_bayes": bayes}
     rest = " ".join(x for x in (_per_1000_sentence(res, o, sof_row),
-                                grade.strip(), _uncertain(s)) if x)
+                                grade.strip(), _uncertain(s), verified) if x)
     return f"{head} {rest}".strip()
+
+
+def _verified_only_text(res: ReviewResults, oa: OutcomeAnalysis) -> str:
+    """The verified-in-source-only answer, when it leaves studies out."""
+    s = oa.primary
+    if s is None:
+        return ""
+    keys = {sn.key for sn in res.review.analysis.sensitivity if sn.verified_only}
+    for sn in s.sensitivity:
+        t = sn.reported
+        if sn.key not in keys or sn.fit is None or t is None or sn.fit.k == s.k:
+            continue
+        dropped = [x.label for x in s.studies
+                   if x.row.row_id not in {y.row.row_id for y in sn.studies}]
+        value = fmt_effect(oa.outcome, t["estimate"], t["ci_lb"], t["ci_ub"])
+        return (f"Using only numbers verified in the studies' own texts (without "
+                f"{', '.join(dropped)}): {value}, "
+                f"{sn.fit.k} {'study' if sn.fit.k == 1 else 'studies'}.")
+    return ""
 
 
 def _est(s: StratumAnalysis) -> tuple[float, float, float]:
