@@ -48,7 +48,7 @@ def test_nonpositive_scale_is_refused(spec: str) -> None:
 
 
 def test_prior_objects_check_their_scale() -> None:
-    with pytest.raises(InputError, match="scale = -0.5"):
+    with pytest.raises(InputError, match=r"scale = -0\.5"):
         ev.HalfNormalPrior(-0.5)
     with pytest.raises(InputError, match="must be a finite number"):
         ev.HalfCauchyPrior(math.inf)

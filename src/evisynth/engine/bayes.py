@@ -29,9 +29,11 @@ interval is split into 32 equal panels with 12-point Gauss–Legendre rules
 (384 nodes). Because the integrand is analytic in a strip around the real
 axis, the error falls geometrically with the number of nodes per panel;
 against an independent R computation with ``integrate(rel.tol = 1e-12)``
-and ``uniroot`` (tests/reference/bayesmeta.R) every quantity agrees to better
-than 1e-7 relative. The cumulative distribution function of ``tau`` at any
-point is the sum of whole panels plus one partial panel integrated with its
+and ``uniroot`` (tests/reference/bayesmeta.R; 69 analyses, 2,442 values) the
+worst relative difference is 6e-8 (a heavy-tailed predictive bound under an
+improper prior with k = 3) and 99% of values agree to 2e-10. The cumulative
+distribution function of ``tau`` at any point is the sum of whole panels plus
+one partial panel integrated with its
 own 12-point rule, so ``tau`` quantiles are solved exactly, by safeguarded
 Newton iterations in ``log(tau)``; quantiles of the normal mixtures are
 solved the same way on the posterior weights of the nodes.
@@ -58,9 +60,9 @@ Bayesian Data Analysis, 3rd ed., section 5.4 (the normal hierarchical model,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -144,9 +146,12 @@ class BayesGrid:
         return int(self.x.shape[0])
 
     # -- tau ---------------------------------------------------------------------
-    def log_kernel(self, x: Array) -> Array:
-        """Log of ``p(tau) p(y | tau) tau`` at ``x = log(tau)``, shape of ``x`` (``(B, n)``)."""
-        return _log_kernel(x, self.yi, self.vi, self.mask, self.prior, self.mu_prior)[0]
+    def log_kernel(self, x: Array, rows: NDArray[np.intp] | None = None) -> Array:
+        """Log of ``p(tau) p(y | tau) tau`` at ``x = log(tau)`` (``(B, n)``, or rows only)."""
+        if rows is None:
+            return _log_kernel(x, self.yi, self.vi, self.mask, self.prior, self.mu_prior)[0]
+        return _log_kernel(x, self.yi[rows], self.vi[rows], self.mask[rows], self.prior,
+                           self.mu_prior)[0]
 
     def tau_density(self, tau: Array) -> Array:
         """Posterior density of ``tau`` at ``tau`` (``(B, n)``)."""
@@ -162,19 +167,25 @@ class BayesGrid:
         ll = _loglik(np.zeros((self.B, 1)), self.yi, self.vi, self.mask, self.mu_prior)[0]
         return np.exp(lp + ll - self.log_norm[:, None])[:, 0]
 
-    def tau_cdf_x(self, xq: Array) -> tuple[Array, Array]:
-        """CDF of ``log(tau)`` at ``xq`` ``(B,)`` and the density of ``log(tau)`` there."""
-        P = self.edges.shape[1] - 1
-        xq = np.clip(xq, self.edges[:, 0], self.edges[:, -1])
-        j = np.clip((xq[:, None] >= self.edges[:, 1:-1]).sum(axis=1), 0, P - 1)
-        left = np.take_along_axis(self.edges, j[:, None], axis=1)[:, 0]
+    def tau_cdf_x(self, xq: Array, rows: NDArray[np.intp] | None = None
+                  ) -> tuple[Array, Array]:
+        """CDF of ``log(tau)`` at ``xq`` and the density of ``log(tau)`` there.
+
+        ``xq`` has one value per batch member, or per member of ``rows``.
+        """
+        r = np.arange(self.B) if rows is None else rows
+        edges, cum, lnorm = self.edges[r], self.cum[r], self.log_norm[r]
+        P = edges.shape[1] - 1
+        xq = np.clip(xq, edges[:, 0], edges[:, -1])
+        j = np.clip((xq[:, None] >= edges[:, 1:-1]).sum(axis=1), 0, P - 1)
+        left = np.take_along_axis(edges, j[:, None], axis=1)[:, 0]
         half = 0.5 * (xq - left)
-        nodes = left[:, None] + half[:, None] * (_GL_X + 1.0)
-        lk = self.log_kernel(nodes)
-        part = half * (np.exp(lk - self.log_norm[:, None]) * _GL_W).sum(axis=1)
-        base = np.take_along_axis(self.cum, j[:, None], axis=1)[:, 0]
-        dens = np.exp(self.log_kernel(xq[:, None])[:, 0] - self.log_norm)
-        return np.minimum(base + part, 1.0), dens
+        nodes = np.concatenate([left[:, None] + half[:, None] * (_GL_X + 1.0), xq[:, None]],
+                               axis=1)
+        lk = self.log_kernel(nodes, r) - lnorm[:, None]
+        part = half * (np.exp(lk[:, :-1]) * _GL_W).sum(axis=1)
+        base = np.take_along_axis(cum, j[:, None], axis=1)[:, 0]
+        return np.minimum(base + part, 1.0), np.exp(lk[:, -1])
 
     def tau_quantile(self, p: float | Array) -> Array:
         """Posterior quantile(s) of ``tau``: ``p`` scalar or ``(B,)``."""
@@ -182,8 +193,7 @@ class BayesGrid:
         cw = np.cumsum(self.weight, axis=1)
         i0 = np.clip((cw < pb[:, None]).sum(axis=1), 0, self.x.shape[1] - 1)
         x0 = np.take_along_axis(self.x, i0[:, None], axis=1)[:, 0]
-        x = _newton(lambda xx: self.tau_cdf_x(xx), pb, x0, self.edges[:, 0].copy(),
-                    self.edges[:, -1].copy())
+        x = _newton(self.tau_cdf_x, pb, x0, self.edges[:, 0].copy(), self.edges[:, -1].copy())
         return np.where(self.proper, np.exp(x), np.nan)
 
     def tau_cdf(self, tau: Array) -> Array:
@@ -260,51 +270,61 @@ def _log_kernel(
 
 
 def _newton(
-    fun: Callable[[Array], tuple[Array, Array]], p: Array, x0: Array, lo: Array, hi: Array,
-    *, xtol: float = 1e-13, ftol: float = 1e-16, maxiter: int = 200,
+    fun: Callable[[Array, NDArray[np.intp]], tuple[Array, Array]], p: Array, x0: Array,
+    lo: Array, hi: Array, *, xtol: float = 1e-13, ftol: float = 1e-16, maxiter: int = 200,
 ) -> Array:
-    """Solve ``F(x) = p`` for monotone ``F`` (``fun`` returns ``(F, F')``), safeguarded.
+    """Solve ``F(x) = p`` for monotone ``F``, safeguarded; ``fun(x, rows) -> (F, F')``.
 
     Newton steps that leave the current bracket ``[lo, hi]`` are replaced by
-    bisection; the bracket shrinks with every evaluation, so it always converges.
+    bisection, so every row converges; only rows still iterating are evaluated.
     """
     x = np.clip(x0, lo, hi)
-    active = np.ones_like(x, dtype=bool)
+    active = np.arange(x.size)
     for _ in range(maxiter):
-        F, d = fun(x)
-        g = F - p
-        lo = np.where(g < 0, x, lo)
-        hi = np.where(g > 0, x, hi)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = g / d
-        xn = x - step
-        bad = ~np.isfinite(xn) | (xn <= lo) | (xn >= hi)
-        xn = np.where(bad, 0.5 * (lo + hi), xn)
-        scale = np.maximum(1.0, np.abs(x))
-        hit = np.abs(g) <= ftol
-        done = hit | (np.abs(xn - x) <= xtol * scale) | (hi - lo <= xtol * scale)
-        x = np.where(active & ~hit, xn, x)
-        active &= ~done
-        if not active.any():
+        if active.size == 0:
             break
+        xa = x[active]
+        F, d = fun(xa, active)
+        g = F - p[active]
+        la = np.where(g < 0, xa, lo[active])
+        ha = np.where(g > 0, xa, hi[active])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xn = xa - g / d
+        bad = ~np.isfinite(xn) | (xn <= la) | (xn >= ha)
+        xn = np.where(bad, 0.5 * (la + ha), xn)
+        scale = np.maximum(1.0, np.abs(xa))
+        hit = np.abs(g) <= ftol
+        done = hit | (np.abs(xn - xa) <= xtol * scale) | (ha - la <= xtol * scale)
+        x[active] = np.where(hit, xa, xn)
+        lo[active], hi[active] = la, ha
+        active = active[~done]
     return x
 
 
 def mixture_cdf(weight: Array, m: Array, s: Array, q: Array) -> tuple[Array, Array]:
-    """CDF and density at ``q`` of the mixtures ``sum_j weight_j N(m_j, s_j²)``.
+    """CDF and density at ``q`` ``(R,)`` of the mixtures ``sum_j weight_j N(m_j, s_j²)``.
 
-    ``weight`` is ``(B, N)``; ``m``, ``s`` are ``(B, N)`` or ``(B, K, N)``;
-    ``q`` has the leading shape of ``m`` without ``N``.
+    ``weight``, ``m``, ``s`` are ``(R, N)``.
     """
-    z = (q[..., None] - m) / s
-    wb = weight if m.ndim == 2 else weight[:, None, :]
-    F = (wb * special.ndtr(z)).sum(axis=-1)
-    f = (wb * np.exp(-0.5 * z * z) / (s * _SQRT2PI)).sum(axis=-1)
+    z = (q[:, None] - m) / s
+    F = (weight * special.ndtr(z)).sum(axis=1)
+    f = (weight * np.exp(-0.5 * z * z) / s).sum(axis=1) / _SQRT2PI
     return F, f
 
 
+def _flat(weight: Array, m: Array, s: Array) -> tuple[Array, Array, Array]:
+    """``(B, K, N)`` study mixtures as ``(B*K, N)`` rows (weights repeated)."""
+    if m.ndim == 2:
+        return weight, m, s
+    B, K, N = m.shape
+    return np.repeat(weight, K, axis=0), m.reshape(B * K, N), s.reshape(B * K, N)
+
+
 def mixture_quantile(weight: Array, m: Array, s: Array, p: float) -> Array:
-    """Quantile ``p`` of each normal mixture ``sum_j weight_j N(m_j, s_j²)``."""
+    """Quantile ``p`` of each normal mixture ``sum_j weight_j N(m_j, s_j²)``.
+
+    ``weight`` is ``(B, N)``; ``m``, ``s`` are ``(B, N)`` or ``(B, K, N)``.
+    """
     return _quantile_vec(weight, m, s, np.full(m.shape[:-1], float(p)))
 
 
@@ -514,8 +534,8 @@ def shortest_interval(weight: Array, m: Array, s: Array, level: float) -> tuple[
         mid = 0.5 * (lo + hi)
         a = _quantile_vec(weight, m, s, mid)
         b = _quantile_vec(weight, m, s, mid + level)
-        fa = mixture_cdf(weight, m, s, a)[1]
-        fb = mixture_cdf(weight, m, s, b)[1]
+        fa = mixture_cdf(*_flat(weight, m, s), a.reshape(-1))[1].reshape(a.shape)
+        fb = mixture_cdf(*_flat(weight, m, s), b.reshape(-1))[1].reshape(b.shape)
         lo = np.where(fa < fb, mid, lo)
         hi = np.where(fa < fb, hi, mid)
     mid = 0.5 * (lo + hi)
@@ -529,29 +549,25 @@ def _quantile_vec(weight: Array, m: Array, s: Array, p: Array) -> Array:
     ``F(x) <= p``; the bracket is first taken over the nodes that carry the
     mass (weight > 1e-14) and widened to all nodes where that does not hold.
     """
-    zp = special.ndtri(p)
-    wb = weight if m.ndim == 2 else weight[:, None, :]
     shape = m.shape[:-1]
-    cand = m + zp[..., None] * s
+    w, mm, ss = _flat(weight, m, s)
+    pf = np.asarray(p, dtype=np.float64).reshape(-1)
+    cand = mm + special.ndtri(pf)[:, None] * ss
     bounds = []
     for thr in (1e-14, 0.0):
-        live = np.broadcast_to(wb > thr, m.shape)
-        bounds.append((np.where(live, cand, np.inf).min(axis=-1),
-                       np.where(live, cand, -np.inf).max(axis=-1)))
+        live = w > thr
+        bounds.append((np.where(live, cand, np.inf).min(axis=1),
+                       np.where(live, cand, -np.inf).max(axis=1)))
     (lo, hi), (lo0, hi0) = bounds
-    Flo = mixture_cdf(weight, m, s, lo)[0]
-    Fhi = mixture_cdf(weight, m, s, hi)[0]
-    lo = np.where(Flo <= p, lo, lo0)
-    hi = np.where(Fhi >= p, hi, hi0)
-    x0 = (wb * cand).sum(axis=-1)
+    lo = np.where(mixture_cdf(w, mm, ss, lo)[0] <= pf, lo, lo0)
+    hi = np.where(mixture_cdf(w, mm, ss, hi)[0] >= pf, hi, hi0)
+    x0 = (w * cand).sum(axis=1)
     x0 = np.where(np.isfinite(x0), x0, 0.5 * (lo + hi))
 
-    def fun(xx: Array) -> tuple[Array, Array]:
-        F, f = mixture_cdf(weight, m, s, xx.reshape(shape))
-        return F.reshape(-1), f.reshape(-1)
+    def fun(xx: Array, rows: NDArray[np.intp]) -> tuple[Array, Array]:
+        return mixture_cdf(w[rows], mm[rows], ss[rows], xx)
 
-    return _newton(fun, p.reshape(-1), x0.reshape(-1), lo.reshape(-1).copy(),
-                   hi.reshape(-1).copy()).reshape(shape)
+    return _newton(fun, pf, x0, lo, hi).reshape(shape)
 
 
 def tau_shortest(grid: BayesGrid, level: float) -> tuple[Array, Array]:
@@ -697,7 +713,7 @@ def bayes_batch(
         parts.append(summarise(g, lv, shortest, studies))
     if len(parts) == 1:
         return parts[0]
-    fields = {}
+    fields: dict[str, Any] = {}
     for name in BayesArrays.__dataclass_fields__:
         vals = [getattr(p, name) for p in parts]
         fields[name] = None if vals[0] is None else np.concatenate(vals, axis=0)

@@ -53,6 +53,8 @@ from evisynth.errors import InputError
 FloatArray = NDArray[np.float64]
 
 __all__ = [
+    "TURNER_COMPARISONS",
+    "TURNER_OUTCOMES",
     "CustomPrior",
     "ExponentialPrior",
     "HalfCauchyPrior",
@@ -62,8 +64,6 @@ __all__ = [
     "LogNormalPrior",
     "LomaxPrior",
     "NormalEffectPrior",
-    "TURNER_COMPARISONS",
-    "TURNER_OUTCOMES",
     "TauPrior",
     "UniformPrior",
     "parse_tau_prior",
@@ -599,7 +599,7 @@ class CustomPrior(TauPrior):
             raise InputError(f"tau_prior: bound = {self.bound!r}; must be > 0", where="bound")
         object.__setattr__(self, "bound", up)
 
-    @property  # type: ignore[misc]
+    @property
     def upper(self) -> float:  # type: ignore[override]
         return self.bound
 

@@ -206,7 +206,8 @@ def forest_bayes(
 
     def ci(e: float, lb: float, ub: float) -> str:
         t = scale([e, lb, ub])
-        return f"{fmt(float(t[0]), digits)} [{fmt(float(t[1]), digits)}, {fmt(float(t[2]), digits)}]"
+        a, b, c = (fmt(float(x), digits) for x in t)
+        return f"{a} [{b}, {c}]"
 
     for i, lab in enumerate(labs):
         yi = float(fit.yi[i])
