@@ -92,7 +92,8 @@ def normalise(batch: Batch) -> tuple[Batch, Array, Array]:
     """
     vmin = np.where(batch.mask, batch.vi, np.inf).min(axis=1)
     ok = np.isfinite(vmin) & (vmin > 0)
-    e = np.where(ok, np.round(np.log2(np.where(ok, vmin, 1.0)) / 2.0), 0.0).astype(np.int64)
+    # frexp: vmin = m 2^ex with m in [0.5, 1); scale by 2^(ex // 2) so vmin / s² is in [1/8, 1).
+    e = np.frexp(np.where(ok, vmin, 1.0))[1] // 2
     if not e.any():
         ones = np.ones(batch.B)
         return batch, ones, ones
