@@ -1,6 +1,7 @@
 """evisynth: clinical evidence synthesis on survival outcomes."""
 
 from evisynth import transforms
+from evisynth.audit import AuditReport, audit
 from evisynth.clinic import (
     bsa,
     check_eligibility,
@@ -10,6 +11,15 @@ from evisynth.clinic import (
     ice_score,
     lymphodepletion,
     tocilizumab_dose,
+)
+from evisynth.econ import (
+    AdverseEvent,
+    Arm,
+    CEAResult,
+    Param,
+    PartitionedSurvival,
+    SubsequentTherapy,
+    parametric_curve,
 )
 from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
@@ -36,6 +46,7 @@ from evisynth.meta.glmm import GLMMResult, rma_glmm
 from evisynth.meta.proportions import ProportionCI, proportion_ci
 from evisynth.plots import forest, funnel
 from evisynth.review import Review, ReviewError, load_review
+from evisynth.simulate import SimDesign, simulate
 from evisynth.survival import (
     compare_arms,
     cox_ph,
@@ -51,6 +62,10 @@ from evisynth.survival import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdverseEvent",
+    "Arm",
+    "AuditReport",
+    "CEAResult",
     "ConvergenceError",
     "EffectSizes",
     "EvisynthError",
@@ -58,13 +73,18 @@ __all__ = [
     "GLMMResult",
     "InputError",
     "MetaRegResult",
+    "Param",
+    "PartitionedSurvival",
     "ProportionCI",
     "RMAResult",
     "Review",
     "ReviewError",
+    "SimDesign",
     "SubgroupResult",
+    "SubsequentTherapy",
     "Tau2ConfInt",
     "__version__",
+    "audit",
     "bsa",
     "check_eligibility",
     "compare_arms",
@@ -87,6 +107,7 @@ __all__ = [
     "load_review",
     "logrank_test",
     "lymphodepletion",
+    "parametric_curve",
     "permutest",
     "pool_trials",
     "proportion_ci",
@@ -98,6 +119,7 @@ __all__ = [
     "rma_glmm",
     "rma_mh",
     "rma_peto",
+    "simulate",
     "subgroup",
     "summary_of_findings",
     "tocilizumab_dose",

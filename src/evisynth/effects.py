@@ -163,6 +163,8 @@ class EffectSizes:
 
         For ``PFT`` it is the harmonic-mean inverse over these studies' ``ni``.
 
+        Examples
+        --------
         >>> es = escalc("PLO", xi=[2, 5], ni=[10, 10])
         >>> [round(float(p), 2) for p in es.back_transform()(es.yi)]
         [0.2, 0.5]

@@ -7,6 +7,8 @@ and exit status 2; no traceback reaches the user.
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from evisynth.errors import EvisynthError
@@ -17,6 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -26,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     0 on success; 2 on bad input or bad usage, reported as one line on stderr;
     1 when the user aborts.
     """
+    if argv is None:
+        argv = sys.argv[1:]
+    if not argv:
+        # A bare ``evisynth`` is a request for orientation, not a mistake.
+        argv = ["--help"]
     try:
         result = app(args=argv, prog_name="evisynth", standalone_mode=False)
     except (EvisynthError, OSError) as exc:
@@ -45,7 +53,24 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from evisynth import __version__
+
+        typer.echo(f"evisynth {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        "-V",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the installed version and exit.",
+    ),
+) -> None:
     """Clinical evidence synthesis on survival outcomes."""
 

@@ -12,6 +12,7 @@ from evisynth._validation import (
     as_float_vector,
     as_labels,
     check_choice,
+    check_control,
     check_level,
     check_positive,
     check_same_length,
@@ -160,7 +161,8 @@ def rma(
         Study labels (default: those of ``es``).
     tol, maxiter
         Convergence control of the iterative estimators (ML, REML, EB, PM):
-        stop when ``|Δtau²| < tol × mean(vi)``.
+        stop when the Fisher-scoring step at the current value is below
+        ``tol × (tau² + min(vi))`` (``tol`` from 1e-15 to 0.01).
     mods
         Moderators for a meta-regression (:mod:`evisynth.meta.metareg`): an
         array ``(k,)``/``(k, q)``, a DataFrame, or a formula string such as
@@ -204,9 +206,10 @@ def rma(
     >>> import evisynth as ev
     >>> fit = ev.rma(yi=[-0.9, -1.6, -1.4, -0.2], vi=[0.33, 0.19, 0.42, 0.07])
     >>> round(fit.estimate, 4), fit.k
-    (-0.7849, 4)
+    (-0.937, 4)
     """
     y, v, lab, measure = effect_inputs(es, yi, vi, sei, labels)
+    tol, maxiter = check_control(tol, maxiter)
     if mods is not None or not intercept or btt is not None or data is not None:
         from evisynth.meta.metareg import fit_metareg
 
