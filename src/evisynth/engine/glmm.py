@@ -28,9 +28,10 @@ binomial coefficients (``log C(n, y)``) and ``-log y!`` (Poisson).
 Maximisation: Newton–Raphson on ``(gamma, theta, alpha)`` for every batch
 member at once, with the exact gradient of the quadrature formula and the
 Hessian by central differences of that gradient, per study. Because
-``alpha_i`` enters study ``i`` only, all ``alpha`` are perturbed together and the Hessian has an arrow shape
-(dense shared block, diagonal ``alpha`` block); the Newton system is solved by
-its Schur complement, so the cost grows linearly in ``k``. The likelihood is
+``alpha_i`` enters study ``i`` only, all ``alpha`` are perturbed together
+and the Hessian has an arrow shape (dense shared block, diagonal ``alpha``
+block); the Newton system is solved by its Schur complement, so the cost
+grows linearly in ``k``. The likelihood is
 even in ``theta``; ``|theta|`` is reported. Steps are damped
 (Levenberg–Marquardt) and halved until the likelihood increases.
 
@@ -61,7 +62,7 @@ from scipy import special
 Array = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-FAMILIES = ("binomial", "poisson")
+FAMILIES = ("binomial", "poisson", "nchg")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class GLMMData:
     obs: BoolArray
     mask: BoolArray
     family: str
+    support: Array | None = None
+    logc: Array | None = None
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -104,7 +107,10 @@ def gh_rule(nagq: int) -> tuple[Array, Array]:
 def _cond_terms(data: GLMMData, eta: Array) -> tuple[Array, Array, Array]:
     """Per-observation log density, score ``y - mu`` and weight ``d mu/d eta`` at ``eta``."""
     y, n = data.y, data.n
-    if data.family == "binomial":
+    if data.family == "nchg":
+        ll = _logdens(data, eta)
+        score, wt, _ = _family_terms(data, eta)
+    elif data.family == "binomial":
         # log f = y eta - n log(1 + e^eta) + log C(n, y)
         ll = y * eta - n * np.logaddexp(0.0, eta)
         mu_p = special.expit(eta)
@@ -121,7 +127,11 @@ def _cond_terms(data: GLMMData, eta: Array) -> tuple[Array, Array, Array]:
 
 def log_constants(data: GLMMData) -> Array:
     """Per-study sum of the constants of the log density (``log C(n, y)`` or ``-log y!``)."""
-    if data.family == "binomial":
+    if data.family == "nchg":
+        assert data.support is not None and data.logc is not None
+        hit = (data.support == data.y[..., None]) & np.isfinite(data.logc)
+        c = np.where(hit, data.logc, 0.0).sum(axis=-1)
+    elif data.family == "binomial":
         c = special.gammaln(data.n + 1) - special.gammaln(data.y + 1) - special.gammaln(
             data.n - data.y + 1
         )
@@ -211,12 +221,8 @@ def study_loglik(
         # all nodes at once: a trailing node axis on eta
         uq = u[:, :, None] + sig[:, :, None] * t  # (B, k, Q)
         eta_q = eta0[:, :, :, None] + tz[:, :, :, None] * uq[:, :, None, :]
-        yq, nq, oq = data.y[..., None], data.n[..., None], data.obs[..., None]
-        if data.family == "binomial":
-            lq = yq * eta_q - nq * np.logaddexp(0.0, eta_q)
-        else:
-            lq = yq * eta_q - np.exp(eta_q)
-        gq = np.where(oq, lq, 0.0).sum(axis=2) - 0.5 * uq**2 + 0.5 * t**2
+        lq = _logdens(data, eta_q)
+        gq = np.where(data.obs[..., None], lq, 0.0).sum(axis=2) - 0.5 * uq**2 + 0.5 * t**2
         top = gq.max(axis=-1)
         ll = np.log(sig) + top + np.log(np.exp(gq - top[..., None]) @ w)
     ll = ll + log_constants(data)
@@ -242,6 +248,9 @@ def _family_terms(data: GLMMData, eta: Array) -> tuple[Array, Array, Array]:
     if extra:
         y = y.reshape(y.shape + (1,) * extra)
         n = n.reshape(n.shape + (1,) * extra)
+    if data.family == "nchg":
+        _, mean, var, k3 = _nchg_moments(data, eta)
+        return y - mean, var, k3
     if data.family == "binomial":
         p = special.expit(eta)
         w = n * p * (1.0 - p)
@@ -303,11 +312,7 @@ def _gradient(
     if nagq == 1:
         pi = np.ones((B, k, 1))
     else:
-        yq, nq = data.y[..., None], data.n[..., None]
-        if data.family == "binomial":
-            lq = yq * eta_q - nq * np.logaddexp(0.0, eta_q)
-        else:
-            lq = yq * eta_q - np.exp(eta_q)
+        lq = _logdens(data, eta_q)
         Lq = np.where(obs[..., None], lq, 0.0).sum(axis=2) - 0.5 * uq**2 + 0.5 * t**2
         Lq = Lq + np.log(wq)
         Lq = Lq - Lq.max(axis=-1, keepdims=True)
@@ -317,12 +322,55 @@ def _gradient(
     return out
 
 
+def _logdens(data: GLMMData, eta: Array) -> Array:
+    """Log density without its constants, per observation; ``eta`` may carry trailing axes."""
+    y, n = data.y, data.n
+    extra = eta.ndim - y.ndim
+    if extra:
+        y = y.reshape(y.shape + (1,) * extra)
+        n = n.reshape(n.shape + (1,) * extra)
+    if data.family == "nchg":
+        lse = _nchg_moments(data, eta)[0]
+        out: Array = y * eta - lse
+        return out
+    if data.family == "binomial":
+        out = y * eta - n * np.logaddexp(0.0, eta)
+        return out
+    out = y * eta - np.exp(eta)
+    return out
+
+
+def _nchg_moments(data: GLMMData, eta: Array) -> tuple[Array, Array, Array, Array]:
+    """Fisher's noncentral hypergeometric distribution with log odds ratio ``eta``.
+
+    Returns ``log Σ_x C(n1, x) C(n2, m1 - x) e^{x eta}`` and the mean, variance and
+    third central moment of ``x`` (the derivatives of the first in ``eta``).
+    """
+    assert data.support is not None and data.logc is not None
+    extra = eta.ndim - data.y.ndim
+    shp = data.support.shape[:3] + (1,) * extra + data.support.shape[3:]
+    xs = data.support.reshape(shp)
+    lc = data.logc.reshape(shp)
+    L = lc + xs * eta[..., None]
+    top = L.max(axis=-1, keepdims=True)
+    P = np.exp(L - top)
+    Z = P.sum(axis=-1)
+    p = P / Z[..., None]
+    mean = (p * xs).sum(axis=-1)
+    dev = xs - mean[..., None]
+    var = (p * dev**2).sum(axis=-1)
+    k3 = (p * dev**3).sum(axis=-1)
+    return top[..., 0] + np.log(Z), mean, var, k3
+
+
 def _xlogy_ratio(a: Array, b: Array) -> Array:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(a > 0, a * np.log(np.where(a > 0, a, 1.0) / b), 0.0)
 
 
 def _deviance_residuals(data: GLMMData, eta: Array) -> Array:
+    if data.family == "nchg":  # no saturated fitted values; the caller uses 2 (ll_sat - ll)
+        return np.zeros(data.y.shape[:2])
     y = data.y
     if data.family == "binomial":
         n = data.n
@@ -634,6 +682,47 @@ def _vcov(dv: _Derivs, local: bool, mask: BoolArray, m: int) -> Array:
             continue
         out[b] = 0.5 * (inv[:m, :m] + inv[:m, :m].T)
     return out
+
+
+def nchg_data(
+    ai: Array, bi: Array, ci: Array, di: Array, X: Array, mask: BoolArray | None = None
+) -> GLMMData:
+    """Conditional (exact) model for 2x2 tables, ``(B, k)`` counts, design ``X (B, k, p)``.
+
+    Given the margins, ``ai`` follows Fisher's noncentral hypergeometric
+    distribution with log odds ratio ``X beta + u`` (metafor's ``model="CM.EL"``).
+    """
+    a, b, c, d = (np.atleast_2d(np.asarray(v, dtype=np.float64)) for v in (ai, bi, ci, di))
+    B, k = a.shape
+    n1, n2, m1 = a + b, c + d, a + c
+    lo = np.maximum(0.0, m1 - n2)
+    hi = np.minimum(n1, m1)
+    S = int((hi - lo).max()) + 1
+    xs = lo[..., None] + np.arange(S, dtype=np.float64)
+    ok = xs <= hi[..., None]
+    xs = np.where(ok, xs, lo[..., None])
+    lc = (
+        special.gammaln(n1 + 1)[..., None] - special.gammaln(xs + 1)
+        - special.gammaln(n1[..., None] - xs + 1)
+        + special.gammaln(n2 + 1)[..., None] - special.gammaln(m1[..., None] - xs + 1)
+        - special.gammaln(n2[..., None] - m1[..., None] + xs + 1)
+    )
+    lc = np.where(ok, lc, -np.inf)
+    m = np.ones((B, k), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    Xb = np.broadcast_to(np.asarray(X, dtype=np.float64), (B, k, np.shape(X)[-1]))
+    return GLMMData(
+        y=a[:, :, None],
+        n=m1[:, :, None],
+        off=np.zeros((B, k, 1)),
+        D=Xb[:, :, None, :].copy(),
+        A=None,
+        z=np.ones((B, k, 1)),
+        obs=np.broadcast_to(m[:, :, None], (B, k, 1)).copy(),
+        mask=m,
+        family="nchg",
+        support=xs[:, :, None, :],
+        logc=lc[:, :, None, :],
+    )
 
 
 def proportions_data(xi: Array, ni: Array, mask: BoolArray | None = None) -> GLMMData:
