@@ -52,7 +52,7 @@ def datasets(B: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 def write_csv(path: Path, yi: np.ndarray, vi: np.ndarray) -> None:
     rows = ["id,yi,vi"]
     for b in range(yi.shape[0]):
-        rows += [f"{b},{y!r},{v!r}" for y, v in zip(yi[b], vi[b], strict=True)]
+        rows += [f"{b},{float(y)!r},{float(v)!r}" for y, v in zip(yi[b], vi[b], strict=True)]
     path.write_text("\n".join(rows) + "\n")
 
 
