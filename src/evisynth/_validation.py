@@ -90,6 +90,8 @@ def as_labels(labels: Any, k: int | None = None) -> tuple[str, ...] | None:
         )
     try:
         seq = labels.tolist() if hasattr(labels, "tolist") else list(labels)
+        if not isinstance(seq, list):
+            raise TypeError
     except TypeError:
         raise InputError(
             f"argument 'labels': expected a sequence of labels, got {describe(labels)}",

@@ -292,3 +292,18 @@ def test_property_garbage_method_specs_raise_input_error(text: str) -> None:
         parse_method(text)
     except InputError as exc:
         assert "\n" not in str(exc)
+
+
+def test_continuous_data_moments() -> None:
+    # Sample means and variances of n normal patients per arm: E[vi] = 2 sd²/n exactly
+    # and Var(yi) = tau² + 2 sd²/n; both within Monte-Carlo error.
+    from evisynth.simulate import ContinuousData
+
+    n, sd, tau, mu = 12, 2.0, 0.5, 0.3
+    Y, V = ContinuousData(n=n, sd=sd).generate(block_rng(9, (), 0, 0), 4, 50_000, mu, tau)
+    v_true = 2 * sd**2 / n
+    y = Y.ravel()
+    assert abs(V.mean() - v_true) <= 4 * V.std() / math.sqrt(V.size)
+    assert abs(y.mean() - mu) <= 4 * math.sqrt((tau**2 + v_true) / y.size)
+    var_se = (tau**2 + v_true) * math.sqrt(2 / (y.size - 1))
+    assert abs(y.var(ddof=1) - (tau**2 + v_true)) <= 4 * var_se

@@ -311,6 +311,19 @@ class BayesMetaResult:
         return {"estimate": r.estimate, "ci_lb": r.ci_lb, "ci_ub": r.ci_ub, "tau": r.tau_median,
                 "tau_lb": r.tau_lb, "tau_ub": r.tau_ub, "pi_lb": r.pi_lb, "pi_ub": r.pi_ub}
 
+    def interval_check(self, reps: int = 1000, tau: Any = None, **kwargs: Any) -> Any:
+        """Design-matched coverage of this analysis and of REML intervals for its data.
+
+        Delegates to :func:`evisynth.simulate.interval_check` (parameters there):
+        the fit's own ``k`` and variances, tau over the data's Q-profile interval;
+        methods: this Bayesian analysis (same priors and interval type) and REML
+        with ``knha``, ``z`` and ``adhoc``. Fewer default replications than for
+        ``rma`` fits: each Bayesian replication is a numerical integration.
+        """
+        from evisynth.simulate.check import interval_check
+
+        return interval_check(self, reps=reps, tau=tau, **kwargs)
+
     # -- output ----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The result as plain Python values; the keys are part of the API."""

@@ -212,7 +212,7 @@ def _cached_metrics(self: RendererSVG, s: str, prop: FontProperties,
     again; this cache returns the very numbers the SVG renderer computes.
     """
     if ismath:
-        return _SVG_METRICS(self, s, prop, ismath)  # type: ignore[no-any-return]
+        return _SVG_METRICS(self, s, prop, ismath)
     key = (s, tuple(prop.get_family()), prop.get_slant(), prop.get_variant(),
            prop.get_weight(), prop.get_stretch(), prop.get_size_in_points(), prop.get_file())
     hit = _METRICS.get(key)

@@ -7,8 +7,13 @@ then the weight and the numbers. Squares have an *area* proportional to the
 study's model weight (Lewis & Clarke 2001); the pooled estimate is a diamond
 whose width is its confidence interval; the prediction interval (Higgins,
 Thompson & Spiegelhalter 2009; IntHout et al. 2016) is a separate row drawn as a
-bar with end caps. Under the axis: the heterogeneity line (tau², I², Q, df, p)
-and the test of the overall effect.
+bar with end caps. Under the axis: optional "← Favours A" / "Favours B →"
+labels either side of the null (``favours=``; the left label is for values
+below the null), the heterogeneity line (tau², I², Q, df, p) and the test of
+the overall effect. Binary outcomes can show events/N per arm (``counts=``)
+before the plot, RevMan style, with the sums on the pooled row. Numbers are
+never in E notation (proportions as percentages). Every figure carries
+alternative text describing the studies and the pooled result.
 
 Everything is black or grey and every element is told apart by shape (square,
 diamond, open diamond, capped bar, arrow), so the figure reads in grayscale.
@@ -54,6 +59,7 @@ from evisynth.plots._common import (
     SMALL_SIZE,
     TITLE_SIZE,
     Scale,
+    add_line,
     check_fit,
     check_texts,
     fmt,
@@ -323,14 +329,14 @@ def _draw_interval(ax: Axes, y: float, lb: float, ub: float, lim: tuple[float, f
                    *, lw: float, caps: bool, gid: str) -> None:
     lo, hi = lim
     a, b = max(lb, lo), min(ub, hi)
-    ax.plot([a, b], [y, y], color=INK, lw=lw, solid_capstyle="butt", gid=gid,
+    add_line(ax, [a, b], [y, y], color=INK, lw=lw, solid_capstyle="butt", gid=gid,
             clip_on=False)
     for end, clipped, marker in ((a, lb < lo, "<"), (b, ub > hi, ">")):
         if clipped:
-            ax.plot([end], [y], marker=marker, ms=4, color=INK, clip_on=False,
+            add_line(ax, [end], [y], marker=marker, ms=4, color=INK, clip_on=False,
                     gid=f"{gid}-arrow")
         elif caps:
-            ax.plot([end], [y], marker="|", ms=6, mew=lw, color=INK, clip_on=False)
+            add_line(ax, [end], [y], marker="|", ms=6, mew=lw, color=INK, clip_on=False)
 
 
 def _diamond(ax: Axes, y: float, r: _Row, filled: bool) -> None:
@@ -355,7 +361,7 @@ def _null_segments(ax: Axes, rows: Sequence[_Row], null: float) -> None:
     start = prev = data[0]
     for i in [*data[1:], None]:
         if i is None or i != prev + 1:
-            ax.plot([null, null], [start - 0.5, prev + 0.5], color=GUIDE, lw=0.8, zorder=0,
+            add_line(ax, [null, null], [start - 0.5, prev + 0.5], color=GUIDE, lw=0.8, zorder=0,
                     gid="null-line")
             if i is not None:
                 start = i
