@@ -361,7 +361,8 @@ def posterior_grid(
     B = y.shape[0]
     k = np.maximum(mask.sum(axis=1), 1)
     nonempty = mask.any(axis=1)
-    anchor = np.where(nonempty, 0.5 * np.log(np.where(mask, v, 1.0).sum(axis=1) / k), 0.0)
+    vsum = np.where(mask, v, 0.0).sum(axis=1)
+    anchor = 0.5 * np.log(np.where(nonempty, vsum, 1.0) / k)
     upper = float(prior.upper)
     bounded = math.isfinite(upper)
     xu = math.log(upper) if bounded else math.inf
