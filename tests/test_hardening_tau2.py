@@ -193,3 +193,39 @@ def test_w2_trace_p_stable_in_meta_regression() -> None:
     fit = wls(b.X, b.yi, 1.0 / b.vi)
     assert float(fit.trace_P()[0]) == pytest.approx(float(trp), rel=1e-8)
     assert float(fit.trace_PP()[0]) == pytest.approx(float(trpp), rel=1e-8)
+
+
+# --- W4: ranges and extreme scales ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"yi": [1.0, 2.0], "vi": [1e-309, 1.0]}, "'vi', study 1"),
+        ({"yi": [1.0, 2.0], "vi": [1.0, 1e200]}, "'vi', study 2"),
+        ({"yi": [1e154, 2.0], "vi": [1.0, 1.0]}, "'yi', study 1"),
+        ({"yi": [1e150, -1e150, 0.0], "vi": [1e-150, 1e-150, 1.0]}, "'yi', 'vi'"),
+    ],
+)
+@pytest.mark.parametrize("method", ["DL", "REML", "PM", "FE"])
+def test_w4_out_of_range_values_are_input_errors(kwargs: dict, fragment: str,
+                                                 method: str) -> None:
+    with pytest.raises(InputError) as err:
+        ev.rma(**kwargs, method=method)
+    msg = str(err.value)
+    assert fragment in msg and "\n" not in msg and "np." not in msg
+
+
+@pytest.mark.parametrize("method", ["DL", "HE", "SJ", "ML", "REML", "EB", "PM"])
+@pytest.mark.parametrize("scale", [1e-70, 1e70])
+def test_w4_extreme_scales_rescale_exactly(method: str, scale: float) -> None:
+    """y -> c y, v -> c² v rescales tau² by c² (a closed-form property of every estimator)."""
+    yi = np.array([-0.9, -1.6, -1.4, -0.2, 0.4, -2.5])
+    vi = np.array([0.33, 0.19, 0.42, 0.07, 0.2, 0.1])
+    a = ev.rma(yi=yi, vi=vi, method=method, test="knha")
+    b = ev.rma(yi=yi * scale, vi=vi * scale**2, method=method, test="knha")
+    assert b.tau2 == pytest.approx(a.tau2 * scale**2, rel=1e-9)
+    assert b.estimate == pytest.approx(a.estimate * scale, rel=1e-9)
+    assert b.se == pytest.approx(a.se * scale, rel=1e-9)
+    for f in ("I2", "H2", "Q", "pval"):
+        assert getattr(b, f) == pytest.approx(getattr(a, f), rel=1e-9)

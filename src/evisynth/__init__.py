@@ -25,10 +25,12 @@ from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
 from evisynth.grade import rate_certainty, summary_of_findings
 from evisynth.meta import (
+    BayesMetaResult,
     MetaRegResult,
     RMAResult,
     SubgroupResult,
     Tau2ConfInt,
+    bayesmeta,
     cumulative,
     fsn,
     influence,
@@ -43,6 +45,18 @@ from evisynth.meta import (
     trimfill,
 )
 from evisynth.meta.glmm import GLMMResult, rma_glmm
+from evisynth.meta.priors import (
+    CustomPrior,
+    ExponentialPrior,
+    HalfCauchyPrior,
+    HalfNormalPrior,
+    HalfStudentTPrior,
+    ImproperUniformPrior,
+    LogNormalPrior,
+    LomaxPrior,
+    NormalEffectPrior,
+    UniformPrior,
+)
 from evisynth.meta.proportions import ProportionCI, proportion_ci
 from evisynth.plots import forest, funnel
 from evisynth.review import Review, ReviewError, load_review
@@ -65,14 +79,24 @@ __all__ = [
     "AdverseEvent",
     "Arm",
     "AuditReport",
+    "BayesMetaResult",
     "CEAResult",
     "ConvergenceError",
+    "CustomPrior",
     "EffectSizes",
     "EvisynthError",
     "EvisynthWarning",
+    "ExponentialPrior",
     "GLMMResult",
+    "HalfCauchyPrior",
+    "HalfNormalPrior",
+    "HalfStudentTPrior",
+    "ImproperUniformPrior",
     "InputError",
+    "LogNormalPrior",
+    "LomaxPrior",
     "MetaRegResult",
+    "NormalEffectPrior",
     "Param",
     "PartitionedSurvival",
     "ProportionCI",
@@ -83,8 +107,10 @@ __all__ = [
     "SubgroupResult",
     "SubsequentTherapy",
     "Tau2ConfInt",
+    "UniformPrior",
     "__version__",
     "audit",
+    "bayesmeta",
     "bsa",
     "check_eligibility",
     "compare_arms",

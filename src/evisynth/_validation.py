@@ -90,6 +90,8 @@ def as_labels(labels: Any, k: int | None = None) -> tuple[str, ...] | None:
         )
     try:
         seq = labels.tolist() if hasattr(labels, "tolist") else list(labels)
+        if not isinstance(seq, list):
+            raise TypeError
     except TypeError:
         raise InputError(
             f"argument 'labels': expected a sequence of labels, got {describe(labels)}",
@@ -141,6 +143,16 @@ def as_float_vector(
         raw = np.asarray(value)
     except (TypeError, ValueError, OverflowError):
         raw = None
+    if raw is not None and raw.dtype.kind in "iuf" and not isinstance(value, np.ndarray) \
+            and isinstance(value, list | tuple):
+        # numpy silently turns [True, 2] into [1, 2]: look at the elements themselves.
+        for i, x in enumerate(value):
+            if isinstance(x, bool | np.bool_) and not allow_bool:
+                raise InputError(
+                    f"argument {name!r}, {study_name(i, labels, unit)}: expected numbers, "
+                    f"got {x} (bool)",
+                    where=name,
+                )
     if raw is None or raw.dtype.kind not in "biuf":
         seq = raw.ravel().tolist() if raw is not None and raw.ndim else None
         if raw is not None and raw.ndim == 0:
@@ -206,6 +218,64 @@ def as_float_vector(
             where=name,
         )
     return arr
+
+
+def as_float_matrix(
+    name: str, value: Any, *, rows: int, unit: str = "subject", allow_bool: bool = False
+) -> FloatArray:
+    """Convert ``value`` to a 2-D float array with ``rows`` rows (1-D becomes one column).
+
+    Every column is checked as :func:`as_float_vector` checks a vector.
+
+    Raises
+    ------
+    InputError
+        If the value is not numeric (booleans, text), has another number of rows,
+        or holds NaN/inf.
+    """
+    if isinstance(value, str | bytes):
+        raise InputError(
+            f"argument {name!r}: expected numbers (one row per {unit}), got the text "
+            f"{describe(value)}",
+            where=name,
+        )
+    if hasattr(value, "columns") and hasattr(value, "__getitem__"):
+        cols = [value[c] for c in value.columns]
+    else:
+        try:
+            raw = np.asarray(value) if not isinstance(value, list | tuple) else None
+        except (TypeError, ValueError, OverflowError):
+            raw = None
+        if raw is not None and raw.ndim == 2:
+            cols = [raw[:, j] for j in range(raw.shape[1])]
+        elif raw is not None and raw.ndim == 1:
+            cols = [raw]
+        elif isinstance(value, list | tuple) and value and all(
+                isinstance(r, list | tuple) for r in value):
+            width = {len(r) for r in value}
+            if len(width) != 1:
+                raise InputError(
+                    f"argument {name!r}: rows have different lengths ({sorted(width)})",
+                    where=name,
+                )
+            cols = [[r[j] for r in value] for j in range(width.pop())]
+        elif isinstance(value, list | tuple):
+            cols = [value]
+        else:
+            raise InputError(
+                f"argument {name!r}: expected a table of numbers, got {describe(value)}",
+                where=name,
+            )
+    out = [as_float_vector(name, c, allow_bool=allow_bool, unit=unit) for c in cols]
+    for c in out:
+        if len(c) != rows:
+            raise InputError(
+                f"argument {name!r}: expected {rows} rows (one per {unit}), got {len(c)}",
+                where=name,
+            )
+    if not out:
+        raise InputError(f"argument {name!r}: has no columns", where=name)
+    return np.column_stack(out)
 
 
 def _is_na(x: Any) -> bool:
@@ -385,6 +455,28 @@ def check_int(name: str, value: Any, *, lo: int | None = None, hi: int | None = 
             where=name,
         )
     return n
+
+
+def check_whole(name: str, value: Any, *, lo: int | None = None, hi: int | None = None) -> int:
+    """Return a whole number given as an int or as a float with no fractional part
+    (``10.0`` from a table is 10); ``bool``, text, NaN and infinities are rejected.
+
+    Raises
+    ------
+    InputError
+        If the value is not a whole number or is outside ``[lo, hi]``.
+    """
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_) \
+            and not isinstance(value, numbers.Integral):
+        x = float(value)
+        if not np.isfinite(x) or x != int(x):
+            raise InputError(
+                f"argument {name!r}: expected a whole number {_range_text(lo, hi, '')}, "
+                f"got {fmt_num(x)}",
+                where=name,
+            )
+        value = int(x)
+    return check_int(name, value, lo=lo, hi=hi)
 
 
 def check_bool(name: str, value: Any) -> bool:

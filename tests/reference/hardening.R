@@ -11,6 +11,7 @@
 suppressPackageStartupMessages({
   library(metafor)
   library(jsonlite)
+  library(survival)
 })
 stopifnot(as.character(packageVersion("metafor")) == "3.8.1")
 
@@ -44,6 +45,24 @@ for (name in names(datasets)) {
   }
   out$datasets[[name]] <- list(yi = as.numeric(d$yi), vi = as.numeric(d$vi),
                                source = d$source, fits = fits)
+}
+# Log-rank test with a group that has no expected events (all its subjects are
+# censored before the first event): survdiff drops it from the statistic.
+lr_cases <- list(
+  no_expected = list(time = c(3, 5, 6, 8, 4, 7, 9, 10, 1, 2),
+                     event = c(1, 1, 1, 0, 1, 1, 0, 1, 0, 0),
+                     group = c(rep("A", 4), rep("B", 4), rep("C", 2))),
+  no_expected_four = list(time = c(3, 5, 6, 8, 4, 7, 9, 10, 1, 2, 2.5, 6.5, 11, 12),
+                          event = c(1, 1, 1, 0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0),
+                          group = c(rep("A", 4), rep("B", 4), rep("C", 2), rep("D", 4)))
+)
+out$logrank <- list()
+for (name in names(lr_cases)) {
+  d <- lr_cases[[name]]
+  f <- survdiff(Surv(d$time, d$event) ~ d$group)
+  keep <- f$exp > 0
+  out$logrank[[name]] <- c(d, list(chisq = f$chisq, df = sum(keep) - 1,
+                                   observed = as.numeric(f$obs), expected = as.numeric(f$exp)))
 }
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE),
            "tests/reference/hardening.json")

@@ -139,3 +139,26 @@ def test_print_to_pdf_keeps_every_studies_column(browser: Any, bundled_run: Path
     flat = norm(text)
     missing = [h for h in headers if norm(h) not in flat]
     assert missing == [], f"column headers missing from the printed PDF: {missing}"
+
+
+def test_svg_text_renders_with_the_measured_font(browser: Any, bundled_run: Path) -> None:
+    """Text widths in the browser equal the widths the figure layout was computed with."""
+    from evisynth.plots._common import text_width
+
+    page, errors, _ = _open(browser, (bundled_run / "report.html").resolve().as_uri(), 1280)
+    rows = page.evaluate("""() => {
+        const svg = document.querySelector('figure[data-name^="forest-"] svg');
+        return [...svg.querySelectorAll('text')].map(t => {
+            const cs = getComputedStyle(t);
+            return [t.textContent, parseFloat(cs.fontSize), cs.fontWeight, cs.fontStyle,
+                    t.getComputedTextLength(), cs.fontFamily];
+        });
+    }""")
+    page.close()
+    assert errors == [] and len(rows) > 10
+    assert rows[0][5].startswith('"DejaVu Sans"')
+    # the SVG's user unit is the point; the page scales the whole figure, not its text
+    for s, size, weight, style, width, _ in rows:
+        want = 72 * text_width(s, size, "bold" if weight in ("700", "bold") else "normal",
+                               "italic" if style == "italic" else "normal")
+        assert abs(width - want) <= 0.02 * want + 0.5, (s, width, want)

@@ -73,8 +73,11 @@ def test_figures_are_text_with_alt_text(bundled_run: Path) -> None:
 
 def test_contents_sidebar_links_each_section_and_outcome(bundled_run: Path) -> None:
     html = (bundled_run / "report.html").read_text()
-    nav = html[html.index('<nav class="toc"'):html.index("</nav>")]
+    nav = html[html.index('<nav class="toc toc-side"'):html.index("</nav>")]
     links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', nav)
+    # the same list, collapsed, under the title for narrow screens
+    top = html[html.index('<details class="toc toc-top"'):html.index("</details>")]
+    assert re.findall(r'<a href="#([^"]+)">([^<]+)</a>', top) == links
     anchors = [a for a, _ in links]
     assert len(anchors) == len(set(anchors))
     heads = dict(re.findall(r'<h3 id="([^"]+)">([^<]+)</h3>', html))  # outcome headings
@@ -119,6 +122,7 @@ def _blocks() -> list:
         Table(("Label", "DOI"), ((XSS, "doi:10.1000/abc"),), caption=f"cap {XSS}"),
         Figure('<svg id="a"><g id="b"/></svg>', f"fig {XSS}", "x"),
         Figure('<svg id="a"><g id="b"/></svg>', "same ids", "x"),
+        Figure('<svg id="studies"/>', "an id that is also a heading's anchor", "9"),
         Heading(1, "Studies", "studies"),  # same title twice: anchors stay unique
         Heading(2, f"Outcome {XSS}", "outcome"),
     ]

@@ -113,3 +113,45 @@ def test_interrupt_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[
     out = tmp_path / "r.csv"
     code, _, err = run(["simulate", str(toml), "-o", str(out)], capsys)
     assert code == 130 and "not written" in err and not out.exists()
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from evisynth.errors import InputError  # noqa: E402
+from evisynth.simulate.config import load_config  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ks=st.lists(st.integers(2, 50), min_size=1, max_size=4),
+    taus=st.lists(st.floats(0, 3, allow_nan=False), min_size=1, max_size=4),
+    reps=st.integers(1, 10**6),
+    seed=st.integers(0, 2**31),
+)
+def test_property_config_round_trips(ks: list[int], taus: list[float], reps: int,
+                                     seed: int) -> None:
+    import tempfile
+
+    text = (f"reps = {reps}\nseed = {seed}\nmethods = [\"REML-knha\"]\n[design]\n"
+            f"k = {ks}\ntau = [{', '.join(repr(t) for t in taus)}]\n")
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "d.toml"
+        p.write_text(text)
+        cfg = load_config(p)
+    assert cfg.design.k == tuple(ks) and cfg.design.tau == tuple(taus)
+    assert (cfg.reps, cfg.seed) == (reps, seed)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(max_size=80))
+def test_property_any_text_is_a_config_or_one_line_input_error(text: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "x.toml"
+        p.write_text(text, encoding="utf-8")
+        try:
+            load_config(p)
+        except InputError as exc:
+            assert "\n" not in str(exc).strip() and str(p) in str(exc)

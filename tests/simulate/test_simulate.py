@@ -18,6 +18,7 @@ from evisynth.errors import InputError
 from evisynth.simulate import (
     BLOCK,
     BinaryData,
+    ContinuousData,
     FixedVariances,
     RandomVariances,
     SurvivalData,
@@ -121,8 +122,9 @@ def _loop_table(design: ev.SimDesign, methods: list[tuple[str, str]], reps: int,
 
 @pytest.mark.parametrize(
     "data",
-    [RandomVariances(0.01, 0.5, "loguniform"), BinaryData(n=(20, 60), p_control=0.15)],
-    ids=["random-vi", "binary"],
+    [RandomVariances(0.01, 0.5, "loguniform"), BinaryData(n=(20, 60), p_control=0.15),
+     ContinuousData(n=(8, 40), sd=1.5), SurvivalData(n=(30, 90), hazard=0.1, follow_up=10)],
+    ids=["random-vi", "binary", "continuous", "survival"],
 )
 def test_table_equals_a_plain_loop_over_rma(data: object) -> None:
     design = ev.SimDesign(k=[2, 4], tau=[0, 0.4], mu=0.2, vi=data)
@@ -292,3 +294,18 @@ def test_property_garbage_method_specs_raise_input_error(text: str) -> None:
         parse_method(text)
     except InputError as exc:
         assert "\n" not in str(exc)
+
+
+def test_continuous_data_moments() -> None:
+    # Sample means and variances of n normal patients per arm: E[vi] = 2 sd²/n exactly
+    # and Var(yi) = tau² + 2 sd²/n; both within Monte-Carlo error.
+    from evisynth.simulate import ContinuousData
+
+    n, sd, tau, mu = 12, 2.0, 0.5, 0.3
+    Y, V = ContinuousData(n=n, sd=sd).generate(block_rng(9, (), 0, 0), 4, 50_000, mu, tau)
+    v_true = 2 * sd**2 / n
+    y = Y.ravel()
+    assert abs(V.mean() - v_true) <= 4 * V.std() / math.sqrt(V.size)
+    assert abs(y.mean() - mu) <= 4 * math.sqrt((tau**2 + v_true) / y.size)
+    var_se = (tau**2 + v_true) * math.sqrt(2 / (y.size - 1))
+    assert abs(y.var(ddof=1) - (tau**2 + v_true)) <= 4 * var_se

@@ -61,3 +61,13 @@ def test_cli_scheduler_writes_the_local_table(client, tmp_path) -> None:  # type
     assert main(["simulate", str(toml), "-o", str(b), "--no-progress",
                  "--scheduler", client.scheduler.address]) == 0
     assert a.read_text() == b.read_text()
+
+
+def test_dask_bayes_method_bit_identical(client) -> None:  # type: ignore[no-untyped-def]
+    from evisynth.meta.priors import HalfNormalPrior
+
+    design = ev.SimDesign(k=3, tau=[0, 0.3], vi=RandomVariances(0.02, 0.3))
+    methods = [("bayes", HalfNormalPrior(0.5)), "REML-knha"]
+    local = ev.simulate(design, methods, reps=300, seed=6)
+    remote = ev.simulate(design, methods, reps=300, seed=6, backend="dask", client=client)
+    pd.testing.assert_frame_equal(local, remote, check_exact=True)

@@ -13,9 +13,17 @@ from evisynth.econ.curves import (
 )
 from evisynth.econ.dsa import DSAResult
 from evisynth.econ.model import PartitionedSurvival
+from evisynth.econ.modelfile import ModelFile, bundled_models, load_model, parse_model
 from evisynth.econ.params import Param
 from evisynth.econ.psa import PSAResult
 from evisynth.econ.results import CEAResult, frontier
+from evisynth.econ.summary import (
+    EconSummary,
+    HorizonCheck,
+    horizon_check,
+    report_summary,
+    summarise_model,
+)
 
 __all__ = [
     "AdverseEvent",
@@ -23,16 +31,25 @@ __all__ = [
     "CEAResult",
     "Curve",
     "DSAResult",
+    "EconSummary",
+    "HorizonCheck",
     "LifeTable",
+    "ModelFile",
     "PSAResult",
     "Param",
     "PartitionedSurvival",
     "SubsequentTherapy",
     "ara_brazier_utility",
     "as_curve",
+    "bundled_models",
     "frontier",
+    "horizon_check",
     "km_with_tail",
+    "load_model",
     "mixture_cure_from_landmarks",
     "parametric_curve",
+    "parse_model",
+    "report_summary",
+    "summarise_model",
     "us_life_table_2021",
 ]

@@ -42,7 +42,7 @@ def _one_offs(value: Any) -> tuple[tuple[str, Param | None, Param], ...]:
         return ()
     if not isinstance(value, Mapping):
         return (("one-off cost", None, as_param(value, "one-off cost")),)
-    out = []
+    out: list[tuple[str, Param | None, Param]] = []
     for k, v in value.items():
         if isinstance(v, tuple | list) and len(v) == 2:
             out.append((str(k), as_param(v[0], f"{k} share"), as_param(v[1], f"{k} cost")))

@@ -1,7 +1,8 @@
 """One-way deterministic sensitivity analysis (the tornado diagram's numbers).
 
-Every input with a ``low``/``high`` range is set to each end in turn, all other
-inputs at their point values; the outcome (incremental net monetary benefit
+Every input is set to each end of its ``low``/``high`` range in turn (an input
+with a distribution but no range: the 2.5% and 97.5% points of its
+distribution), all other inputs at their point values; the outcome (incremental net monetary benefit
 at a willingness to pay, or the ICER) is recorded. With the cycles method all
 ``2 P`` rows are one batched model evaluation.
 
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from evisynth.econ._draws import Draws
+from evisynth.econ.params import Param
 from evisynth.errors import InputError
 
 if TYPE_CHECKING:
@@ -81,13 +83,19 @@ def run_dsa(model: PartitionedSurvival, intervention: str, comparator: str, *,
     if method not in ("exact", "cycles"):
         raise InputError(f"argument 'method': {method!r} is not 'exact' or 'cycles'",
                          where="method")
-    rows = [(role, p) for _, role, p in model.inputs() if p.low is not None and
-            p.high is not None]
+    rows: list[tuple[str, Param, float, float, str]] = []
+    for _, role, p in model.inputs():
+        if p.low is not None and p.high is not None:
+            rows.append((role, p, p.low, p.high, "range"))
+        elif p.dist != "fixed" and p.sd > 0:
+            lo, hi = (float(x) for x in p.ppf(np.array([0.025, 0.975])))
+            rows.append((role, p, lo, hi, "95% interval of its distribution"))
     if not rows:
-        raise InputError("one-way sensitivity: no input has a low/high range", where="inputs")
-    for _, p in rows:
-        model._check_values({id(p): p.low})  # type: ignore[dict-item]
-        model._check_values({id(p): p.high})  # type: ignore[dict-item]
+        raise InputError("one-way sensitivity: no input has a low/high range or a "
+                         "distribution", where="inputs")
+    for _, p, lo, hi, _ in rows:
+        model._check_values({id(p): lo})
+        model._check_values({id(p): hi})
     i, k = arms.index(intervention), arms.index(comparator)
 
     def out(c: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -101,17 +109,17 @@ def run_dsa(model: PartitionedSurvival, intervention: str, comparator: str, *,
     P = len(rows)
     if method == "cycles":
         dr = Draws(2 * P + 1)
-        for j, (_, p) in enumerate(rows):
+        for j, (_, p, lo, hi, _) in enumerate(rows):
             v = np.full(2 * P + 1, p.value)
-            v[2 * j], v[2 * j + 1] = p.low, p.high  # type: ignore[assignment]
+            v[2 * j], v[2 * j + 1] = lo, hi
             dr.values[id(p)] = v
         c, q = model.evaluate_batch(dr)
         res = out(c, q)
     else:
         vals = []
-        for _, p in rows:
-            for x in (p.low, p.high):
-                r = model.run("exact", overrides={p: x})  # type: ignore[dict-item]
+        for _, p, lo, hi, _ in rows:
+            for x in (lo, hi):
+                r = model.run("exact", overrides={p: x})
                 vals.append([[r.costs[a] for a in arms], [r.qalys[a] for a in arms]])
         r0 = model.run("exact")
         vals.append([[r0.costs[a] for a in arms], [r0.qalys[a] for a in arms]])
@@ -119,12 +127,13 @@ def run_dsa(model: PartitionedSurvival, intervention: str, comparator: str, *,
         res = out(arr[:, 0, :], arr[:, 1, :])
     base = float(res[-1])
     table = pd.DataFrame({
-        "input": [p.name or role for role, p in rows],
-        "role": [role for role, _ in rows],
-        "value": [p.value for _, p in rows],
-        "low": [p.low for _, p in rows], "high": [p.high for _, p in rows],
+        "input": [p.name or role for role, p, *_ in rows],
+        "role": [r[0] for r in rows],
+        "value": [r[1].value for r in rows],
+        "low": [r[2] for r in rows], "high": [r[3] for r in rows],
         "out_low": res[0:2 * P:2], "out_high": res[1:2 * P:2],
-        "assumption": [p.assumption for _, p in rows],
+        "range_from": [r[4] for r in rows],
+        "assumption": [r[1].assumption for r in rows],
     })
     table["swing"] = (table["out_high"] - table["out_low"]).abs()
     table = table.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)

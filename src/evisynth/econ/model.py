@@ -42,8 +42,13 @@ from evisynth._validation import FloatArray, check_number
 from evisynth.econ._draws import Draws
 from evisynth.econ.arm import STATES, Arm
 from evisynth.econ.background import LifeTable, us_life_table_2021
-from evisynth.econ.integrate import CORRECTIONS, Integrals, Setting, integrate_cycles, \
-    integrate_exact
+from evisynth.econ.integrate import (
+    CORRECTIONS,
+    Integrals,
+    Setting,
+    integrate_cycles,
+    integrate_exact,
+)
 from evisynth.econ.params import Param, sample_params
 from evisynth.econ.results import CEAResult
 from evisynth.errors import InputError
@@ -74,7 +79,7 @@ def _outcomes(arm: Arm, it: Integrals, dr: Draws) -> _Out:
         undisc = undisc + x
     for s in STATES:
         for k, p in arm.state_costs[s]:
-            parts[f"{s}: {k}"] = v(p) * it.ly_c[s]
+            parts[f"{s}: {k.removeprefix(s + ' ')}"] = v(p) * it.ly_c[s]
             undisc = undisc + v(p) * it.ly[s]
     q_loss = np.zeros(dr.n)
     for ae in arm.adverse_events:
@@ -421,9 +426,8 @@ class PartitionedSurvival:
         ----------
         Briggs, Claxton & Sculpher (2006) ch. 4-5.
         """
-        from evisynth.econ.psa import PSAResult
-
         from evisynth._validation import check_int
+        from evisynth.econ.psa import PSAResult
         n = check_int("n", n, lo=1)
         rng = np.random.default_rng(seed)
         draws = self.draw(n, rng)
@@ -447,7 +451,11 @@ class PartitionedSurvival:
         for j, p in enumerate(params):
             dr.values[id(p)] = x[:, j]
         for key, mean, cov in self._coef_blocks():
-            L = np.linalg.cholesky((cov + cov.T) / 2)
+            w, V = np.linalg.eigh((cov + cov.T) / 2)
+            if w.min() < -1e-10 * max(1.0, abs(w).max()):
+                raise InputError("a curve's coefficient covariance matrix is not positive "
+                                 "semi-definite", where="vcov")
+            L = V * np.sqrt(np.clip(w, 0.0, None))  # cov = L L^T, also when singular
             dr.coefs[id(key)] = mean[None, :] + rng.standard_normal((n, len(mean))) @ L.T
         self._check_draws(dr)
         return dr
@@ -468,7 +476,10 @@ class PartitionedSurvival:
     # ------------------------------------------------------------------ DSA
     def dsa(self, intervention: str, comparator: str, *, wtp: float | None = None,
             method: str = "cycles", outcome: str = "nmb") -> Any:
-        """One-way sensitivity analysis: every input with a low/high range, one at a time.
+        """One-way sensitivity analysis: every uncertain input, one at a time.
+
+        Each input goes to the ends of its low/high range, or, without a range, to
+        the 2.5% and 97.5% points of its distribution.
 
         Parameters
         ----------

@@ -80,13 +80,18 @@ from pathlib import Path
 from typing import Any
 
 from evisynth.econ.arm import AdverseEvent, Arm, SubsequentTherapy
-from evisynth.econ.curves import CURVE_PARAMS, Curve, HazardRatioCurve, ParametricCurve, \
-    _unit_factor
+from evisynth.econ.curves import (
+    CURVE_PARAMS,
+    Curve,
+    HazardRatioCurve,
+    ParametricCurve,
+    _unit_factor,
+)
 from evisynth.econ.model import PartitionedSurvival
 from evisynth.econ.params import DISTRIBUTIONS, Param
 from evisynth.errors import InputError
 
-__all__ = ["ModelFile", "bundled_model_path", "load_model"]
+__all__ = ["ModelFile", "bundled_model_path", "bundled_models", "load_model", "parse_model"]
 
 _INPUT_KEYS = {"value", "distribution", "se", "low", "high", "source", "assumption", "unit",
                "price_year", "note"}
@@ -97,17 +102,35 @@ _ARM_KEYS = {"pfs", "os", "one_off", "state_costs", "utilities", "terminal_cost"
              "adverse_events", "subsequent", "label"}
 
 
-def bundled_model_path(name: str = "cart_2l_lbcl") -> Path:
-    """Path of a model file shipped with evisynth (``data/econ/<name>.toml``).
+def bundled_models() -> list[str]:
+    """Names of the model files shipped with evisynth (``data/econ/*.toml``).
 
     Examples
     --------
-    >>> bundled_model_path().name
-    'cart_2l_lbcl.toml'
+    >>> len(bundled_models()) >= 1
+    True
+    """
+    d = Path(str(resources.files("evisynth") / "data" / "econ"))
+    return sorted(p.stem for p in d.glob("*.toml"))
+
+
+def bundled_model_path(name: str) -> Path:
+    """Path of a model file shipped with evisynth (``data/econ/<name>.toml``).
+
+    Raises
+    ------
+    InputError
+        If there is no such bundled model.
+
+    Examples
+    --------
+    >>> bundled_model_path(bundled_models()[0]).suffix
+    '.toml'
     """
     p = Path(str(resources.files("evisynth") / "data" / "econ" / f"{name}.toml"))
     if not p.exists():
-        raise InputError(f"no bundled model {name!r}", where="model")
+        raise InputError(f"no bundled model {name!r}; bundled models: "
+                         f"{', '.join(bundled_models())}", where="model")
     return p
 
 
@@ -183,11 +206,13 @@ def load_model(path: str | Path, *, overrides: Mapping[str, Any] | None = None) 
     Parameters
     ----------
     path
-        The ``.toml`` file, or ``"cart_2l_lbcl"`` for the bundled model.
+        The ``.toml`` file, or the name of a bundled model (:func:`bundled_models`).
     overrides
-        ``{input name: value}`` or ``{input name: {"value": ..., "low": ..., "high": ...,
-        "distribution": ..., "se": ..., "source": ...}}``; e.g. a review's pooled hazard
-        ratio and toxicity rates.
+        ``{input name: value}`` (the input becomes fixed at that value: no distribution,
+        no range) or ``{input name: {"value": ..., "low": ..., "high": ...,
+        "distribution": ..., "se": ..., "source": ...}}`` (keys not given keep the file's
+        distribution; a new value without se or low/high drops the old range); e.g. a
+        review's pooled hazard ratio and toxicity rates.
 
     Returns
     -------
@@ -202,9 +227,9 @@ def load_model(path: str | Path, *, overrides: Mapping[str, Any] | None = None) 
 
     Examples
     --------
-    >>> mf = load_model("cart_2l_lbcl")
-    >>> mf.intervention, mf.comparator
-    ('CAR-T', 'SOC')
+    >>> mf = load_model(bundled_models()[0])
+    >>> mf.intervention in mf.model.arms and mf.comparator in mf.model.arms
+    True
 
     References
     ----------
@@ -233,7 +258,11 @@ def parse_model(text: str, *, file: str = "model.toml",
 
     Examples
     --------
-    >>> parse_model("[model]\\nhorizon = 0").title  # doctest: +SKIP
+    >>> try:
+    ...     parse_model("[model]\\nhorizon = 0\\n", file="m.toml")
+    ... except InputError as e:
+    ...     print(e)
+    m.toml line 1: [arms]: a model needs at least two arms, found 0
     """
     try:
         doc = tomllib.loads(text)
@@ -320,9 +349,16 @@ def parse_model(text: str, *, file: str = "model.toml",
             kw["assumption"] = False
             inputs[name] = replace(old, **kw)
         else:
+            if isinstance(ov, bool) or not isinstance(ov, int | float):
+                raise InputError(f"overrides, {name!r}: {ov!r} is not a number",
+                                 where=f"overrides.{name}")
             try:
-                inputs[name] = replace(old, value=float(ov), source=f"override; file value "
+                inputs[name] = replace(old, value=float(ov), dist="fixed", se=None, low=None,
+                                       high=None, source=f"override (fixed); file value "
                                        f"{old.value:g} from {old.source}")
+            except InputError as exc:
+                raise InputError(f"overrides, {name!r}: {exc}", where=f"overrides.{name}"
+                                 ) from None
             except (TypeError, ValueError):
                 raise InputError(f"overrides, {name!r}: {ov!r} is not a number",
                                  where=f"overrides.{name}") from None
@@ -482,6 +518,9 @@ def parse_model(text: str, *, file: str = "model.toml",
             raise err(f"[model] {key}: expected a number, got {v!r:.40}", "model", key)
         return float(v)
 
+    if len(arms) < 2:
+        raise err(f"[arms]: a model needs at least two arms, found {len(arms)}",
+                  "arms" if arms else "model")
     bg = model.get("background", "none")
     if bg not in ("us_2021", "none"):
         raise err(f"[model] background: {bg!r} is not 'us_2021' or 'none'", "model",
@@ -493,13 +532,13 @@ def parse_model(text: str, *, file: str = "model.toml",
                       f"{', '.join(map(repr, arms))}", "model", key)
     corr: dict[tuple[Param, Param], float] = {}
     for i, c in enumerate(doc.get("correlations", [])):
-        pth = ("correlations", str(i))
-        c = table(c, *pth)
+        pc = ("correlations", str(i))
+        c = table(c, *pc)
         if set(c) != {"a", "b", "rho"} or c["a"] not in inputs or c["b"] not in inputs:
-            raise err("correlation: needs a and b (input names) and rho", *pth)
+            raise err("correlation: needs a and b (input names) and rho", *pc)
         rho = c["rho"]
         if isinstance(rho, bool) or not isinstance(rho, int | float) or not -1 < rho < 1:
-            raise err(f"correlation: rho {rho!r} must lie strictly between -1 and 1", *pth,
+            raise err(f"correlation: rho {rho!r} must lie strictly between -1 and 1", *pc,
                       "rho")
         corr[(inputs[c["a"]], inputs[c["b"]])] = float(rho)
     pop = model.get("population")

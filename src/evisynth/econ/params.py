@@ -92,8 +92,8 @@ class Param:
     Examples
     --------
     >>> p = Param(0.8, name="u_pf", dist="beta", low=0.7, high=0.9)
-    >>> round(p.sd, 6)
-    0.051021
+    >>> p.sd == (0.9 - 0.7) / (2 * Z975)   # the range read as a 95% interval
+    True
     """
 
     value: float
@@ -112,7 +112,8 @@ class Param:
     def __post_init__(self) -> None:
         w = _where(self)
         if isinstance(self.value, bool) or not isinstance(self.value, int | float | np.floating):
-            raise InputError(f"value{w}: expected a number, got {self.value!r:.60}", where=self.name)
+            raise InputError(f"value{w}: expected a number, got {self.value!r:.60}",
+                             where=self.name)
         if not math.isfinite(float(self.value)):
             raise InputError(f"value{w}: {self.value!r} is not a finite number", where=self.name)
         object.__setattr__(self, "value", float(self.value))

@@ -236,7 +236,7 @@ class CEAResult:
                 lines.append(f"{r['arm']}: {r['status']}")
         for a, iv in self.clipped.items():
             if iv:
-                spans = ", ".join(f"{x:.2f}-{y:.2f}" for x, y in iv)
+                spans = ", ".join(f"{x:.3g}-{y:.3g}" for x, y in iv)
                 lines.append(f"{a}: PFS above OS and clipped to it at t = {spans} years")
         return "\n".join(lines)
 

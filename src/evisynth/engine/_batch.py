@@ -80,6 +80,33 @@ def make_batch(
     return Batch(yi=y, vi=v, X=Xb, mask=m)
 
 
+def normalise(batch: Batch) -> tuple[Batch, Array, Array]:
+    """Rescale every member so that its smallest sampling variance is near 1.
+
+    Returns ``(scaled, s, s2)`` with ``yi / s`` and ``vi / s2`` (``s2 = s²``), where
+    ``s`` is a power of 2 near ``sqrt(min(vi))``. Multiplying by a power of 2 is
+    exact in binary floating point, so results computed on the scaled batch and
+    scaled back (``tau² · s2``, ``beta · s``) are identical to unscaled ones
+    wherever those do not overflow; on data with variances near 1e-300 or 1e300
+    they are what the unscaled arithmetic cannot represent (``w²``, ``w⁴`` terms).
+    """
+    vmin = np.where(batch.mask, batch.vi, np.inf).min(axis=1)
+    ok = np.isfinite(vmin) & (vmin > 0)
+    e = np.where(ok, np.round(np.log2(np.where(ok, vmin, 1.0)) / 2.0), 0.0).astype(np.int64)
+    if not e.any():
+        ones = np.ones(batch.B)
+        return batch, ones, ones
+    sc = np.ldexp(1.0, e)
+    s2 = sc * sc
+    scaled = Batch(
+        yi=batch.yi / sc[:, None],
+        vi=np.where(batch.mask, batch.vi / s2[:, None], 1.0),
+        X=batch.X,
+        mask=batch.mask,
+    )
+    return scaled, sc, s2
+
+
 @dataclass(frozen=True)
 class WLS:
     """Weighted least-squares fit of every batch member for given weights ``w``.

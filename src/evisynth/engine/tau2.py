@@ -51,7 +51,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evisynth.engine._batch import Array, Batch, weights, wls
+from evisynth.engine._batch import Array, Batch, normalise, weights, wls
 
 METHODS = ("FE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM")
 ITERATIVE = ("ML", "REML", "EB", "PM")
@@ -252,8 +252,11 @@ def solve_q(
     (root, found)
         Roots ``(B,)`` and whether each was bracketed.
     """
-    root, found, _, _ = _solve_q(batch, target, upper, tol=tol, maxiter=maxiter, scale=scale)
-    return root, found
+    sb, _, s2 = normalise(batch)
+    up = None if upper is None else np.asarray(upper, dtype=np.float64) / s2
+    sc = None if scale is None else np.asarray(scale, dtype=np.float64) / s2
+    root, found, _, _ = _solve_q(sb, target, up, tol=tol, maxiter=maxiter, scale=sc)
+    return root * s2, found
 
 
 def _solve_q(
@@ -327,14 +330,24 @@ def estimate_tau2(
     method
         One of :data:`METHODS`.
     tol
-        Convergence threshold on ``|Δtau²|`` for iterative methods.
+        Relative convergence threshold of the iterative methods (module docstring).
     maxiter
         Maximum number of iterations for iterative methods.
 
     Returns
     -------
     Tau2Estimate
+        The computation runs on data rescaled by a power of 2 (:func:`normalise`),
+        so variances far from 1 cannot overflow its intermediate sums.
     """
+    batch, _, s2 = normalise(batch)
+    est = _estimate_scaled(batch, method, tol, maxiter)
+    if np.all(s2 == 1.0):
+        return est
+    return Tau2Estimate(est.tau2 * s2, est.converged, est.iterations)
+
+
+def _estimate_scaled(batch: Batch, method: str, tol: float, maxiter: int) -> Tau2Estimate:
     B = batch.B
     if method in ("FE", "DL", "HE", "HS", "HSk", "SJ"):
         t = np.maximum(_closed_form(method, batch), 0.0)

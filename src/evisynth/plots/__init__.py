@@ -7,6 +7,7 @@ figure, the figure's alternative text as ``<title>``/``<desc>``) or
 """
 
 from evisynth.plots._io import get_alt, set_alt, to_png, to_svg
+from evisynth.plots.bayes import bayes_posterior, forest_bayes
 from evisynth.plots.forest import forest, forest_subgroups
 from evisynth.plots.funnel import FUNNEL_MIN_K, funnel, funnel_refusal
 from evisynth.plots.prisma import PrismaCounts, prisma, prisma_counts
@@ -16,7 +17,9 @@ __all__ = [
     "FUNNEL_MIN_K",
     "ROB2_DOMAINS",
     "PrismaCounts",
+    "bayes_posterior",
     "forest",
+    "forest_bayes",
     "forest_subgroups",
     "funnel",
     "funnel_refusal",

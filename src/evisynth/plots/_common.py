@@ -20,9 +20,12 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import MaxNLocator
 
 from evisynth._validation import FloatArray
@@ -68,23 +71,24 @@ def font(size: float = FONT_SIZE, weight: str = "normal") -> FontProperties:
 
 
 @lru_cache(maxsize=1)
-def _renderer() -> RendererAgg:
-    return RendererAgg(16, 16, 72)
+def _text2path() -> TextToPath:
+    return TextToPath()
 
 
 @lru_cache(maxsize=8192)
 def _line_width(line: str, size: float, weight: str, style: str) -> float:
     fp = font(size, weight)
     fp.set_style(style)  # type: ignore[arg-type]
-    return float(_renderer().get_text_width_height_descent(line, fp, ismath=False)[0])
+    return float(_text2path().get_text_width_height_descent(line, fp, ismath=False)[0])
 
 
 def text_width(s: str, size: float = FONT_SIZE, weight: str = "normal",
                style: str = "normal") -> float:
     """Width of ``s`` in inches when drawn in the evisynth font (longest line).
 
-    Measured once per distinct line, size, weight and style (memoised), with
-    the same renderer matplotlib uses to lay out the figure.
+    Measured once per distinct line, size, weight and style (memoised), without
+    hinting, as matplotlib's SVG backend and a browser measure the text (Agg's
+    hinted widths at 72 dpi are rounded to whole pixels).
 
     Parameters
     ----------
@@ -119,6 +123,17 @@ def new_figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), dpi=100, facecolor="white")
     FigureCanvasAgg(fig)
     return fig
+
+
+def add_line(ax: Axes, x: Sequence[float], y: Sequence[float], **kw: Any) -> Line2D:
+    """``ax.plot(x, y, **kw)`` for one line, without ``plot``'s argument parsing and autoscaling.
+
+    The figures set their axis limits themselves; ``ax.plot`` costs several times
+    more per call, and a forest plot draws a line per study.
+    """
+    line = Line2D(x, y, **kw)
+    ax.add_line(line)
+    return line
 
 
 def check_fit(fit: Any, name: str = "fit") -> RMAResult:

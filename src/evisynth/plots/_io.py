@@ -19,7 +19,9 @@ import re
 from typing import Any
 
 import matplotlib
+from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 
 from evisynth.errors import InputError
 from evisynth.plots._common import FONT_FAMILY, FONT_STACK
@@ -197,6 +199,30 @@ def _finish_svg(svg: str, alt: str | None, id_prefix: str | None) -> str:
     return prefix_svg_ids(svg, id_prefix) if id_prefix else svg
 
 
+_METRICS: dict[tuple[Any, ...], tuple[float, float, float]] = {}
+_SVG_METRICS = RendererSVG.get_text_width_height_descent
+
+
+def _cached_metrics(self: RendererSVG, s: str, prop: FontProperties,
+                    ismath: Any) -> tuple[float, float, float]:
+    """matplotlib's SVG text metrics, memoised across figures (they depend on nothing else).
+
+    matplotlib caches text metrics per renderer, and every ``savefig`` makes a
+    new renderer, so a report of 20 figures measured the same strings again and
+    again; this cache returns the very numbers the SVG renderer computes.
+    """
+    if ismath:
+        return _SVG_METRICS(self, s, prop, ismath)
+    key = (s, tuple(prop.get_family()), prop.get_slant(), prop.get_variant(),
+           prop.get_weight(), prop.get_stretch(), prop.get_size_in_points(), prop.get_file())
+    hit = _METRICS.get(key)
+    if hit is None:
+        if len(_METRICS) > 50_000:
+            _METRICS.clear()
+        hit = _METRICS[key] = _SVG_METRICS(self, s, prop, ismath)
+    return hit
+
+
 def to_svg(fig: Figure, *, alt: str | None = None, id_prefix: str | None = None) -> str:
     """The figure as an SVG document string, identical for identical figures.
 
@@ -255,7 +281,11 @@ def to_svg(fig: Figure, *, alt: str | None = None, id_prefix: str | None = None)
     with matplotlib.rc_context(
         {"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "none", "svg.id": "figure"}
     ):
-        fig.savefig(buf, format="svg", metadata=SVG_METADATA)
+        RendererSVG.get_text_width_height_descent = _cached_metrics  # type: ignore[method-assign]
+        try:
+            fig.savefig(buf, format="svg", metadata=SVG_METADATA)
+        finally:
+            RendererSVG.get_text_width_height_descent = _SVG_METRICS  # type: ignore[method-assign]
     return _finish_svg(buf.getvalue(), alt, id_prefix)
 
 

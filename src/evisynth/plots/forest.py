@@ -7,8 +7,13 @@ then the weight and the numbers. Squares have an *area* proportional to the
 study's model weight (Lewis & Clarke 2001); the pooled estimate is a diamond
 whose width is its confidence interval; the prediction interval (Higgins,
 Thompson & Spiegelhalter 2009; IntHout et al. 2016) is a separate row drawn as a
-bar with end caps. Under the axis: the heterogeneity line (tau², I², Q, df, p)
-and the test of the overall effect.
+bar with end caps. Under the axis: optional "← Favours A" / "Favours B →"
+labels either side of the null (``favours=``; the left label is for values
+below the null), the heterogeneity line (tau², I², Q, df, p) and the test of
+the overall effect. Binary outcomes can show events/N per arm (``counts=``)
+before the plot, RevMan style, with the sums on the pooled row. Numbers are
+never in E notation (proportions as percentages). Every figure carries
+alternative text describing the studies and the pooled result.
 
 Everything is black or grey and every element is told apart by shape (square,
 diamond, open diamond, capped bar, arrow), so the figure reads in grayscale.
@@ -44,6 +49,7 @@ from scipy.stats import norm
 
 from evisynth._validation import check_bool
 from evisynth.errors import InputError
+from evisynth.meta.bayes import BayesMetaResult
 from evisynth.meta.results import RMAResult
 from evisynth.meta.subgroup import SubgroupResult
 from evisynth.plots._common import (
@@ -53,6 +59,7 @@ from evisynth.plots._common import (
     SMALL_SIZE,
     TITLE_SIZE,
     Scale,
+    add_line,
     check_fit,
     check_texts,
     fmt,
@@ -322,14 +329,14 @@ def _draw_interval(ax: Axes, y: float, lb: float, ub: float, lim: tuple[float, f
                    *, lw: float, caps: bool, gid: str) -> None:
     lo, hi = lim
     a, b = max(lb, lo), min(ub, hi)
-    ax.plot([a, b], [y, y], color=INK, lw=lw, solid_capstyle="butt", gid=gid,
+    add_line(ax, [a, b], [y, y], color=INK, lw=lw, solid_capstyle="butt", gid=gid,
             clip_on=False)
     for end, clipped, marker in ((a, lb < lo, "<"), (b, ub > hi, ">")):
         if clipped:
-            ax.plot([end], [y], marker=marker, ms=4, color=INK, clip_on=False,
+            add_line(ax, [end], [y], marker=marker, ms=4, color=INK, clip_on=False,
                     gid=f"{gid}-arrow")
         elif caps:
-            ax.plot([end], [y], marker="|", ms=6, mew=lw, color=INK, clip_on=False)
+            add_line(ax, [end], [y], marker="|", ms=6, mew=lw, color=INK, clip_on=False)
 
 
 def _diamond(ax: Axes, y: float, r: _Row, filled: bool) -> None:
@@ -354,7 +361,7 @@ def _null_segments(ax: Axes, rows: Sequence[_Row], null: float) -> None:
     start = prev = data[0]
     for i in [*data[1:], None]:
         if i is None or i != prev + 1:
-            ax.plot([null, null], [start - 0.5, prev + 0.5], color=GUIDE, lw=0.8, zorder=0,
+            add_line(ax, [null, null], [start - 0.5, prev + 0.5], color=GUIDE, lw=0.8, zorder=0,
                     gid="null-line")
             if i is not None:
                 start = i
@@ -562,7 +569,7 @@ def _check_common(annotate: Any, show_weights: Any, show_pi: Any, digits: Any) -
 
 
 def forest(
-    fit: RMAResult,
+    fit: RMAResult | BayesMetaResult,
     *,
     transf: Any = None,
     labels: Sequence[str] | None = None,
@@ -584,7 +591,8 @@ def forest(
     Parameters
     ----------
     fit
-        Result of :func:`evisynth.rma`.
+        Result of :func:`evisynth.rma` (or of :func:`evisynth.bayesmeta`: then
+        :func:`evisynth.plots.bayes.forest_bayes` draws it).
     transf
         Display scale. ``None`` (default) chooses from ``fit.measure``: the ratio
         scale with a log axis for log-ratio measures (HR, RR, OR, ...), the
@@ -666,6 +674,11 @@ def forest(
     >>> get_alt(fig).split(".")[0]
     'Forest plot: Example'
     """
+    if isinstance(fit, BayesMetaResult):  # Bayesian fit: data and shrunken estimates
+        from evisynth.plots.bayes import forest_bayes
+
+        return forest_bayes(fit, transf=transf, labels=labels, title=title, xlabel=xlabel,
+                            digits=digits)
     fit = check_fit(fit)
     digits = _check_common(annotate, show_weights, show_pi, digits)
     if labels is not None:

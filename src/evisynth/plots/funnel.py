@@ -70,6 +70,7 @@ from evisynth.plots._common import (
     INK,
     SMALL_SIZE,
     TITLE_SIZE,
+    add_line,
     check_fit,
     font,
     linear_ticks,
@@ -347,16 +348,16 @@ def funnel(
         ax.add_patch(Polygon([(cx, 0), (left, se_max), (right, se_max)], closed=True,
                              facecolor=shade, edgecolor="none", zorder=0, gid="funnel-band"))
         for end in (left, right):
-            ax.plot([cx, end], [0, se_max], color=GUIDE, lw=0.9, ls=_STYLES[i], zorder=1,
+            add_line(ax, [cx, end], [0, se_max], color=GUIDE, lw=0.9, ls=_STYLES[i], zorder=1,
                     gid=f"contour-{L:g}")
     est = float(scale([fit.estimate])[0])
-    ax.plot([est, est], [0, se_max], color=INK, lw=1.1, zorder=2, gid="pooled-line")
+    add_line(ax, [est, est], [0, se_max], color=INK, lw=1.1, zorder=2, gid="pooled-line")
     if adjusted is not None:
         a = float(scale([adjusted.estimate])[0])
-        ax.plot([a, a], [0, se_max], color=INK, lw=1.3, ls=_ADJUSTED, zorder=2,
+        add_line(ax, [a, a], [0, se_max], color=INK, lw=1.3, ls=_ADJUSTED, zorder=2,
                 gid="adjusted-line")
     if centre == "null" and scale.null is not None:
-        ax.plot([scale.null] * 2, [0, se_max], color=GUIDE, lw=0.8, zorder=1, gid="null-line")
+        add_line(ax, [scale.null] * 2, [0, se_max], color=GUIDE, lw=0.8, zorder=1, gid="null-line")
     ax.scatter(scale(yi), se, s=26, marker="o", facecolors=INK, edgecolors=INK,
                linewidths=0.8, zorder=4, gid="observed-points", clip_on=False)
     if len(fy):

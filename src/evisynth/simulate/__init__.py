@@ -7,10 +7,12 @@ meta-analysis (its own ``k`` and variances over a grid of tau). Local or on
 dask.distributed, bit-identical either way.
 """
 
+from evisynth.simulate import bayes as _bayes  # noqa: F401  (registers ("bayes", prior))
 from evisynth.simulate.check import IntervalCheck, interval_check
 from evisynth.simulate.design import (
     BLOCK,
     BinaryData,
+    ContinuousData,
     FixedVariances,
     RandomVariances,
     SimDesign,
@@ -23,6 +25,7 @@ __all__ = [
     "BLOCK",
     "COLUMNS",
     "BinaryData",
+    "ContinuousData",
     "FixedVariances",
     "IntervalCheck",
     "Method",

@@ -13,15 +13,15 @@ Layout (every key but ``design.k`` and ``design.tau`` optional)::
     mu = 0
     vi = 0.1                           # or a list (one per study), or a table:
 
-    [design.vi]                        # kind = fixed | random | binary | survival
+    [design.vi]                        # kind = fixed | random | binary | continuous | survival
     kind = "random"
     low = 0.01
     high = 0.5
     dist = "loguniform"
 
 ``kind = "fixed"`` takes ``vi``; ``"binary"`` takes ``n`` and ``p_control``;
-``"survival"`` takes ``n``, ``hazard`` and ``follow_up`` (see
-:mod:`evisynth.simulate.design`). Errors name the file and the key.
+``"continuous"`` takes ``n`` and ``sd``; ``"survival"`` takes ``n``, ``hazard``
+and ``follow_up`` (see :mod:`evisynth.simulate.design`). Errors name the file and the key.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from typing import Any
 from evisynth.errors import InputError
 from evisynth.simulate.design import (
     BinaryData,
+    ContinuousData,
     DataModel,
     FixedVariances,
     RandomVariances,
@@ -49,6 +50,7 @@ _KINDS: dict[str, tuple[Callable[..., DataModel], tuple[str, ...]]] = {
     "fixed": (FixedVariances, ("vi",)),
     "random": (RandomVariances, ("low", "high", "dist")),
     "binary": (BinaryData, ("n", "p_control")),
+    "continuous": (ContinuousData, ("n", "sd")),
     "survival": (SurvivalData, ("n", "hazard", "follow_up")),
 }
 

@@ -15,6 +15,9 @@ produces each study's estimate ``yi`` and sampling variance ``vi``:
   Woolf variance, with 1/2 added to every cell of a study with a zero cell
   (metafor's ``escalc`` default, ``add = 1/2, to = "only0"``). The small-sample
   bias of the log odds ratio is therefore part of the simulation.
+* :class:`ContinuousData` — two-arm trials with normal outcomes: study mean
+  difference ``theta_i ~ N(mu, tau²)``, sample means and variances of ``n``
+  patients per arm; ``yi`` the mean difference, ``vi`` its estimated variance.
 * :class:`SurvivalData` — two-arm trials with exponential event times: study
   log hazard ratio ``theta_i ~ N(mu, tau²)``, control hazard ``hazard``,
   administrative censoring at ``follow_up``; ``yi`` is the log ratio of the
@@ -265,6 +268,63 @@ class BinaryData:
 
 
 @dataclass(frozen=True)
+class ContinuousData:
+    """Two-arm trials with normal outcomes, analysed as mean differences.
+
+    Study mean difference ``theta_i ~ N(mu, tau²)``; each arm's sample mean is
+    drawn from ``N(arm mean, sd²/n)`` and its sample variance from
+    ``sd² chi²_{n-1} / (n-1)`` (their exact joint distribution for normal
+    patients); ``yi`` is the difference of the means and
+    ``vi = s_1²/n + s_0²/n`` (metafor's ``escalc("MD")``), so the sampling
+    variances are estimated, as in practice.
+
+    Parameters
+    ----------
+    n
+        Patients per arm (a whole number >= 2 or a ``(low, high)`` range).
+    sd
+        Outcome standard deviation within arms (> 0).
+
+    Examples
+    --------
+    >>> ContinuousData(n=10, sd=1).label
+    'continuous(n=10, sd=1)'
+    """
+
+    n: int | tuple[int, int] = 50
+    sd: float = 1.0
+
+    def __post_init__(self) -> None:
+        n = _int_pair("n", self.n)
+        if min(_as_pair(n)) < 2:
+            raise InputError("argument 'n': need at least 2 patients per arm", where="n")
+        object.__setattr__(self, "n", n)
+        x = check_number("sd", self.sd, lo=0.0)
+        if x <= 0:
+            raise InputError("argument 'sd': must be greater than 0", where="sd")
+        object.__setattr__(self, "sd", x)
+
+    @property
+    def label(self) -> str:
+        return f"continuous(n={_fmt_pair(self.n)}, sd={self.sd:g})"
+
+    def check_k(self, k: int) -> None:
+        return None
+
+    def generate(
+        self, rng: np.random.Generator, k: int, n: int, mu: float, tau: float
+    ) -> tuple[Array, Array]:
+        size = np.broadcast_to(_draw_int(rng, _as_pair(self.n), (k, n)), (k, n)).astype(float)
+        theta = mu + tau * rng.standard_normal((k, n))
+        sd = self.sd
+        m1 = theta + sd / np.sqrt(size) * rng.standard_normal((k, n))
+        m0 = sd / np.sqrt(size) * rng.standard_normal((k, n))
+        v1 = sd * sd * rng.chisquare(size - 1) / (size - 1)
+        v0 = sd * sd * rng.chisquare(size - 1) / (size - 1)
+        return m1 - m0, v1 / size + v0 / size
+
+
+@dataclass(frozen=True)
 class SurvivalData:
     """Two-arm trials with exponential event times, analysed as log hazard ratios.
 
@@ -364,7 +424,8 @@ def _draw_int(rng: np.random.Generator, lohi: tuple[int, int], shape: tuple[int,
 
 def as_data_model(vi: Any) -> DataModel:
     """A data model from ``vi``: a model object, a number or a list of numbers."""
-    if isinstance(vi, FixedVariances | RandomVariances | BinaryData | SurvivalData):
+    if isinstance(vi, FixedVariances | RandomVariances | BinaryData | ContinuousData
+                  | SurvivalData):
         return vi
     if hasattr(vi, "generate") and hasattr(vi, "label") and hasattr(vi, "check_k"):
         return vi
@@ -409,7 +470,8 @@ class SimDesign:
     vi
         Data model(s): a number or a list of per-study variances
         (:class:`FixedVariances`), or :class:`RandomVariances`,
-        :class:`BinaryData`, :class:`SurvivalData`; a list of models for several.
+        :class:`BinaryData`, :class:`ContinuousData`, :class:`SurvivalData`; a
+        list of models for several.
 
     Examples
     --------

@@ -17,7 +17,7 @@ MethodFit`` on study-major ``(k, n)`` arrays. New families register one with
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,11 +41,16 @@ class Method:
         family (``"bayes"``).
     test
         Test / interval of a frequentist method (``"z"``, ``"t"``, ``"knha"``,
-        ``"adhoc"``), or the family's option (the prior of a Bayesian method).
+        ``"adhoc"``), or the text of the family's option (the prior of a
+        Bayesian method, e.g. ``"halfnormal:0.5"``).
+    option
+        The family's option as an object (e.g. the prior), built by the family's
+        checker; ``None`` for frequentist methods.
     """
 
     estimator: str
     test: str = "z"
+    option: Any = field(default=None, repr=False)
 
     @property
     def label(self) -> str:
@@ -67,29 +72,19 @@ class MethodFit:
 
 
 Fitter = Callable[[Method, Array, Array, float], MethodFit]
+Checker = Callable[[Any], tuple[str, Any]]
 #: Method families beyond the frequentist estimator x test grid: name -> (fitter, checker).
-_FAMILIES: dict[str, tuple[Fitter, Callable[[str], str]]] = {}
-#: Option of each family checked by default in ``interval_check`` (name -> option).
-_DEFAULTS: dict[str, str] = {}
+_FAMILIES: dict[str, tuple[Fitter, Checker]] = {}
 
 
-def register_family(
-    name: str, fitter: Fitter, check: Callable[[str], str], default: str | None = None
-) -> None:
+def register_family(name: str, fitter: Fitter, check: Checker) -> None:
     """Make ``(name, option)`` a valid method.
 
-    ``check`` validates and normalises the option (raising
-    :class:`~evisynth.errors.InputError`); with ``default``, ``(name, default)``
-    joins the default methods of :func:`evisynth.simulate.interval_check`.
+    ``check(option)`` validates the option given by the user (text or object),
+    raising :class:`~evisynth.errors.InputError`, and returns its text (used in
+    the method's label) and the object the fitter uses.
     """
     _FAMILIES[name] = (fitter, check)
-    if default is not None:
-        _DEFAULTS[name] = default
-
-
-def default_family_methods() -> list[tuple[str, str]]:
-    """``(family, default option)`` of every registered family that has a default."""
-    return list(_DEFAULTS.items())
 
 
 def parse_method(spec: Any) -> Method:
@@ -121,8 +116,17 @@ def parse_method(spec: Any) -> Method:
                 "such as ('REML', 'knha')",
                 where="methods",
             )
-    elif isinstance(spec, Sequence) and len(spec) == 2 and all(isinstance(s, str) for s in spec):
+    elif isinstance(spec, Sequence) and len(spec) == 2 and isinstance(spec[0], str):
         est, test = spec
+        if not isinstance(test, str):
+            fam = est.strip().lower()
+            if fam not in _FAMILIES:
+                raise InputError(
+                    f"method {spec!r:.60}: the test must be a name such as 'knha'",
+                    where="methods",
+                )
+            text, obj = _FAMILIES[fam][1](test)
+            return Method(fam, text, obj)
     else:
         raise InputError(
             f"method {spec!r:.60}: expected a pair such as ('REML', 'knha') or a string "
@@ -132,7 +136,10 @@ def parse_method(spec: Any) -> Method:
     est, test = est.strip(), test.strip()
     fam = est.lower()
     if fam in _FAMILIES:
-        return Method(fam, _FAMILIES[fam][1](test))
+        if isinstance(spec, Method) and spec.option is not None:
+            return spec
+        text, obj = _FAMILIES[fam][1](test)
+        return Method(fam, text, obj)
     e = next((m for m in METHODS if m.upper() == est.upper()), None)
     if e is None:
         names = ", ".join((*METHODS, *sorted(_FAMILIES)))
@@ -152,7 +159,7 @@ def parse_method(spec: Any) -> Method:
 def parse_methods(specs: Any) -> tuple[Method, ...]:
     """Methods from a list of specs (a single spec is accepted too); duplicates are dropped."""
     if isinstance(specs, Method | str) or (
-        isinstance(specs, tuple) and len(specs) == 2 and all(isinstance(s, str) for s in specs)
+        isinstance(specs, tuple) and len(specs) == 2 and isinstance(specs[0], str)
     ):
         specs = [specs]
     try:
@@ -176,5 +183,5 @@ def fit_method(method: Method, Y: Array, V: Array, level: float) -> MethodFit:
     """Apply ``method`` to the study-major data ``Y, V`` ``(k, n)``."""
     if method.estimator in _FAMILIES:
         return _FAMILIES[method.estimator][0](method, Y, V, level)
-    f = fit_intercept(Y.T, V.T, method.estimator, method.test, level)
+    f = fit_intercept(Y.T, V.T, method.estimator, method.test, level, with_pval=False)
     return MethodFit(f.estimate, f.ci_lb, f.ci_ub, f.tau2, f.converged)

@@ -19,6 +19,10 @@ Per design cell and method the table reports, over the fits that converged
   H0: mu = 0 at level ``1 - level/100``): the type I error when ``mu = 0``,
   the power otherwise; ``reject_se`` its Monte-Carlo standard error;
 * ``nonconverged`` — share of fits that did not converge (left out above).
+
+Memory: one task holds about ``chunk_size x k`` values per array; the interval
+widths of a design cell are kept until the cell is summarised (for the median),
+8 bytes per replication and method.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from evisynth.simulate.methods import Method, fit_method, parse_methods
 Array = NDArray[np.float64]
 
 #: Default memory budget of one task: studies x replications held at once.
-CHUNK_CELLS = 1 << 19
+CHUNK_CELLS = 1 << 17
 _NSTATS = 7  # n_converged, covered, rejected, sum width, sum err, sum err², sum tau2 err
 
 COLUMNS = (
@@ -308,7 +312,7 @@ def simulate(
         Confidence level of the intervals in percent.
     chunk_size
         Replications per task (rounded up to whole blocks); default: about
-        ``2**19 / k`` replications, a few MB per array.
+        ``2**17 / k`` replications (about 1 MB per array, cache-sized).
     backend
         ``"local"`` (this process) or ``"dask"`` (tasks on a dask.distributed
         cluster; ``pip install 'evisynth[dask]'``).
