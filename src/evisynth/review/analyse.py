@@ -695,6 +695,7 @@ def _sensitivity(
 def _certainty(
     review: Review, outcome: Outcome, design_start: str, studies: tuple[StudyInput, ...],
     fit: RMAResult, participants: int | None, reg: RegTestResult | None,
+    interval: str = "confidence",
 ) -> CertaintyRating | None:
     rob = []
     for s in studies:
@@ -720,6 +721,7 @@ def _certainty(
         information=participants if ois is not None else None,
         small_study_test=reg,
         outcome=outcome.label,
+        interval=interval,
     )
 
 
@@ -774,7 +776,7 @@ def _stratum(review: Review, outcome: Outcome, design_key: str) -> StratumAnalys
         notes.append(headline.note)
     gfit = headline.grade_fit
     certainty = _certainty(review, outcome, design.certainty_start, used, gfit, participants,
-                           reg)
+                           reg, "credible" if headline.model == "bayes" else "confidence")
     agreement = interval_agreement(outcome, method_label(plan.method, plan.test), fit,
                                    alternatives, headline) if pooled else None
     certainty = _adjust_certainty(certainty, fit, agreement)
