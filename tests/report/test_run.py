@@ -208,3 +208,41 @@ def test_forest_plots_carry_the_reviews_favour_labels_and_counts(bundled_run: Pa
             assert f"Favours {review.report.comparator}" in fig, key
     cr = dict(forests)["cr"]
     assert "46/162" in cr and "44/160" in cr  # BELINDA's events/N per arm
+
+
+def test_bayesian_primary_outcomes_draw_the_bayesian_forest(bundled_run: Path) -> None:
+    """Outcomes led by the Bayesian model show its forest (data beside shrunken estimates,
+    posterior median and credible interval as the diamond); the others the rma forest."""
+    res = json.loads((bundled_run / "results.json").read_text())["outcomes"]
+    html = (bundled_run / "report.html").read_text()
+    forests = dict(re.findall(r'<figure data-name="forest-(\w+)-RCT">(.*?)</figure>', html,
+                              re.S))
+    bayes = {k for k, r in res.items() if (r["headline"] or {}).get("model") == "bayes"}
+    assert "efs" in bayes and bayes != set(forests)
+    for key, fig in forests.items():
+        svg, caption = fig.split("<figcaption>")
+        is_bayes = key in bayes
+        assert ('aria-label="Bayesian forest plot' in svg) is is_bayes, key
+        assert ("credible interval" in caption) is is_bayes, key
+        assert ("shrunken" in caption) is is_bayes, key
+    head = res["efs"]["headline"]
+    efs = forests["efs"]
+    # the diamond row prints the headline: posterior median [credible interval]
+    assert f"{head['estimate']:.2f} [{head['ci_lb']:.2f}, {head['ci_ub']:.2f}]" in efs
+    assert f"[{head['pi_lb']:.2f}, {head['pi_ub']:.2f}]" in efs  # predictive interval
+
+
+def test_imprecision_reasons_name_the_interval_that_was_judged(bundled_run: Path) -> None:
+    res = json.loads((bundled_run / "results.json").read_text())["outcomes"]
+    kinds = set()
+    for key, r in res.items():
+        if r["certainty"] is None:
+            continue
+        reason = r["certainty"]["domains"]["imprecision"]["reason"]
+        model = (r["headline"] or {}).get("model")
+        kinds.add(model)
+        if model == "bayes":
+            assert "confidence interval" not in reason and "credible interval" in reason, key
+        else:
+            assert "credible interval" not in reason and "confidence interval" in reason, key
+    assert {"bayes", "glmm"} <= kinds

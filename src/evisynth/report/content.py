@@ -781,21 +781,30 @@ def _stratum_blocks(res: ReviewResults, o: Outcome, s: StratumAnalysis,
     left, right = favours(res, o)
     w = _words(res)
     counts = _counts(o, s)
-    fig = forest(s.fit, study_notes=notes, notes_title="Verification",
+    h = s.headline
+    bfit = h.result if s.pooled and h is not None and h.model == "bayes" else None
+    fig = forest(bfit if bfit is not None else s.fit, study_notes=notes,
+                 notes_title="Verification",
                  title=f"{o.label}: {s.design_label}",
                  favours=None if o.measure in PROPORTION_MEASURES else (left, right),
                  counts=counts,
                  counts_labels=(w.intervention, w.comparator))
-    h = s.headline
     which = ""
-    if s.pooled and h is not None and h.model != "frequentist":
+    if bfit is not None and h is not None:
+        which = (f" Primary model: {h.label}. Open squares: the studies' data; filled "
+                 "circles: their shrunken (posterior) estimates; diamond: posterior median "
+                 f"and {s.fit.level:g}% credible interval; bar: {s.fit.level:g}% predictive "
+                 f"interval for a new study. The plan's {method_label(s.fit.method, s.fit.test)}"
+                 " fit is in the table of other methods.")
+    elif s.pooled and h is not None and h.model != "frequentist":
         t = s.reported
         shown = fmt_effect(o, t["estimate"], t["ci_lb"], t["ci_ub"])
         which = (f" Diamond and bar: the plan's {method_label(s.fit.method, s.fit.test)} fit; "
                  f"the primary estimate ({h.label}) is {shown}.")
-    yield Figure(to_svg(fig), f"{o.label} — {s.design_label}. Squares: studies (area by "
-                 "weight); diamond: pooled estimate; bar: prediction interval."
-                 + which
+    if bfit is None:
+        which = (" Squares: studies (area by weight); diamond: pooled estimate; bar: "
+                 "prediction interval." + which)
+    yield Figure(to_svg(fig), f"{o.label} — {s.design_label}." + which
                  + ("" if o.measure in PROPORTION_MEASURES
                     else f" Left: {left}; right: {right}."),
                  f"forest-{o.key}-{s.design}")
