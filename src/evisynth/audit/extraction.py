@@ -259,6 +259,7 @@ def _ratios(norm: str) -> Iterator[Item]:
 
 # ----------------------------------------------------------------------- percentages
 
+_CI_AHEAD = re.compile(r"\s*" + _CI_WORD)
 _PCT_RE = re.compile(r"(?<![\d.,])(?P<v>" + _N + r")" + _PCT)
 _CONNECT = re.compile(
     r"\b(?:versus|vs\.?|v\.|compared (?:with|to)|against|as opposed to)\s|\band\b|,\s*(?=\d)", re.I
@@ -280,16 +281,18 @@ def _percent_groups(norm: str, doc_sentences: list[tuple[int, int]]) -> Iterator
             if i in used:
                 continue
             # skip the confidence level of "95% CI"
-            if re.match(r"\s*" + _CI_WORD, sent[m.end() :]):
+            if _CI_AHEAD.match(sent, m.end()):
                 continue
             group = [m]
             connector = ""
             j = i + 1
             while j < len(pcts):
+                if pcts[j].start() - group[-1].end() > 90:
+                    break
                 mid = sent[group[-1].end() : pcts[j].start()]
                 if "%" in mid or len(mid) > 90 or re.search(r"[;:]", mid):
                     break
-                if re.match(r"\s*" + _CI_WORD, sent[pcts[j].end() :]):
+                if _CI_AHEAD.match(sent, pcts[j].end()):
                     break
                 c = _CONNECT.search(mid)
                 if c is None:
@@ -350,10 +353,10 @@ _PCT_OF_N = re.compile(
 
 
 def _fractions(norm: str) -> Iterator[Item]:
-    seen: list[tuple[int, int]] = []
+    covered = bytearray(len(norm) + 1)
     for rx in (_PCT_FRACTION, _FRACTION, _PCT_OF_N):
         for m in rx.finditer(norm):
-            if any(a <= m.start() < b or a < m.end() <= b for a, b in seen):
+            if covered[m.start()] or covered[max(m.start(), m.end() - 1)]:
                 continue
             if rx is _FRACTION and re.search(r"\d\s*/\s*\d+\s*/", norm[m.start() : m.end() + 3]):
                 continue  # a date such as 12/05/2023
@@ -373,7 +376,7 @@ def _fractions(norm: str) -> Iterator[Item]:
             end = m.end() if rx is not _PCT_OF_N else m.end("n")
             if rx is _FRACTION and m.group("pct") is None:
                 end = m.end("n")
-            seen.append((m.start(), end))
+            covered[m.start() : end] = b"\x01" * (end - m.start())
             yield Item("fraction", (m.start(), end), norm[m.start() : end], tuple(nums))
 
 
@@ -398,7 +401,7 @@ _TOTAL = re.compile(
 
 
 def _arms(norm: str, sentences: list[tuple[int, int]]) -> Iterator[Item]:
-    taken: list[int] = []
+    taken: set[int] = set()
     for m in _ARMS_PAREN.finditer(norm):
         if re.search(r"\d", m.group("between")):
             continue
@@ -416,7 +419,7 @@ def _arms(norm: str, sentences: list[tuple[int, int]]) -> Iterator[Item]:
             )
             for k, a in enumerate(arms)
         ]
-        taken.append(m.start())
+        taken.add(m.start())
         yield Item("arms", (m.start(), m.end()), m.group(0), tuple(nums))
     for s0, s1 in sentences:
         sent = norm[s0:s1]
@@ -750,24 +753,24 @@ def extract(text: str) -> Document:
     sentences = _boundaries(norm, _SENT_END)
     paragraphs = _boundaries(norm, _PARA_END)
     items: list[Item] = []
-    ratio_spans: list[tuple[int, int]] = []
+    in_ratio = bytearray(len(norm) + 1)
     for it in _ratios(norm):
         items.append(it)
-        ratio_spans.append(it.span)
+        in_ratio[it.span[0] : it.span[1]] = b"\x01" * (it.span[1] - it.span[0])
     for gen in (_percent_groups(norm, sentences), _fractions(norm), _arms(norm, sentences),
                 _medians(norm), _economics(norm), _design(norm), _doses(norm),
                 _differences(norm)):  # fmt: skip
         for it in gen:
-            if it.kind in ("percents", "fraction", "difference") and any(
-                a <= it.span[0] < b for a, b in ratio_spans
-            ):
+            if it.kind in ("percents", "fraction", "difference") and in_ratio[it.span[0]]:
                 continue  # the "95%" of a CI inside a ratio statement
             items.append(it)
-    frac_spans = [i.span for i in items if i.kind == "fraction"]
+    in_frac = bytearray(len(norm) + 1)
+    for i in items:
+        if i.kind == "fraction":
+            in_frac[i.span[0] : i.span[1]] = b"\x01" * (i.span[1] - i.span[0])
     items = [
         i for i in items
-        if not (i.kind == "percents" and len(i.numbers) == 1
-                and any(a <= i.span[0] < b for a, b in frac_spans))
+        if not (i.kind == "percents" and len(i.numbers) == 1 and in_frac[i.span[0]])
     ]  # fmt: skip
     items.sort(key=lambda i: (i.span[0], i.span[1]))
     fixed = tuple(
