@@ -606,6 +606,11 @@ _ASSIGNED = re.compile(
 )
 
 
+def _arm_words(s: str) -> str:
+    s = re.sub(r"\s+", " ", s).strip(" ,")
+    return re.sub(r"(?i)^(?:(?:to|either|a|an|the|receive|with)\s+)+", "", s).strip()
+
+
 def _design(norm: str) -> Iterator[Item]:
     for label, pat in _DESIGN_WORDS:
         for m in re.finditer(r"\b(?:" + pat + r")\b", norm, re.I):
@@ -621,7 +626,8 @@ def _design(norm: str) -> Iterator[Item]:
             # keep the last few words of the left arm: "... trial of drug X versus Y"
             a = re.split(
                 r"(?i)\b(?:of|with|comparing|compared|between|trial|study|assigned to|receive)\b", a
-            )[-1].strip()
+            )[-1]
+            a, b = _arm_words(a), _arm_words(b)
             if not a or not b or re.search(r"\d\s?%|^\d", a) or re.search(r"\d\s?%|^\d", b):
                 continue
             yield Item("comparison", (m.start(), m.end()), m.group(0), (),
