@@ -75,6 +75,10 @@ RULES: dict[str, str] = {
         "as an adjusted estimate may differ)"
     ),
     "difference-from-arms": "a risk difference equals p1 - p2 in percentage points",
+    "reduction-from-ratio": (
+        "a stated relative reduction (\"a 45% lower risk\") equals 1 - ratio of the ratio "
+        "reported with it (implausible if not: it may refer to another estimate)"
+    ),
     "hr-landmark-ph": (
         "under proportional hazards S1(t) = S2(t)^HR, so HR = log S1(t) / log S2(t) "
         "(a model-based note; it fails when the implied HR lies outside the reported CI)"
@@ -602,6 +606,45 @@ def two_arm_check(
         f"{measure} {est.text} does not fit {p1.text}% vs {p2.text}%: they imply a {name} of "
         f"{_g(lo)} to {_g(hi)}{extra}",
         tolerance=tol, nums=(est, p1, p2, lb, ub), implied=((name, lo, hi),),
+    )  # fmt: skip
+
+
+def reduction_check(reduction: Num, measure: str, est: Num) -> Check:
+    """A relative reduction in percent against ``1 - ratio`` of the ratio stated with it.
+
+    Parameters
+    ----------
+    reduction
+        The printed reduction in percent (``45`` for "45% lower risk").
+    measure
+        Ratio measure (``HR``, ``RR``, ``OR``, ``IRR``).
+    est
+        The printed ratio.
+
+    Returns
+    -------
+    Check
+        ``reduction-from-ratio`` (severity ``implausible`` on failure).
+
+    References
+    ----------
+    Rothman KJ, Greenland S, Lash TL. Modern Epidemiology, 3rd ed., ch. 4
+    (relative risk reduction = 1 - RR).
+
+    Examples
+    --------
+    >>> from evisynth.audit.numbers import parse_number as n
+    >>> reduction_check(n("45"), "HR", n("0.55")).passed
+    True
+    """
+    lo, hi = 100 * (1 - est.hi), 100 * (1 - est.lo)
+    ok = _overlaps(lo, hi, reduction.lo, reduction.hi)
+    return make_check(
+        "reduction-from-ratio", ok, "implausible",
+        f"{measure} {est.text} is a {_g(lo)}% to {_g(hi)}% reduction; the text states "
+        f"{reduction.text}%",
+        tolerance=_tol((measure, est), ("reduction", reduction)), nums=(reduction, est),
+        implied=(("reduction", lo, hi),),
     )  # fmt: skip
 
 

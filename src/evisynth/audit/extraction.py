@@ -46,7 +46,7 @@ class Item:
     kind
         ``ratio``, ``percents``, ``fraction``, ``arms``, ``median``, ``median_gain``,
         ``icer``, ``cost``, ``qalys``, ``horizon``, ``design``, ``comparison``, ``dose``,
-        ``difference`` or ``weight``.
+        ``difference``, ``reduction`` or ``weight``.
     span
         ``(start, end)`` character offsets in the audited text.
     text
@@ -190,7 +190,7 @@ _CI_WORD = r"(?i:confidence interval|credible interval|CI|CrI)"
 _SEP = r"\s*(?:-|to|,|;|(?i:and))\s*"
 _RATIO = re.compile(
     r"(?<![A-Za-z])(?:" + _MEASURE_RE + r")(?![A-Za-z])"
-    r"(?:\s*\((?:a?HR|RR|OR|IRR)\))?"
+    r"(?:\s*[(\[](?:a?HR|RR|OR|IRR)[)\]])?"
     r"(?:\s*\(\s*95\s?%\s*" + _CI_WORD + r"\s*\))?"
     r"(?:\s+(?:for|of)\s+[A-Za-z][A-Za-z ,'\-]{0,50}?)?"
     r"(?:\s*(?:was|were|is|of|:|=|,))*\s*"
@@ -198,7 +198,7 @@ _RATIO = re.compile(
     r"(?:"
     r"(?P<ci>[\s,;]*(?P<open>[(\[])?\s*"
     r"(?:(?P<level>\d{2}(?:\.\d+)?)" + _PCT + r"\s*)?"
-    r"(?P<ciword>" + _CI_WORD + r")?[\s,:=]*"
+    r"(?P<ciword>" + _CI_WORD + r"(?:\s*[(\[]CI[)\]])?)?[\s,:=]*"
     r"(?P<lb>" + _NC + r")" + _SEP + r"(?P<ub>" + _NC + r")(?![\d%])"
     r"(?:\s*[;,]\s*"
     + _P
@@ -229,7 +229,9 @@ def _ratios(norm: str) -> Iterator[Item]:
         ):
             continue
         has_ci = m.group("lb") is not None
-        if has_ci and not (m.group("open") or m.group("ciword")):
+        before = norm[max(0, m.start() - 3) : m.start()]
+        wrapped = re.search(r"[(\[]\s*$", before) and m.group("close")
+        if has_ci and not (m.group("open") or m.group("ciword") or wrapped):
             has_ci = False  # "HR 0.55, 0.42" is not a CI without a bracket or the word CI
         nums: list[tuple[str, Num]] = [("estimate", _num(m, "est"))]
         attrs: list[tuple[str, str]] = [("measure", code)]
@@ -698,7 +700,21 @@ _WEIGHT = re.compile(
 )
 
 
+_REDUCTION = re.compile(
+    r"(?<![\d.])(?P<r>" + _N + r")" + _PCT
+    + r"\s+(?:relative\s+)?(?:reduction|lower|decrease|reduced)"
+    r"\s+(?:in\s+)?(?:the\s+)?(?:risk|hazard|odds|rate)"
+    r"|(?:reduced|lowered|decreased|cut)\s+the\s+(?:risk|hazard|odds|rate)\s+of\s+"
+    r"[a-z ,\-]{1,40}?\s+by\s+"
+    r"(?P<r2>" + _N + r")" + _PCT,
+    re.I,
+)
+
+
 def _differences(norm: str) -> Iterator[Item]:
+    for m in _REDUCTION.finditer(norm):
+        g = "r" if m.group("r") else "r2"
+        yield Item("reduction", (m.start(), m.end()), m.group(0), (("reduction", _num(m, g)),))
     for m in _DIFF.finditer(norm):
         yield Item("difference", (m.start(), m.end()), m.group(0), (("difference", _num(m, "d")),))
     for m in _WEIGHT.finditer(norm):
@@ -767,7 +783,8 @@ def extract(text: str) -> Document:
                 _medians(norm), _economics(norm), _design(norm), _doses(norm),
                 _differences(norm)):  # fmt: skip
         for it in gen:
-            if it.kind in ("percents", "fraction", "difference") and in_ratio[it.span[0]]:
+            inside = it.kind in ("percents", "fraction", "difference", "reduction")
+            if inside and in_ratio[it.span[0]]:
                 continue  # the "95%" of a CI inside a ratio statement
             items.append(it)
     in_frac = bytearray(len(norm) + 1)

@@ -164,6 +164,15 @@ def _check_document(doc: Document) -> Iterable[ck.Check]:
                 m1, m2 = med.num("m1"), med.num("m2")
                 if m1 is not None and m2 is not None:
                     yield ck.hr_median_check(est, lb, ub, m1, m2)
+    for red in _of(doc, "reduction"):
+        rv = red.num("reduction")
+        sent = doc.sentence(red.span[0])
+        near_r = [r for r in ratios if doc.sentence(r.span[0]) == sent and r.span[0] > red.span[0]]
+        near_r = near_r or [r for r in ratios if doc.sentence(r.span[0]) == sent]
+        if rv is not None and near_r:
+            est = near_r[0].num("estimate")
+            if est is not None and est.value < 1:
+                yield ck.reduction_check(rv, near_r[0].attr("measure") or "HR", est)
     for d in _of(doc, "difference"):
         est = d.num("difference")
         sent = doc.sentence(d.span[0])
