@@ -559,7 +559,7 @@ _HORIZON = re.compile(
 def _amount(m: re.Match[str]) -> Num:
     scale = m.group("scale")
     end = m.end("scale") if scale else m.end("amt")
-    return parse_number(m.group("amt"), span=(m.start("amt"), end),
+    return parse_number(m.group("amt"), span=(m.start("amt"), end), rounded_zeros=True,
                         scale=scale)  # fmt: skip
 
 

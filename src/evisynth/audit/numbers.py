@@ -152,7 +152,11 @@ _SCALES = {
 
 
 def parse_number(
-    text: str, *, span: tuple[int, int] | None = None, scale: str | None = None
+    text: str,
+    *,
+    span: tuple[int, int] | None = None,
+    scale: str | None = None,
+    rounded_zeros: bool = False,
 ) -> Num:
     """Parse one printed number into its value and rounding interval.
 
@@ -168,6 +172,9 @@ def parse_number(
         Where they are in the audited text.
     scale
         Optional ``k``, ``thousand``, ``million``, ``m``, ``bn`` or ``billion``.
+    rounded_zeros
+        Read trailing zeros of a whole number as possibly rounded (``45,000`` as
+        ``[44,500, 45,500]``), as amounts of money usually are.
 
     Returns
     -------
@@ -192,6 +199,9 @@ def parse_number(
     45000.0
     >>> parse_number("2,28").value
     2.28
+    >>> n = parse_number("45,000", rounded_zeros=True)
+    >>> (n.lo, n.hi)
+    (44500.0, 45500.0)
     """
     raw = normalize(text)
     s = raw.strip()
@@ -213,6 +223,9 @@ def parse_number(
         if key not in _SCALES:
             raise InputError(f"argument 'scale': {scale!r} is not a known scale", where="scale")
         factor = _SCALES[key]
+    if rounded_zeros and decimals == 0 and value != 0:
+        digits = str(int(abs(value)))
+        decimals = -(len(digits) - len(digits.rstrip("0")))
     half = 0.5 * 10.0 ** (-decimals)
     value_scaled = value * factor
     lo, hi = (value - half) * factor, (value + half) * factor

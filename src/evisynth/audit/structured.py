@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from evisynth.audit import checks as ck
-from evisynth.audit.numbers import Num, as_num, normalize, parse_p
+from evisynth.audit.numbers import Num, as_num, normalize, parse_number, parse_p
 from evisynth.audit.report import AuditReport
 from evisynth.errors import InputError
 
@@ -283,6 +283,13 @@ def check_two_arms(
     return _report(source, [c])
 
 
+def _money(name: str, value: Any) -> Num:
+    n = as_num(name, value)
+    if isinstance(value, str | int) and not isinstance(value, bool) and n.decimals == 0:
+        return parse_number(n.text.replace(",", ""), rounded_zeros=True)
+    return n
+
+
 def check_icer(
     icer: Any = None,
     incremental_cost: Any = None,
@@ -324,11 +331,11 @@ def check_icer(
 
     Examples
     --------
-    >>> check_icer("50000", "600000", horizon_years=10).consistent  # needs 12 QALYs in 10 years
+    >>> check_icer("50000", "600000", horizon_years=5).consistent  # needs 12 QALYs in 5 years
     False
     """
-    i = None if icer is None else as_num("icer", icer)
-    c = None if incremental_cost is None else as_num("incremental_cost", incremental_cost)
+    i = None if icer is None else _money("icer", icer)
+    c = None if incremental_cost is None else _money("incremental_cost", incremental_cost)
     q = None if incremental_qalys is None else as_num("incremental_qalys", incremental_qalys)
     h = None if horizon_years is None else as_num("horizon_years", horizon_years).value
     return _report(source, ck.icer_checks(i, c, q, h, wording))
