@@ -405,7 +405,7 @@ def feasible(st: Statement) -> bool:
 def _replace_number(text: str, old: str, new: str, which: int) -> str | None:
     """Replace the ``which``-th printed occurrence of number ``old`` (as a whole number)."""
     norm = text.replace("\u00b7", ".")
-    pats = list(re.finditer(r"(?<![\d.])" + re.escape(old) + r"(?![\d])", norm))
+    pats = list(re.finditer(r"(?<![\d.])" + re.escape(old) + r"(?![\d]|[.,]\d)", norm))
     if not pats or which >= len(pats):
         return None
     m = pats[which]
