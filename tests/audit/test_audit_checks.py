@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import ndtr, ndtri
 
 from evisynth.audit import audit, check_arms, check_icer, check_percent, check_ratio, check_two_arms
@@ -287,3 +289,45 @@ def test_cost_effectiveness():
     r = audit("Over a 5-year horizon, incremental cost $600,000; ICER $50,000 per QALY saved.")
     assert sorted(rules(r)) == [("icer-horizon", "inconsistent"), ("icer-wording", "note")]
     assert check_icer("50000", "200000", horizon_years=10).consistent
+
+
+# ------------------------------------------------------------ properties
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.floats(min_value=-2.5, max_value=2.5),
+    st.floats(min_value=0.02, max_value=0.8),
+    st.sampled_from([90.0, 95.0, 99.0]),
+    st.integers(min_value=1, max_value=4),
+    st.integers(min_value=1, max_value=4),
+)
+def test_exact_wald_statistics_rounded_any_way_pass(m, se, level, d, dp):
+    z = float(-ndtri((1 - level / 100) / 2))
+    est, lb, ub = math.exp(m), math.exp(m - z * se), math.exp(m + z * se)
+    p = float(2 * ndtr(-abs(m) / se))
+    e_s, l_s, u_s = f"{est:.{d}f}", f"{lb:.{d}f}", f"{ub:.{d}f}"
+    if float(l_s) <= 0:
+        return
+    p_s = f"{p:.{dp}f}" if p >= 10**-dp else f"<{10**-dp:.{dp}f}"
+    r = check_ratio(e_s, l_s, u_s, p_s, level=level)
+    assert r.findings == (), r.summary()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=1, max_value=2000), st.data(), st.integers(min_value=0, max_value=2))
+def test_exact_percentages_pass_and_off_by_more_than_rounding_fail(n, data, d):
+    k = data.draw(st.integers(min_value=0, max_value=n))
+    pct = 100 * k / n
+    assert check_percent(f"{pct:.{d}f}", n, k).consistent
+    assert check_percent(f"{pct:.{d}f}", n).consistent
+    off = pct + 2 * 10.0**-d  # two units of the last digit away
+    if off <= 100:
+        assert not check_percent(f"{off:.{d}f}", n, k).consistent
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=5000), min_size=2, max_size=4),
+       st.integers(min_value=-3, max_value=3))  # fmt: skip
+def test_arms_sum_property(arms, delta):
+    total = sum(arms) + delta
+    assert check_arms(total, arms).consistent == (delta == 0)
