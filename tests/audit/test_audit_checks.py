@@ -94,8 +94,25 @@ def test_p_that_fits_only_one_sided():
     text = f"HR {est:.2f} (95% CI {lb:.2f}-{ub:.2f}; p = 0.02)"
     assert rules(audit(text)) == [("p-fits-ci", "implausible")]
     one = audit(f"HR {est:.2f} (95% CI {lb:.2f}-{ub:.2f}; one-sided p = 0.02)")
-    assert rules(one) == [("p-fits-ci", "note")]
-    assert "one-sided" in one.findings[0].message
+    assert one.findings == ()
+    assert "the text says one-sided" in by_rule(one, "p-fits-ci")[0].message
+    # called one-sided, but the printed value is the two-sided one
+    wrong = audit(f"HR {est:.2f} (95% CI {lb:.2f}-{ub:.2f}; one-sided p = 0.04)")
+    assert rules(wrong) == [("p-fits-ci", "implausible")]
+    assert "called one-sided" in wrong.findings[0].message
+
+
+def test_p_from_another_test_within_the_z_allowance_is_a_note():
+    # exact Wald two-sided p for se 0.1 at z = 2.5, reported as if its z were 5% larger
+    se, z = 0.10, 2.5
+    est = math.exp(-z * se)
+    lb, ub, _ = _wald(est, se)
+    p_other = float(2 * ndtr(-z * 1.05))
+    r = check_ratio(f"{est:.3f}", f"{lb:.3f}", f"{ub:.3f}", f"{p_other:.4f}")
+    assert [(c.rule, c.severity) for c in r.findings] == [("p-fits-ci", "note")]
+    p_far = float(2 * ndtr(-z * 1.3))
+    r = check_ratio(f"{est:.3f}", f"{lb:.3f}", f"{ub:.3f}", f"{p_far:.5f}")
+    assert [(c.rule, c.severity) for c in r.findings] == [("p-fits-ci", "inconsistent")]
 
 
 def test_other_confidence_levels():

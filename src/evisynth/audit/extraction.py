@@ -608,9 +608,26 @@ _ASSIGNED = re.compile(
 )
 
 
-def _arm_words(s: str) -> str:
+_ARM_END = re.compile(
+    r"""['"]|\b(?:comparison|comparisons|trial|trials|study|studies|in|among|for|who|at|was|"""
+    r"""were|is|are|showed|shows|resulted|led|improved|reduced|arm|group|groups)\b""",
+    re.I,
+)
+_ARM_START = re.compile(
+    r"(?i)\b(?:of|with|comparing|compared|between|trial|study|assigned to|receive|received|"
+    r"calls|called|describes|described|is|was|were|reports|reported|tested|testing)\b"
+)
+
+
+def _arm_words(s: str, *, left: bool = False) -> str:
     s = re.sub(r"\s+", " ", s).strip(" ,")
-    return re.sub(r"(?i)^(?:(?:to|either|a|an|the|receive|with)\s+)+", "", s).strip()
+    if left:
+        s = _ARM_START.split(s)[-1]
+        s = re.split(r"""['"]""", s)[-1]
+    else:
+        s = _ARM_END.split(s)[0]
+    s = s.strip(" ,")
+    return re.sub(r"(?i)^(?:(?:to|either|a|an|the|receive|with)\s+)+", "", s).strip(" ,")
 
 
 def _design(norm: str) -> Iterator[Item]:
@@ -626,10 +643,7 @@ def _design(norm: str) -> Iterator[Item]:
             a = m.group("a").strip()
             b = m.group("b").strip()
             # keep the last few words of the left arm: "... trial of drug X versus Y"
-            a = re.split(
-                r"(?i)\b(?:of|with|comparing|compared|between|trial|study|assigned to|receive)\b", a
-            )[-1]
-            a, b = _arm_words(a), _arm_words(b)
+            a, b = _arm_words(a, left=True), _arm_words(b)
             if not a or not b or re.search(r"\d\s?%|^\d", a) or re.search(r"\d\s?%|^\d", b):
                 continue
             yield Item("comparison", (m.start(), m.end()), m.group(0), (),

@@ -17,7 +17,15 @@ from evisynth.audit.numbers import Num, as_num, normalize, parse_number, parse_p
 from evisynth.audit.report import AuditReport
 from evisynth.errors import InputError
 
-__all__ = ["as_p", "check_arms", "check_icer", "check_percent", "check_ratio", "check_two_arms"]
+__all__ = [
+    "as_p",
+    "check_arms",
+    "check_icer",
+    "check_interval",
+    "check_percent",
+    "check_ratio",
+    "check_two_arms",
+]
 
 _RATIOS = ("HR", "RR", "OR", "IRR")
 
@@ -142,6 +150,60 @@ def check_ratio(
     checks = ck.ratio_checks(m, est, lb, ub, pv, level=float(level),
                              sided="one" if one_sided else None)  # fmt: skip
     return _report(source, checks)
+
+
+def check_interval(
+    estimate: Any, ci_lb: Any, ci_ub: Any, *, source: str = "interval"
+) -> AuditReport:
+    """Audit an estimate that is not a ratio (a proportion, a mean) against its interval.
+
+    Only order and containment are checked: such intervals need not be symmetric.
+
+    Parameters
+    ----------
+    estimate, ci_lb, ci_ub
+        As printed.
+    source
+        Label of the report.
+
+    Returns
+    -------
+    AuditReport
+        ``ci-order`` and ``ci-contains-estimate``.
+
+    Raises
+    ------
+    InputError
+        For a non-numeric value.
+
+    References
+    ----------
+    Altman DG et al. Statistics with Confidence, 2nd ed., BMJ Books 2000, ch. 3.
+
+    Examples
+    --------
+    >>> check_interval("0.40", "0.15", "0.65").consistent
+    True
+    >>> check_interval("0.70", "0.15", "0.65").findings[0].rule
+    'ci-contains-estimate'
+    """
+    est, lb, ub = as_num("estimate", estimate), as_num("ci_lb", ci_lb), as_num("ci_ub", ci_ub)
+    ordered = lb.lo < ub.hi
+    out = [ck.make_check(
+        "ci-order", ordered, "inconsistent",
+        f"CI {lb.text} to {ub.text}: "
+        + ("ordered" if ordered else "the lower bound is above the upper bound (swapped?)"),
+        nums=(lb, ub),
+    )]  # fmt: skip
+    if ordered:
+        inside = lb.lo <= est.hi and est.lo <= ub.hi
+        out.append(ck.make_check(
+            "ci-contains-estimate", inside, "inconsistent",
+            f"{est.text} " + ("lies in" if inside else "lies outside")
+            + f" its CI {lb.text} to {ub.text}",
+            nums=(est, lb, ub),
+        ))  # fmt: skip
+    return _report(source, out)
 
 
 def check_percent(
