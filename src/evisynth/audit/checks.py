@@ -57,7 +57,7 @@ RULES: dict[str, str] = {
         "the two-sided Wald p-value 2*(1 - Phi(|log estimate| / se)), se = "
         "(log upper - log lower) / (2 z), fits the printed p for some true values "
         "consistent with the printed digits (halved if the text says one-sided); a miss "
-        "within 10% on the z scale is a note (log-rank or score tests differ from Wald), "
+        "within 5% on the z scale is a note (log-rank or score tests differ from Wald), "
         "a fit only with the other sidedness is implausible"
     ),
     "percent-count": "count / denominator x 100 rounds to the printed percentage",
@@ -127,7 +127,7 @@ _EPS = 1e-9
 #: Allowance on the z scale between a reported p-value and the Wald p-value of the CI,
 #: because trials often report a (stratified) log-rank or score test p-value. Within it a
 #: p-value that misses by more than rounding is a ``note``, not ``inconsistent``.
-TEST_Z_SLACK = 0.10
+TEST_Z_SLACK = 0.05
 
 
 @dataclass(frozen=True)
