@@ -120,7 +120,7 @@ def main() -> None:
         "",
         "## Injected errors beyond rounding tolerance (decided by the independent oracle)",
         "",
-        "| kind | injection | statements | found | recall | flagged at any severity (incl. notes) |",
+        "| kind | injection | statements | found | recall | flagged at any severity |",
         "|---|---|---:|---:|---:|---:|",
     ]
     for k in sorted(inn):

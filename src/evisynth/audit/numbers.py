@@ -274,15 +274,21 @@ def parse_p(text: str, relation: str = "=", *, span: tuple[int, int] | None = No
     >>> p = parse_p("0.001", "<")
     >>> (p.lo, p.hi)
     (0.0, 0.001)
+    >>> parse_p("0.0100").hi  # four printed decimals, not 0.0 x 10^0
+    0.01005
+    >>> parse_p("2.1 x 10^-5").value
+    2.1e-05
     """
     rel = {"≤": "<=", "≥": ">=", "=<": "<=", "=>": ">="}.get(relation, relation)
     if rel not in ("=", "<", "<=", ">", ">="):
         raise InputError(f"argument 'relation': {relation!r} is not one of =, <, <=, >, >=")
     s = normalize(text).strip()
-    m = re.fullmatch(r"(\d*\.?\d+)\s*[x×]?\s*(?:10\^?|e|E)\s*([-+]?\d+)", s)
-    if m is not None and ("e" in s.lower() or "10" in s):
+    m = re.fullmatch(r"(\d*\.?\d+)\s*(?:[x×]\s*10\s*\^?|[eE])\s*([-+−]?\d+)", s)
+    if m is not None:
         try:
-            value = float(m.group(1)) * 10.0 ** int(m.group(2))
+            value = float(f"{m.group(1)}e{int(m.group(2))}")
+            if not math.isfinite(value):
+                raise OverflowError
         except (OverflowError, ValueError):
             raise InputError(f"argument 'p': {text!r} is not a p-value") from None
         mant = m.group(1)
@@ -294,6 +300,7 @@ def parse_p(text: str, relation: str = "=", *, span: tuple[int, int] | None = No
         value, half = num.value, num.half_unit
     if rel == "=":
         lo, hi = max(0.0, value - half), min(1.0, value + half)
+        lo = min(lo, hi)
     elif rel in ("<", "<="):
         lo, hi = 0.0, min(1.0, value)
     else:
