@@ -12,14 +12,25 @@ from evisynth.clinic import (
     lymphodepletion,
     tocilizumab_dose,
 )
+from evisynth.econ import (
+    AdverseEvent,
+    Arm,
+    CEAResult,
+    Param,
+    PartitionedSurvival,
+    SubsequentTherapy,
+    parametric_curve,
+)
 from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import ConvergenceError, EvisynthError, EvisynthWarning, InputError
 from evisynth.grade import rate_certainty, summary_of_findings
 from evisynth.meta import (
+    BayesMetaResult,
     MetaRegResult,
     RMAResult,
     SubgroupResult,
     Tau2ConfInt,
+    bayesmeta,
     cumulative,
     fsn,
     influence,
@@ -33,8 +44,23 @@ from evisynth.meta import (
     subgroup,
     trimfill,
 )
+from evisynth.meta.glmm import GLMMResult, rma_glmm
+from evisynth.meta.priors import (
+    CustomPrior,
+    ExponentialPrior,
+    HalfCauchyPrior,
+    HalfNormalPrior,
+    HalfStudentTPrior,
+    ImproperUniformPrior,
+    LogNormalPrior,
+    LomaxPrior,
+    NormalEffectPrior,
+    UniformPrior,
+)
+from evisynth.meta.proportions import ProportionCI, proportion_ci
 from evisynth.plots import forest, funnel
 from evisynth.review import Review, ReviewError, load_review
+from evisynth.simulate import SimDesign, simulate
 from evisynth.survival import (
     compare_arms,
     cox_ph,
@@ -50,20 +76,41 @@ from evisynth.survival import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdverseEvent",
+    "Arm",
     "AuditReport",
+    "BayesMetaResult",
+    "CEAResult",
     "ConvergenceError",
+    "CustomPrior",
     "EffectSizes",
     "EvisynthError",
     "EvisynthWarning",
+    "ExponentialPrior",
+    "GLMMResult",
+    "HalfCauchyPrior",
+    "HalfNormalPrior",
+    "HalfStudentTPrior",
+    "ImproperUniformPrior",
     "InputError",
+    "LogNormalPrior",
+    "LomaxPrior",
     "MetaRegResult",
+    "NormalEffectPrior",
+    "Param",
+    "PartitionedSurvival",
+    "ProportionCI",
     "RMAResult",
     "Review",
     "ReviewError",
+    "SimDesign",
     "SubgroupResult",
+    "SubsequentTherapy",
     "Tau2ConfInt",
+    "UniformPrior",
     "__version__",
     "audit",
+    "bayesmeta",
     "bsa",
     "check_eligibility",
     "compare_arms",
@@ -86,15 +133,19 @@ __all__ = [
     "load_review",
     "logrank_test",
     "lymphodepletion",
+    "parametric_curve",
     "permutest",
     "pool_trials",
+    "proportion_ci",
     "ranktest",
     "rate_certainty",
     "reconstruct_ipd",
     "regtest",
     "rma",
+    "rma_glmm",
     "rma_mh",
     "rma_peto",
+    "simulate",
     "subgroup",
     "summary_of_findings",
     "tocilizumab_dose",

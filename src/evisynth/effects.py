@@ -76,8 +76,11 @@ from evisynth._validation import (
     as_labels,
     check_choice,
     check_level,
+    check_number,
     check_positive,
     check_same_length,
+    describe,
+    fmt_num,
     study_name,
 )
 from evisynth.errors import EvisynthWarning, InputError
@@ -500,22 +503,23 @@ def _check_add_to(code: str, add: float | None, to: str) -> tuple[float, str]:
     to_ = check_choice("to", to, _TO)
     if add is None:
         return (0.0 if code in _NO_ADD_BY_DEFAULT else 0.5), to_
-    try:
-        a = float(add)
-    except (TypeError, ValueError):
-        raise InputError(f"argument 'add': {add!r} is not a number", where="add") from None
-    if not np.isfinite(a) or a < 0:
-        raise InputError(
-            f"argument 'add': {add!r} must be a finite number >= 0 (metafor default 1/2)",
-            where="add",
-        )
+    a = check_number("add", add, lo=0.0, hint="give a number >= 0 (metafor's default is 1/2)")
     return a, to_
 
 
 def _vtypes(code: str, vtype: str | Sequence[str], k: int) -> np.ndarray:
     """Per-study variance types, validated against the measure's choices."""
     choices = _VTYPES.get(code, ("LS",))
-    raw = [vtype] if isinstance(vtype, str) else list(vtype)
+    if isinstance(vtype, str):
+        raw: list[Any] = [vtype]
+    elif isinstance(vtype, list | tuple) or (isinstance(vtype, np.ndarray) and vtype.ndim == 1):
+        raw = list(vtype)
+    else:
+        raise InputError(
+            f"argument 'vtype': expected one of {', '.join(choices)} or a list with one per "
+            f"study, got {describe(vtype)}",
+            where="vtype",
+        )
     if len(raw) not in (1, k):
         raise InputError(
             f"argument 'vtype': has {len(raw)} entries but there are {k} studies; "
@@ -534,13 +538,27 @@ def _vectors(
     return arrays, k
 
 
+MAX_COUNT = 1e15
+"""Largest accepted count or group size (whole numbers are exact below 2**53, about 9e15)."""
+
+
 def _check_counts(
     arrays: dict[str, FloatArray], names: Sequence[str], labels: tuple[str, ...] | None
 ) -> None:
-    """Counts must be >= 0; non-integer counts are accepted with a warning."""
+    """Counts must be from 0 to :data:`MAX_COUNT`; non-integer counts are accepted
+    with a warning."""
     for n in names:
         if n in arrays:
             check_positive(n, arrays[n], labels=labels, strict=False)
+            big = arrays[n] > MAX_COUNT
+            if big.any():
+                i = int(np.flatnonzero(big)[0])
+                raise InputError(
+                    f"argument {n!r}, {study_name(i, labels)}: count {fmt_num(arrays[n][i])} "
+                    f"is above {MAX_COUNT:.0e}, beyond which counts are not exact in double "
+                    "precision; check the data",
+                    where=n,
+                )
     for n in names:
         if n in arrays:
             frac = arrays[n] != np.round(arrays[n])
@@ -604,14 +622,26 @@ def _check_result(
     vi: FloatArray,
     labels: tuple[str, ...] | None,
     why: str,
+    *,
+    overflow: bool = False,
 ) -> None:
-    """Refuse, naming the study, what metafor would return as NA (or a zero variance)."""
+    """Refuse, naming the study, what metafor would return as NA (or a zero variance).
+
+    ``why`` explains a zero or undefined variance. With ``overflow=True`` (the
+    caller has ruled out every other cause of an infinity) an infinite value is
+    reported as out of the range of double precision instead.
+    """
     bad = ~np.isfinite(yi) | ~np.isfinite(vi) | (vi <= 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
+        if vi[i] == 0:
+            why = "the variance is 0; " + why
+        elif overflow and not (np.isnan(yi[i]) or np.isnan(vi[i])):
+            why = ("a value is too large for a floating-point number (about 1.8e308); "
+                   "rescale the data (e.g. other units)")
         raise InputError(
             f"measure {code!r}, {study_name(i, labels)}: effect size or variance cannot be "
-            f"computed (yi={yi[i]!r}, vi={vi[i]!r}); {why}",
+            f"computed (yi = {fmt_num(yi[i])}, vi = {fmt_num(vi[i])}); {why}",
             where="measure",
         )
 
@@ -861,12 +891,22 @@ def _means(
     ni = n1 + n2
     dfree = ni - 2
     why = "check the SDs and sizes"
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sdp = np.sqrt(((n1 - 1) * s1**2 + (n2 - 1) * s2**2) / dfree)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # Pooled SD scaled by the larger SD, so that SDs above 1e154 do not overflow.
+        smax = np.maximum(s1, s2)
+        r1, r2 = np.where(smax > 0, s1 / smax, 0.0), np.where(smax > 0, s2 / smax, 0.0)
+        sdp = smax * np.sqrt(((n1 - 1) * r1**2 + (n2 - 1) * r2**2) / dfree)
+        if code == "SMD" and (sdp == 0).any():
+            i = int(np.flatnonzero(sdp == 0)[0])
+            raise InputError(
+                f"arguments 'sd1i', 'sd2i', {study_name(i, labels)}: the pooled SD is 0 "
+                "(both SDs are 0), so the standardised difference is undefined; check the SDs",
+                where="measure",
+            )
         if code == "MD":
             yi = m1 - m2
             vi = np.where(vt == "HO", sdp**2 * (1 / n1 + 1 / n2), s1**2 / n1 + s2**2 / n2)
-            why = "both SDs are 0 (variance 0); check the SDs"
+            why = "both SDs are 0; check the SDs"
         elif code == "SMD":
             small = dfree <= 1
             if small.any():
@@ -877,9 +917,10 @@ def _means(
                     where="n1i,n2i",
                 )
             cm = hedges_correction(dfree)
-            dd = (m1 - m2) / sdp
+            diff = m1 - m2
+            dd = np.where(np.isfinite(diff), diff / sdp, m1 / sdp - m2 / sdp)
             yi = cm * dd
-            yw = _wmean(yi, ni)
+            yw = np.float64(_wmean(yi, ni) if np.isfinite(yi).all() else 0.0)
             base = 1 / n1 + 1 / n2
             vi = np.select(
                 [vt == "UB", vt == "AV", vt == "LS2"],
@@ -890,36 +931,42 @@ def _means(
                 ],
                 base + yi**2 / (2 * ni),
             )
-            why = "the pooled SD is 0; check the SDs"
+            why = "check the means and SDs"
         else:
-            if ((m1 == 0) | (m2 == 0) | (m1 / m2 <= 0)).any():
-                i = int(np.flatnonzero((m1 == 0) | (m2 == 0) | (m1 / m2 <= 0))[0])
+            sign_bad = (m1 == 0) | (m2 == 0) | (np.sign(m1) != np.sign(m2))
+            if sign_bad.any():
+                i = int(np.flatnonzero(sign_bad)[0])
                 raise InputError(
                     f"arguments 'm1i', 'm2i', {study_name(i, labels)}: means {m1[i]:g} and "
                     f"{m2[i]:g}; ROM (log ratio of means) needs non-zero means of the same "
                     "sign (ratio-scale outcomes)",
                     where="m1i,m2i",
                 )
-            yi = np.log(m1 / m2)
+            ratio = m1 / m2
+            yi = np.where(np.isfinite(ratio) & (ratio > 0), np.log(np.abs(ratio)),
+                          np.log(np.abs(m1)) - np.log(np.abs(m2)))
             cv1, cv2 = s1 / m1, s2 / m2
-            cv1w, cv2w = _wmean(cv1, n1), _wmean(cv2, n2)
-            cvw = float((np.sum(n1 * cv1) + np.sum(n2 * cv2)) / np.sum(n1 + n2))
+            cv1w, cv2w = np.float64(_wmean(cv1, n1)), np.float64(_wmean(cv2, n2))
+            cvw = np.float64((np.sum(n1 * cv1) + np.sum(n2 * cv2)) / np.sum(n1 + n2))
             vi = np.select(
                 [vt == "HO", vt == "AV", vt == "AVHO"],
                 [
-                    sdp**2 / (n1 * m1**2) + sdp**2 / (n2 * m2**2),
+                    (sdp / m1) ** 2 / n1 + (sdp / m2) ** 2 / n2,
                     cv1w**2 / n1 + cv2w**2 / n2,
                     cvw**2 * (1 / n1 + 1 / n2),
                 ],
-                s1**2 / (n1 * m1**2) + s2**2 / (n2 * m2**2),
+                cv1**2 / n1 + cv2**2 / n2,
             )
             why = "both SDs are 0 (variance 0); check the SDs"
-    _check_result(code, yi, vi, labels, why)
+    _check_result(code, yi, vi, labels, why, overflow=True)
     return EffectSizes(yi, vi, code, labels, ni)
 
 
 def _levels(level: float | Sequence[float], k: int) -> FloatArray:
-    raw: list[Any] = [level] if np.ndim(level) == 0 else list(level)  # type: ignore[arg-type]
+    if isinstance(level, str | bytes) or np.ndim(level) == 0:
+        raw: list[Any] = [level]
+    else:
+        raw = list(level)  # type: ignore[arg-type]
     if len(raw) not in (1, k):
         raise InputError(
             f"argument 'level': has {len(raw)} entries but there are {k} studies; "

@@ -253,3 +253,152 @@ def test_subgroup_forest_from_subgroup_result(bcg: tuple[pd.DataFrame, ev.RMARes
     texts_f = _all_texts(forest_subgroups(res_f))
     assert any(t.startswith(f"Test for subgroup differences: F(2, {res_f.Q_between_ddf}) = ")
                for t in texts_f)
+
+
+# ------------------------------------------------------------ favours, counts, numbers, alt
+
+
+def _null_px(fig: Figure) -> float:
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    return float(ax.transData.transform((1.0, 0.0))[0])
+
+
+def test_favours_labels_sit_either_side_of_the_null() -> None:
+    fit = _fits()["k3_hr"]
+    fig = forest(fit, favours=("CAR-T", "standard care"))
+    boxes = dict(text_boxes(fig))
+    left, right = boxes["← Favours CAR-T"], boxes["Favours standard care →"]
+    x_null = _null_px(fig)
+    assert left.x1 <= x_null <= right.x0  # left = below the null (HR < 1)
+    # under the tick labels and above the axis label
+    ticks = [b for s, b in text_boxes(fig) if s in {"0.1", "0.3", "1", "3"}]
+    axis_label = boxes["Hazard ratio (log scale)"]
+    assert all(left.y1 <= t.y0 for t in ticks) and axis_label.y1 <= left.y0
+    assert outside_figure(fig) == [] and overlapping_texts(fig) == []
+    assert "Favours" in to_svg(fig)
+
+
+def test_favours_with_the_null_at_the_edge_widens_the_figure() -> None:
+    # every study far below 1: the null is at the right end of the axis
+    fit = ev.rma(yi=[-2.0, -2.2, -1.9], vi=[0.01, 0.02, 0.015])
+    long = ("a very long intervention name that needs room", "the comparator arm, also long")
+    fig = forest(fit, transf="exp", favours=long, annotate=False, show_weights=False)
+    assert outside_figure(fig) == [] and overlapping_texts(fig) == []
+
+
+def test_favours_on_subgroup_forest_and_refused_without_null(
+        bcg: tuple[pd.DataFrame, ev.RMAResult]) -> None:
+    d, overall = bcg
+    res = ev.subgroup(ev.escalc("RR", ai=d.tpos, bi=d.tneg, ci=d.cpos, di=d.cneg), d.alloc,
+                      labels=d.author)
+    fig = forest_subgroups(res, overall=overall, favours=("vaccine", "control"))
+    texts = _all_texts(fig)
+    assert "← Favours vaccine" in texts and "Favours control →" in texts
+    assert outside_figure(fig) == [] and overlapping_texts(fig) == []
+    prop = ev.rma(ev.escalc("PLO", xi=[3, 10], ni=[50, 60]))
+    with pytest.raises(InputError, match=r"'favours'.*no null effect"):
+        forest(prop, favours=("a", "b"))
+    with pytest.raises(InputError, match=r"'favours'.*two non-empty labels"):
+        forest(_fits()["k3_hr"], favours="CAR-T")  # type: ignore[arg-type]
+
+
+def test_counts_columns_and_pooled_sums() -> None:
+    fit = _fits()["k3_hr"]
+    counts = [(101, 180, 131, 179), (49, 92, 62, 92), (90, 162, 91, 160)]
+    fig = forest(fit, counts=counts, counts_labels=("CAR-T", "Standard care"))
+    texts = _all_texts(fig)
+    for e1, n1, e2, n2 in counts:
+        assert f"{e1}/{n1}" in texts and f"{e2}/{n2}" in texts
+    tot = [sum(c[j] for c in counts) for j in range(4)]  # closed form: column sums
+    assert f"{tot[0]}/{tot[1]}" in texts and f"{tot[2]}/{tot[3]}" in texts
+    assert {"CAR-T", "Standard care"} <= set(texts) and texts.count("Events/N") == 2
+    assert outside_figure(fig) == [] and overlapping_texts(fig) == []
+    # a study without counts: blank cells and no pooled sums
+    texts2 = _all_texts(forest(fit, counts=[counts[0], None, counts[2]]))
+    assert "101/180" in texts2 and "49/92" not in texts2 and f"{tot[0]}/{tot[1]}" not in texts2
+
+
+def test_single_arm_counts_show_one_column() -> None:
+    fit = ev.rma(ev.escalc("PLO", xi=[13, 2], ni=[170, 131]), labels=["A", "B"])
+    fig = forest(fit, counts=[(13, 170, None, None), (2, 131, None, None)],
+                 counts_labels=("Treated", "unused"))
+    texts = _all_texts(fig)
+    assert "13/170" in texts and "15/301" in texts  # 13 + 2, 170 + 131
+    assert "Treated" in texts and "unused" not in texts and texts.count("Events/N") == 1
+
+
+def test_counts_subgroups() -> None:
+    fits = _fits()
+    fits["k2_knha"] = ev.rma(ev.escalc("HR", hr=[0.5, 0.7], ci_lb=[0.3, 0.4], ci_ub=[0.9, 1.2]))
+    fig = forest_subgroups({"a": fits["k2_knha"], "b": fits["k3_hr"]},
+                           counts={"a": [(1, 10, 2, 10), (3, 10, 4, 10)],
+                                   "b": [(5, 20, 6, 20), None, (7, 20, 8, 20)]})
+    texts = _all_texts(fig)
+    assert "4/20" in texts and "6/20" in texts  # subtotal of group a: 1 + 3, 2 + 4
+    assert outside_figure(fig) == [] and overlapping_texts(fig) == []
+    with pytest.raises(InputError, match=r"'counts'.*same group names"):
+        forest_subgroups({"a": fits["k2_knha"]}, counts={"b": []})
+
+
+def test_bad_counts_name_the_study() -> None:
+    fit = _fits()["k3_hr"]
+    with pytest.raises(InputError, match=r"'counts'.*2 entries.*3 studies"):
+        forest(fit, counts=[None, None])
+    with pytest.raises(InputError, match=r"study 2: 12 events in the intervention arm of 10"):
+        forest(fit, counts=[None, (12, 10, 1, 10), None])
+    with pytest.raises(InputError, match=r"study 1: comparator events is -1"):
+        forest(fit, counts=[(1, 10, -1, 10), None, None])
+    with pytest.raises(InputError, match=r"study 3: the comparator arm has events 1 and n None"):
+        forest(fit, counts=[None, None, (1, 10, 1, None)])
+    with pytest.raises(InputError, match=r"study 1: intervention events is 1.5"):
+        forest(fit, counts=[(1.5, 10, 1, 10), None, None])  # type: ignore[list-item]
+
+
+def test_proportions_are_percentages_never_e_notation() -> None:
+    # the bundled review's case: two studies, Hartung–Knapp on t(1), interval reaching 0 and 1
+    fit = ev.rma(ev.escalc("PLO", xi=[13, 2], ni=[170, 131]), test="knha")
+    texts = _all_texts(forest(fit))
+    joined = " ".join(texts)
+    assert "E−" not in joined and "e−" not in joined
+    from evisynth.transforms import ilogit
+
+    est = 100 * float(ilogit(fit.estimate))
+    pooled = [t for t in texts if t.startswith(f"{est:.1f}% [")]
+    assert pooled and pooled[0].endswith("%]")
+    assert "<0.1%" in pooled[0]  # the lower limit rounds to 0.0% but is not 0
+    assert {"0%", "20%", "100%"} <= set(texts)  # percent ticks
+
+
+def test_fmt_helpers_are_plain_and_readable() -> None:
+    from evisynth.plots._common import fmt, fmt_num, fmt_pct, tick_label
+
+    assert fmt(2.28e-7, 9) == "0.000000228"  # Decimal's str() would give 2.28E-7
+    assert fmt_num(0.494) == "0.49" and fmt_num(-0.494) == "−0.49"
+    assert fmt_num(0.00153) == "0.0015" and fmt_num(0.004) == "0.0040"
+    assert fmt_num(2.28e-7) == "<0.0001" and fmt_num(-2e-9) == ">−0.0001"
+    assert fmt_num(1234.5) == "1,235" and fmt_num(3e8) == ">100,000"
+    assert fmt_num(0.0) == "0.00" and fmt_num(float("inf")) == "∞"
+    assert fmt_pct(0.0357) == "3.6%" and fmt_pct(2.28e-7) == "<0.1%"
+    assert fmt_pct(0.99999) == ">99.9%" and fmt_pct(1.0) == "100%" and fmt_pct(0.0) == "0%"
+    assert fmt_pct(0.12345, 2) == "12.35%"  # half away from zero at the second decimal
+    assert [tick_label(v) for v in (1e-7, 2e-6, 5e5, 0.0001)] == ["10⁻⁷", "2×10⁻⁶", "5×10⁵",
+                                                                    "0.0001"]
+    for v in np.geomspace(1e-12, 1e12, 97):
+        for s in (fmt_num(float(v)), fmt_pct(float(v) / 1e12), tick_label(float(v))):
+            assert "e" not in s.lower(), s
+
+
+def test_alt_text_describes_the_forest() -> None:
+    from evisynth.plots import get_alt
+
+    fit = _fits()["k3_hr"]
+    fig = forest(fit, title="EFS", favours=("A", "B"))
+    alt = get_alt(fig) or ""
+    assert alt.startswith("Forest plot: EFS. 3 studies, Hazard ratio (log scale) on a log scale")
+    assert "ZUMA-7 0.40 [0.31, 0.51]" in alt and "Values below 1 favour A, above B." in alt
+    assert "Random-effects model (REML, Hartung–Knapp):" in alt
+    svg = to_svg(fig)
+    assert "<title>Forest plot: EFS.</title>" in svg and 'role="img"' in svg
+    assert 'aria-label="Forest plot: EFS.' in svg
+    assert get_alt(forest(fit, alt="custom")) == "custom"

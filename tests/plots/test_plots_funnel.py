@@ -141,3 +141,30 @@ def test_svg_deterministic(bcg: ev.RMAResult) -> None:
     tf = ev.trimfill(bcg, side="right")
     assert to_svg(funnel(bcg, trimfill=tf)) == to_svg(funnel(bcg, trimfill=tf))
     assert to_svg(funnel(bcg)) != to_svg(funnel(bcg, trimfill=tf))
+
+
+def test_funnel_refuses_fewer_than_min_k_studies() -> None:
+    from evisynth.plots import FUNNEL_MIN_K, funnel_refusal
+
+    assert FUNNEL_MIN_K == 10  # Sterne et al. 2011; Cochrane Handbook 13.3.5.4
+    fit = ev.rma(yi=[0.2, -0.1, 0.4], vi=[0.04, 0.09, 0.05])
+    with pytest.raises(InputError, match=r"'fit': No funnel plot: with 3 studies \(fewer than "
+                                         r"10\), asymmetry cannot be told from chance\."):
+        funnel(fit, min_k=FUNNEL_MIN_K)
+    assert funnel_refusal(fit.k) is not None and funnel_refusal(fit.k, min_k=3) is None
+    assert funnel_refusal(1) == ("No funnel plot: with 1 study (fewer than 10), asymmetry "
+                                 "cannot be told from chance.")
+    with pytest.raises(InputError, match="'min_k'"):
+        funnel_refusal(3, min_k=0)
+    funnel(fit, min_k=3)  # k = min_k is drawn
+    funnel(fit)  # no minimum unless asked
+
+
+def test_funnel_at_ten_studies_is_drawn(bcg: ev.RMAResult) -> None:
+    from evisynth.plots import FUNNEL_MIN_K, get_alt
+
+    fig = funnel(bcg, min_k=FUNNEL_MIN_K)  # k = 13
+    alt = get_alt(fig) or ""
+    assert alt.startswith("Funnel plot. 13 studies:") and "Contours at 99%, 95%, 90%" in alt
+    svg = to_svg(fig)
+    assert "<text" in svg and "<desc>Funnel plot." in svg

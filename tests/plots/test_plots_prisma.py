@@ -104,7 +104,7 @@ def test_full_diagram_content() -> None:
 
 
 def test_partial_counts_are_not_invented() -> None:
-    fig = prisma(PARTIAL)
+    fig = prisma(PARTIAL, compact=False)
     texts = "\n".join(s for s, _ in text_boxes(fig))
     assert "Records screened\n(n = not reported)" in texts
     assert "Databases (n = not reported)" in texts
@@ -168,3 +168,33 @@ def test_review_style_mapping_with_plain_numbers() -> None:
 def test_svg_deterministic() -> None:
     assert to_svg(prisma(FULL)) == to_svg(prisma(FULL))
     assert to_svg(prisma(FULL)) != to_svg(prisma(PARTIAL))
+
+
+def test_compact_diagram_folds_unknown_stages_into_one_box() -> None:
+    fig = prisma(PARTIAL)
+    texts = [s for s, _ in text_boxes(fig)]
+    joined = "\n".join(texts)
+    # "not reported" once, in the box that names the three unknown stages
+    assert joined.count("not reported") == 0 and joined.count("Not reported:") == 1
+    (folded,) = [t for t in texts if t.startswith("Not reported:")]
+    assert folded.count("\n") == 3  # records identified, screened, reports sought
+    # every count the review states is shown
+    for stated in ("Reports assessed for eligibility\n(n = 21)", "Reports excluded (n = 9):",
+                   "overlapping population (n = 5)", "Studies included in review\n(n = 9)",
+                   "Reports of included studies\n(n = 12)"):
+        assert stated in joined, stated
+    assert fig.get_figheight() < prisma(PARTIAL, compact=False).get_figheight()
+    # assessed → excluded across, merged box → assessed → included down
+    assert len([a for a in fig.findobj(FancyArrowPatch) if a.get_gid() == "prisma-arrow"]) == 3
+    assert outside_figure(fig) == [] and overlapping_texts(fig) == []
+    assert _texts_inside_boxes(fig) == []
+    # a full set of counts has nothing to fold: the same diagram either way
+    assert to_svg(prisma(FULL)) == to_svg(prisma(FULL, compact=False))
+
+
+def test_prisma_alt_text_states_the_counts() -> None:
+    from evisynth.plots import get_alt
+
+    alt = get_alt(prisma(PARTIAL)) or ""
+    assert "Reports assessed 21" in alt and "studies included 9" in alt
+    assert "<title>" in to_svg(prisma(PARTIAL))

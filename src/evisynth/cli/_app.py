@@ -8,6 +8,8 @@ and exit status 2; no traceback reaches the user.
 from __future__ import annotations
 
 import sys
+import warnings
+from typing import Any
 
 import typer
 
@@ -35,9 +37,15 @@ def main(argv: list[str] | None = None) -> int:
         # A bare ``evisynth`` is a request for orientation, not a mistake.
         argv = ["--help"]
     try:
-        result = app(args=argv, prog_name="evisynth", standalone_mode=False)
-    except (EvisynthError, OSError) as exc:
-        typer.echo(f"evisynth: error: {exc}", err=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _show_warning
+            result = app(args=argv, prog_name="evisynth", standalone_mode=False)
+    except EvisynthError as exc:
+        typer.echo(f"evisynth: error: {_one_line(str(exc))}", err=True)
+        return 2
+    except OSError as exc:
+        typer.echo(f"evisynth: error: {_os_error(exc)}", err=True)
         return 2
     except typer.Abort:
         typer.echo("evisynth: aborted", err=True)
@@ -51,6 +59,29 @@ def main(argv: list[str] | None = None) -> int:
             return int(exc.exit_code)
         raise
     return result if isinstance(result, int) else 0
+
+
+def _one_line(text: str, limit: int = 1000) -> str:
+    """A message on one line (no control characters), cut to ``limit`` characters."""
+    from evisynth._validation import shorten
+
+    return shorten(" ".join(text.split()), limit)
+
+
+def _os_error(exc: OSError) -> str:
+    """``path: reason`` for a failed file operation, the path shortened."""
+    from evisynth.cli._io import show_path
+
+    reason = exc.strerror or type(exc).__name__
+    if exc.filename is not None:
+        return _one_line(f"{show_path(exc.filename)}: {reason}")
+    return _one_line(str(exc))
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """Print a Python warning as one ``evisynth: warning: ...`` line, without source paths."""
+    typer.echo(f"evisynth: warning: {_one_line(str(message), 500)}", err=True)
 
 
 def _print_version(value: bool) -> None:

@@ -6,7 +6,6 @@ value becomes one ``InputError`` line and exit status 2 like every other bad inp
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -16,6 +15,7 @@ import typer
 
 from evisynth._validation import number_from_text
 from evisynth.cli._app import app
+from evisynth.cli._io import json_text, show_path
 from evisynth.clinic import (
     DISCLAIMER,
     follow_up_schedule,
@@ -44,7 +44,7 @@ def _print(title: str, reasons: tuple[str, ...], source: str) -> None:
 
 
 def _print_json(d: dict[str, Any]) -> None:
-    typer.echo(json.dumps({**d, "disclaimer": DISCLAIMER}, indent=2, ensure_ascii=False))
+    typer.echo(json_text({**d, "disclaimer": DISCLAIMER}, ensure_ascii=False))
 
 
 @app.command()
@@ -274,6 +274,8 @@ def schedule(
     """Dated follow-up plan after CAR-T infusion (labels since June 2025)."""
     plan = follow_up_schedule(infusion_date, product, trial, randomisation_date=randomised)
     if ics is not None:
+        if not Path(os.path.abspath(ics)).parent.is_dir():
+            raise InputError(f"--ics {show_path(ics)}: the folder does not exist", where="--ics")
         _write_atomic(ics, plan.to_ical())
     if as_json:
         _print_json(plan.to_dict())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,9 +11,12 @@ import pandas as pd
 import typer
 
 from evisynth.cli._app import app
-from evisynth.effects import escalc
+from evisynth.cli._io import cell_text, json_text, show_path
+from evisynth.effects import EffectSizes, escalc
 from evisynth.errors import InputError
-from evisynth.meta import rma
+from evisynth.meta import bayesmeta, rma
+from evisynth.meta.bayes import BayesMetaResult
+from evisynth.meta.glmm import GLMMResult, rma_glmm
 from evisynth.meta.results import RMAResult
 
 #: Raw-data columns each measure family can use (metafor argument names).
@@ -27,16 +29,26 @@ RAW_COLUMNS = (
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read a CSV file; errors name the file."""
-    if not path.exists():
-        raise InputError(f"{path}: file not found", where=str(path))
+    shown = show_path(path)
+    if not path.is_file():
+        what = "is not a file" if path.exists() else "file not found"
+        raise InputError(f"{shown}: {what}", where=shown)
     try:
-        df = pd.read_csv(path, skipinitialspace=True)
+        # Only an empty cell is missing; "NA", "NaN", "null" stay text, so that a
+        # message can tell them apart from an empty cell.
+        df = pd.read_csv(path, skipinitialspace=True, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot be read as CSV ({exc})", where=str(path)) from None
+        why = " ".join(str(exc).split())[:160]
+        raise InputError(f"{shown}: cannot be read as CSV ({why})", where=shown) from None
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot be read ({exc.strerror})", where=shown) from None
     if df.empty:
-        raise InputError(f"{path}: has a header but no data rows", where=str(path))
+        raise InputError(f"{shown}: has a header but no data rows", where=shown)
     return df
 
+
+#: Cell texts that mean "missing" (R, pandas, JSON spellings).
+MISSING_TOKENS = ("na", "nan", "null", "none", "n/a", "")
 
 #: Columns whose cells may be empty: a study reports a CI or a p-value, not necessarily both.
 OPTIONAL_CELLS = frozenset({"ci_lb", "ci_ub", "pval"})
@@ -50,28 +62,43 @@ def numeric_column(
     Rows are counted as in a spreadsheet: the header is row 1, the first data row is row 2.
     With ``allow_empty`` empty cells become NaN (escalc then uses the other statistic).
     """
+    shown = show_path(path)
     if column not in df.columns:
         if not required:
             return None
-        have = ", ".join(map(str, df.columns))
+        have = ", ".join(cell_text(c)[1:-1] for c in df.columns[:30])
         raise InputError(
-            f"{path}: no column {column!r}; the file has columns: {have}",
-            where=f"{path}:{column}",
+            f"{shown}: no column {cell_text(column)}; the file has columns: {have}",
+            where=f"{shown}:{column}",
         )
     raw = df[column]
     values = pd.to_numeric(raw, errors="coerce")
-    bad = values.isna().to_numpy()
+    bad = values.isna().to_numpy() | ~np.isfinite(values.to_numpy(dtype=np.float64,
+                                                                   na_value=np.nan))
     if allow_empty:
-        bad = bad & raw.notna().to_numpy()
+        missing = raw.isna().to_numpy() | raw.astype(str).str.strip().str.lower().isin(
+            MISSING_TOKENS).to_numpy()
+        bad = bad & ~missing
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         cell = raw.iloc[i]
-        what = "is empty" if pd.isna(cell) else f"is {str(cell)!r}, not a number"
+        if _is_blank(cell):
+            what = "is empty"
+        elif str(cell).strip().lower() in MISSING_TOKENS:
+            what = f"is {cell_text(cell)} (a missing value); give a number"
+        else:
+            what = f"is {cell_text(cell)}, not a " + (
+                "finite number" if pd.notna(values.iloc[i]) else "number")
         raise InputError(
-            f"{path}, row {i + 2}, column {column!r}: cell {what}",
-            where=f"{path}:{i + 2}:{column}",
+            f"{shown}, row {i + 2}, column {cell_text(column)}: cell {what}",
+            where=f"{shown}:{i + 2}:{column}",
         )
     return values.to_numpy(dtype=np.float64)
+
+
+def _is_blank(cell: Any) -> bool:
+    """True for a cell that was empty in the file (pandas reads it as NaN)."""
+    return cell is None or (isinstance(cell, float) and np.isnan(cell)) or str(cell).strip() == ""
 
 
 def parse_mapping(items: list[str] | None) -> dict[str, str]:
@@ -123,11 +150,12 @@ def fit_table(
     )
     if measure is None or measure.upper() == "GEN":
         y = numeric_column(df, yi, path)
-        if sei is not None:
-            return rma(yi=y, sei=numeric_column(df, sei, path), labels=lab,
-                       method=method, test=test, level=level)
-        return rma(yi=y, vi=numeric_column(df, vi, path), labels=lab,
-                   method=method, test=test, level=level)
+        spread = {"sei": numeric_column(df, sei, path)} if sei is not None else {
+            "vi": numeric_column(df, vi, path)}
+        try:
+            return rma(yi=y, **spread, labels=lab, method=method, test=test, level=level)
+        except InputError as exc:
+            raise InputError(f"{show_path(path)}: {exc}", where=exc.where) from None
     data: dict[str, Any] = {}
     for arg in RAW_COLUMNS:
         col = mapping.get(arg, arg)
@@ -135,15 +163,53 @@ def fit_table(
             data[arg] = numeric_column(df, col, path, allow_empty=arg in OPTIONAL_CELLS)
     try:
         es = escalc(measure, labels=lab, **data)
+        return rma(es, method=method, test=test, level=level)
+    except InputError as exc:
+        raise InputError(f"{show_path(path)}: {exc}", where=exc.where) from None
+
+
+def fit_table_glmm(
+    path: Path, *, measure: str | None, labels: str | None, mapping: dict[str, str],
+    method: str, test: str, level: float,
+) -> GLMMResult:
+    """Read the table and fit a binomial/Poisson-normal GLMM (``rma_glmm``) to its counts."""
+    if measure is None:
+        raise InputError("option --glmm needs --measure PLO, OR or IRR", where="--measure")
+    df = read_table(path)
+    if labels is not None and labels not in df.columns:
+        raise InputError(
+            f"{path}: no label column {labels!r}; columns: {', '.join(map(str, df.columns))}",
+            where=f"{path}:{labels}",
+        )
+    lab = (df[labels].astype(str).tolist() if labels is not None
+           else [f"row {i + 2}" for i in range(len(df))])
+    data: dict[str, Any] = {}
+    for arg in GLMM_COLUMNS:
+        col = mapping.get(arg, arg)
+        if arg in mapping or col in df.columns:
+            data[arg] = numeric_column(df, col, path)
+    try:
+        return rma_glmm(measure, labels=lab, method="FE" if method.upper() == "FE" else "ML",
+                        test=test, level=level, **data)
     except InputError as exc:
         raise InputError(f"{path}: {exc}", where=exc.where) from None
-    return rma(es, method=method, test=test, level=level)
 
 
-def render(fit: RMAResult, as_json: bool) -> str:
+#: Count columns rma_glmm can use (metafor argument names).
+GLMM_COLUMNS = ("xi", "ni", "mi", "ai", "bi", "ci", "di", "n1i", "n2i", "x1i", "t1i", "x2i",
+                "t2i")
+
+
+def render(fit: RMAResult | BayesMetaResult | GLMMResult, as_json: bool) -> str:
     if as_json:
-        return json.dumps(fit.to_dict(), indent=2)
+        return json_text(fit.to_dict())
     return fit.summary()
+
+
+def bayes_fit(fit: RMAResult, tau_prior: str | None, level: float) -> BayesMetaResult:
+    """Bayesian random-effects analysis of the effect sizes of a pooled table."""
+    es = EffectSizes(fit.yi, fit.vi, measure=fit.measure, labels=fit.labels)
+    return bayesmeta(es, tau_prior=tau_prior, level=level)
 
 
 @app.command("meta")
@@ -170,13 +236,29 @@ def meta_command(
     level: Annotated[float, typer.Option(help="Confidence level in percent.")] = 95.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result keys as JSON.")]
     = False,
+    bayes: Annotated[bool, typer.Option("--bayes", help="Bayesian random-effects analysis "
+                     "(exact quadrature, as R bayesmeta) instead of rma.")] = False,
+    tau_prior: Annotated[str | None, typer.Option(
+        "--tau-prior", help="With --bayes: prior of tau, e.g. halfnormal:0.5, halfcauchy:1, "
+        "lognormal:MEANLOG:SDLOG, turner:OUTCOME (default halfnormal:0.5 for log ratios).")]
+    = None,
+    glmm: Annotated[bool, typer.Option("--glmm", help="Fit a binomial/Poisson-normal GLMM to "
+                    "the counts (rma_glmm; --measure PLO, OR or IRR; ML unless --method FE).")]
+    = False,
 ) -> None:
     """Pool the studies of a CSV table (random- or fixed-effects meta-analysis)."""
+    if glmm:
+        gfit = fit_table_glmm(file, measure=measure, labels=labels, mapping=parse_mapping(col),
+                              method=method, test=test, level=level)
+        typer.echo(render(gfit, as_json))
+        return
     fit = fit_table(
         file, measure=measure, yi=yi, vi=vi, sei=sei, labels=labels,
-        mapping=parse_mapping(col), method=method, test=test, level=level,
+        mapping=parse_mapping(col), method="FE" if bayes else method, test=test, level=level,
     )
-    typer.echo(render(fit, as_json))
+    if tau_prior is not None and not bayes:
+        raise InputError("option --tau-prior needs --bayes", where="--tau-prior")
+    typer.echo(render(bayes_fit(fit, tau_prior, level) if bayes else fit, as_json))
 
 
 @app.command("example")
@@ -196,8 +278,8 @@ def example_command(
     z = rma(es, method="REML")
     knha = rma(es, method="REML", test="knha")
     if as_json:
-        typer.echo(json.dumps({"REML_z": z.to_dict(), "REML_knha": knha.to_dict(),
-                               "tau2_ci": z.confint().to_dict()}, indent=2))
+        typer.echo(json_text({"REML_z": z.to_dict(), "REML_knha": knha.to_dict(),
+                              "tau2_ci": z.confint().to_dict()}))
         return
     typer.echo(
         "Example: BCG vaccine against tuberculosis, 13 trials (Colditz et al., JAMA 1994; "

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +36,94 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``path`` (POSIX; a no-op elsewhere)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(path, "a", encoding="utf-8") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def replace_file_set(out: Path, files: Mapping[str, str]) -> None:
+    """Replace the files of a report folder as one set.
+
+    Every file is first written to a sibling staging folder. Then, if ``out`` is
+    absent or holds nothing but files of the set, the staging folder takes its
+    place by two renames (the old folder moved aside, the new one moved in, the old
+    one deleted), so a reader sees either the old set or the new one. If ``out``
+    holds other files too, the files are renamed in one by one and, should a rename
+    fail, the ones already replaced are put back from hard links (or copies) of the
+    old versions: the folder never mixes two runs. Concurrent runs on the same
+    folder take turns through a lock file next to it (``.<name>.lock``).
+
+    Raises
+    ------
+    OSError
+        If the set cannot be written; the previous set is then left as it was.
+    """
+    out = Path(os.path.abspath(out))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(out.parent / f".{out.name}.lock"):
+        stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
+        try:
+            for name, text in files.items():
+                with open(stage / name, "w", encoding="utf-8", newline="\n") as fh:
+                    fh.write(text)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.chmod(stage / name, 0o644)
+            os.chmod(stage, 0o755)
+            if not out.exists():
+                os.rename(stage, out)
+                return
+            if out.is_dir() and set(os.listdir(out)) <= set(files):
+                old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+                os.rmdir(old)
+                os.rename(out, old)
+                try:
+                    os.rename(stage, out)
+                except BaseException:
+                    os.rename(old, out)
+                    raise
+                shutil.rmtree(old, ignore_errors=True)
+                return
+            _replace_one_by_one(out, stage, files)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _replace_one_by_one(out: Path, stage: Path, files: Mapping[str, str]) -> None:
+    backups: dict[str, Path] = {}
+    for name in files:
+        if (out / name).is_file():
+            bak = stage / f"{name}.previous"
+            try:
+                os.link(out / name, bak)
+            except OSError:
+                shutil.copy2(out / name, bak)
+            backups[name] = bak
+    done: list[str] = []
+    try:
+        for name in files:
+            os.replace(stage / name, out / name)
+            done.append(name)
+    except BaseException:
+        for name in done:
+            if name in backups:
+                os.replace(backups[name], out / name)
+            else:
+                (out / name).unlink(missing_ok=True)
+        raise
+
+
 @app.command("run")
 def run_command(
     review_dir: Annotated[
@@ -57,9 +148,7 @@ def run_command(
         results = analyse_review(review)
         progress.update(task, description="Drawing figures and writing the report")
         report = build_report(results, version=evisynth.__version__)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, text in report.files().items():
-            write_atomically(out / name, text)
+        replace_file_set(out, report.files())
     typer.echo(f"Wrote {out / 'report.html'}, {out / 'report.md'} and {out / 'results.json'}")
     if report.sof_markdown:
         typer.echo("")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -14,45 +13,59 @@ import pandas as pd
 import typer
 
 from evisynth.cli._app import app
+from evisynth.cli._io import cell_text, check_outputs, json_text, show_path
 from evisynth.errors import InputError
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise InputError(f"{path}: file not found", where=str(path))
+    shown = show_path(path)
+    if not path.is_file():
+        what = "is not a file" if path.exists() else "file not found"
+        raise InputError(f"{shown}: {what}", where=shown)
     try:
-        df = pd.read_csv(path, skipinitialspace=True)
+        df = pd.read_csv(path, skipinitialspace=True, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot be read as CSV ({exc})", where=str(path)) from None
+        why = " ".join(str(exc).split())[:160]
+        raise InputError(f"{shown}: cannot be read as CSV ({why})", where=shown) from None
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot be read ({exc.strerror})", where=shown) from None
     if df.empty:
-        raise InputError(f"{path}: has a header but no data rows", where=str(path))
+        raise InputError(f"{shown}: has a header but no data rows", where=shown)
     df.columns = [str(c).strip() for c in df.columns]
     return df
 
 
+def _columns(df: pd.DataFrame) -> str:
+    return ", ".join(cell_text(c)[1:-1] for c in df.columns[:30])
+
+
 def _numeric(df: pd.DataFrame, col: str, path: Path) -> np.ndarray:
     """Column as floats; a bad cell is reported as file:row:column (header = row 1)."""
+    shown = show_path(path)
     if col not in df.columns:
         raise InputError(
-            f"{path}: no column {col!r}; the file has columns: {', '.join(df.columns)}",
-            where=f"{path}:{col}",
+            f"{shown}: no column {cell_text(col)}; the file has columns: {_columns(df)}",
+            where=f"{shown}:{col}",
         )
-    vals = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+    vals = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = np.flatnonzero(~np.isfinite(vals))
     if bad.size:
         i = int(bad[0])
+        cell = df[col].iloc[i]
+        what = "is empty" if pd.isna(cell) else f"is {cell_text(cell)}, not a " + (
+            "finite number" if np.isinf(vals[i]) else "number")
         raise InputError(
-            f"{path}, row {i + 2}, column {col!r}: {df[col].iloc[i]!r} is not a number",
-            where=f"{path}:{i + 2}:{col}",
+            f"{shown}, row {i + 2}, column {cell_text(col)}: cell {what}",
+            where=f"{shown}:{i + 2}:{col}",
         )
     return vals
 
 
 def _write_atomic(path: Path, data: str | bytes) -> None:
     """Write next to the target and rename, so a crash never leaves half a file."""
-    path = path.resolve()
-    if not path.parent.exists():
-        raise InputError(f"{path}: the folder does not exist", where=str(path))
+    path = Path(os.path.abspath(path))
+    if not path.parent.is_dir():
+        raise InputError(f"{show_path(path)}: the folder does not exist", where="output")
     raw = data if isinstance(data, bytes) else data.encode("utf-8")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -65,12 +78,6 @@ def _write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def _json_default(x: Any) -> Any:
-    if isinstance(x, np.generic):
-        return x.item()
-    raise TypeError(type(x).__name__)
 
 
 @app.command()
@@ -97,6 +104,7 @@ def reconstruct(
     """Reconstruct patient data (time, event) from a digitised Kaplan–Meier curve (Guyot 2012)."""
     from evisynth.survival.reconstruct import reconstruct_ipd
 
+    check_outputs({"--output": output}, [curve, at_risk])
     cdf = _read_csv(curve)
     cdf = pd.DataFrame({"time": _numeric(cdf, "time", curve),
                         "survival": _numeric(cdf, "survival", curve)})
@@ -113,7 +121,7 @@ def reconstruct(
     if as_json:
         out = {"output": str(output), "case": rec.case, "changes": list(rec.changes),
                "diagnostics": rec.diagnostics.to_dict()}
-        typer.echo(json.dumps(out, indent=2, default=_json_default))
+        typer.echo(json_text(out))
         return
     d = rec.diagnostics
     typer.echo(f"Reconstructed {d.n_patients} patients, {d.n_events} events "
@@ -167,22 +175,34 @@ def survival(
     from evisynth.survival.compare import compare_arms
     from evisynth.survival.parametric import DISTRIBUTIONS, fit_parametric_models
 
+    check_outputs({"--plot": plot}, [ipd])
     df = _read_csv(ipd)
+    shown = show_path(ipd)
     if arm not in df.columns:
         raise InputError(
-            f"{ipd}: no column {arm!r} (--arm); the file has columns: {', '.join(df.columns)}",
-            where=f"{ipd}:{arm}",
+            f"{shown}: no column {cell_text(arm)} (--arm); the file has columns: "
+            f"{_columns(df)}",
+            where=f"{shown}:{arm}",
+        )
+    blank = np.flatnonzero(df[arm].isna().to_numpy()
+                           | (df[arm].astype(str).str.strip() == "").to_numpy())
+    if blank.size:
+        i = int(blank[0])
+        raise InputError(
+            f"{shown}, row {i + 2}, column {cell_text(arm)}: cell is empty; every patient "
+            "needs an arm label",
+            where=f"{shown}:{i + 2}:{arm}",
         )
     t = _numeric(df, time, ipd)
     e = _numeric(df, event, ipd)
     for i in range(len(df)):
         if t[i] < 0:
-            raise InputError(f"{ipd}, row {i + 2}, column {time!r}: {t[i]:g} is negative",
-                             where=f"{ipd}:{i + 2}:{time}")
+            raise InputError(f"{shown}, row {i + 2}, column {cell_text(time)}: {t[i]:g} is "
+                             "negative", where=f"{shown}:{i + 2}:{time}")
         if e[i] not in (0, 1):
             raise InputError(
-                f"{ipd}, row {i + 2}, column {event!r}: {e[i]:g}; use 1 for an event, 0 for "
-                "censored", where=f"{ipd}:{i + 2}:{event}")
+                f"{shown}, row {i + 2}, column {cell_text(event)}: {e[i]:g}; use 1 for an event, "
+                "0 for censored", where=f"{shown}:{i + 2}:{event}")
     data = pd.DataFrame({"arm": df[arm].astype(str), "time": t, "event": e})
     res = compare_arms(data, reference=reference, landmarks=landmark or (), tau=tau,
                        conf_type=conf_type)
@@ -224,7 +244,7 @@ def survival(
                 }
                 for name, mc in extra.items()
             }
-        typer.echo(json.dumps(out, indent=2, default=_json_default))
+        typer.echo(json_text(out))
         return
     typer.echo(res.summary())
     for name, mc in extra.items():

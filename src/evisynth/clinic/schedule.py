@@ -17,7 +17,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from evisynth._validation import check_choice
+from evisynth._validation import check_choice, describe
 from evisynth.clinic._result import plain
 from evisynth.clinic._sources import (
     BELINDA,
@@ -235,7 +235,22 @@ def _add_months(d: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
+#: Dates accepted by the planner (the plan runs up to 15 years past day 0).
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
+
+
 def _as_date(name: str, value: Any) -> dt.date:
+    day = _parse_date(name, value)
+    if not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+        raise InputError(
+            f"argument {name!r}: {day.isoformat()} is outside the supported range "
+            f"{DATE_RANGE[0].isoformat()} to {DATE_RANGE[1].isoformat()}",
+            where=name,
+        )
+    return day
+
+
+def _parse_date(name: str, value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -246,7 +261,7 @@ def _as_date(name: str, value: Any) -> dt.date:
         except ValueError:
             pass
     raise InputError(
-        f"argument {name!r}: {value!r:.40} is not a date; give a datetime.date or an ISO "
+        f"argument {name!r}: {describe(value)} is not a date; give a datetime.date or an ISO "
         "date string such as '2026-03-01'",
         where=name,
     )

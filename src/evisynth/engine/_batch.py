@@ -80,6 +80,33 @@ def make_batch(
     return Batch(yi=y, vi=v, X=Xb, mask=m)
 
 
+def normalise(batch: Batch) -> tuple[Batch, Array, Array]:
+    """Rescale every member so that its smallest sampling variance is near 1.
+
+    Returns ``(scaled, s, s2)`` with ``yi / s`` and ``vi / s2`` (``s2 = s²``), where
+    ``s`` is a power of 2 near ``sqrt(min(vi))``. Multiplying by a power of 2 is
+    exact in binary floating point, so results computed on the scaled batch and
+    scaled back (``tau² · s2``, ``beta · s``) are identical to unscaled ones
+    wherever those do not overflow; on data with variances near 1e-300 or 1e300
+    they are what the unscaled arithmetic cannot represent (``w²``, ``w⁴`` terms).
+    """
+    vmin = np.where(batch.mask, batch.vi, np.inf).min(axis=1)
+    ok = np.isfinite(vmin) & (vmin > 0)
+    e = np.where(ok, np.round(np.log2(np.where(ok, vmin, 1.0)) / 2.0), 0.0).astype(np.int64)
+    if not e.any():
+        ones = np.ones(batch.B)
+        return batch, ones, ones
+    sc = np.ldexp(1.0, e)
+    s2 = sc * sc
+    scaled = Batch(
+        yi=batch.yi / sc[:, None],
+        vi=np.where(batch.mask, batch.vi / s2[:, None], 1.0),
+        X=batch.X,
+        mask=batch.mask,
+    )
+    return scaled, sc, s2
+
+
 @dataclass(frozen=True)
 class WLS:
     """Weighted least-squares fit of every batch member for given weights ``w``.
@@ -118,21 +145,46 @@ class WLS:
         return np.einsum("bk,bk->b", self.Py, self.Py)
 
     def trace_P(self) -> Array:
-        """``tr(P) = sum(w) - tr((X'WX)^{-1} X'W^2X)``."""
+        """``tr(P) = sum_i w_i (1 - h_ii)``, computed without cancellation.
+
+        The textbook ``sum(w) - tr((X'WX)^{-1} X'W^2X)`` subtracts two nearly
+        equal numbers when one weight dominates (``vi`` spanning many orders of
+        magnitude) and can even come out negative. With one coefficient,
+        ``1 - h_ii = sum_{j != i} w_j x_j^2 / sum_j w_j x_j^2`` is formed from
+        exclusive sums (prefix plus suffix sums of positive terms), which is
+        exact to rounding. With more coefficients the textbook formula is used
+        and members where it has lost more than half of its digits are
+        recomputed from an orthonormal basis of the residual space.
+        """
+        if self.X.shape[2] == 1:
+            return _trace_p1(self.w, self.X[:, :, 0])[0]
         XtW2X = np.einsum("bki,bk,bkj->bij", self.X, self.w**2, self.X)
-        return self.w.sum(axis=1) - np.einsum("bij,bji->b", self.XtWX_inv, XtW2X)
+        tr = self.w.sum(axis=1) - np.einsum("bij,bji->b", self.XtWX_inv, XtW2X)
+        bad = ~(tr > _SQRT_EPS * self.w.sum(axis=1))
+        if bad.any():
+            tr = tr.copy()
+            tr[bad] = _trace_qr(self.w[bad], self.X[bad])[0]
+        return tr
 
     def trace_PP(self) -> Array:
-        """``tr(PP) = sum(w^2) - 2 tr(A X'W^3X) + tr(A X'W^2X A X'W^2X)``, ``A = (X'WX)^{-1}``."""
+        """``tr(PP) = sum_ij P_ij^2``, computed without cancellation (see :meth:`trace_P`).
+
+        Textbook form ``sum(w^2) - 2 tr(A X'W^3X) + tr(A X'W^2X A X'W^2X)`` with
+        ``A = (X'WX)^{-1}``; one-coefficient models use exclusive sums instead.
+        """
+        if self.X.shape[2] == 1:
+            return _trace_p1(self.w, self.X[:, :, 0])[1]
         A = self.XtWX_inv
         XtW2X = np.einsum("bki,bk,bkj->bij", self.X, self.w**2, self.X)
         XtW3X = np.einsum("bki,bk,bkj->bij", self.X, self.w**3, self.X)
         AM2 = A @ XtW2X
-        return (
-            (self.w**2).sum(axis=1)
-            - 2.0 * np.einsum("bij,bji->b", A, XtW3X)
-            + np.einsum("bij,bji->b", AM2, AM2)
-        )
+        w2 = (self.w**2).sum(axis=1)
+        tr = w2 - 2.0 * np.einsum("bij,bji->b", A, XtW3X) + np.einsum("bij,bji->b", AM2, AM2)
+        bad = ~(tr > _SQRT_EPS * w2)
+        if bad.any():
+            tr = tr.copy()
+            tr[bad] = _trace_qr(self.w[bad], self.X[bad])[1]
+        return tr
 
     def hat_diag(self) -> Array:
         """Diagonal of the hat matrix ``X (X'WX)^{-1} X'W``, shape ``(B, k)``."""
@@ -166,6 +218,60 @@ def wls(X: Array, y: Array, w: Array) -> WLS:
     resid = y - np.einsum("bkp,bp->bk", X, beta)
     resid = np.where(w > 0, resid, 0.0)
     return WLS(w=w, beta=beta, XtWX_inv=inv, resid=resid, X=X)
+
+
+_SQRT_EPS = float(np.sqrt(np.finfo(np.float64).eps))
+
+
+def _exclusive_sum(a: Array) -> Array:
+    """``out[:, i] = sum_{j != i} a[:, j]`` from prefix and suffix sums (no subtraction)."""
+    pre = np.cumsum(a, axis=1)
+    suf = np.cumsum(a[:, ::-1], axis=1)[:, ::-1]
+    out = np.zeros_like(a)
+    out[:, 1:] += pre[:, :-1]
+    out[:, :-1] += suf[:, 1:]
+    return out
+
+
+def _trace_p1(w: Array, x: Array) -> tuple[Array, Array]:
+    """``tr(P)`` and ``tr(PP)`` of a one-coefficient model, from exclusive sums.
+
+    With ``a_i = w_i x_i^2`` and ``S = sum a``: ``P_ii = w_i e_i / S`` where
+    ``e_i = sum_{j != i} a_j``, and ``P_ij = -w_i x_i w_j x_j / S`` off the
+    diagonal, so ``tr(PP) = (sum w_i^2 e_i^2 + sum w_i^2 x_i^2 f_i) / S^2`` with
+    ``f_i = sum_{j != i} w_j^2 x_j^2``. Every sum has positive terms only.
+    """
+    a = w * x * x
+    S = a.sum(axis=1)
+    e = _exclusive_sum(a)
+    f = _exclusive_sum(a * w)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        trp = np.einsum("bk,bk->b", w, e) / S
+        trpp = (np.einsum("bk,bk->b", w * w, e * e) + np.einsum("bk,bk->b", a * w, f)) / S**2
+    return trp, trpp
+
+
+def _trace_qr(w: Array, X: Array) -> tuple[Array, Array]:
+    """``tr(P)``, ``tr(PP)`` from an orthonormal basis ``Q2`` of the residual space.
+
+    ``P = W^{1/2} Q2 Q2' W^{1/2}`` where ``Q2`` completes the ``Q`` factor of
+    ``W^{1/2} X`` (rows sorted by decreasing size, which makes Householder QR
+    row-wise stable). Then ``tr(P) = sum_i w_i |Q2_i|^2`` and
+    ``tr(PP) = |R'R|_F^2`` with ``R = W^{1/2} Q2``. Used only for the members
+    where the fast formulas cancel.
+    """
+    p = X.shape[2]
+    sw = np.sqrt(w)
+    A = sw[:, :, None] * X
+    order = np.argsort(-np.linalg.norm(A, axis=2), axis=1, kind="stable")
+    A = np.take_along_axis(A, order[:, :, None], axis=1)
+    sws = np.take_along_axis(sw, order, axis=1)
+    Q, _ = np.linalg.qr(A, mode="complete")
+    Q2 = Q[:, :, p:]
+    R = sws[:, :, None] * Q2
+    trp = np.einsum("bkj,bkj->b", R, R)
+    RtR = np.einsum("bki,bkj->bij", R, R)
+    return trp, np.einsum("bij,bij->b", RtR, RtR)
 
 
 def weights(batch: Batch, tau2: Array) -> Array:

@@ -32,7 +32,7 @@ import numpy as np
 # small meta-analysis' run time).
 from scipy import special
 
-from evisynth.engine._batch import Array, Batch, weights, wls
+from evisynth.engine._batch import Array, Batch, normalise, weights, wls
 from evisynth.engine.tau2 import Tau2Estimate, estimate_tau2
 
 TESTS = ("z", "t", "knha", "adhoc")
@@ -107,10 +107,13 @@ def fit_batch(
     """
     B, p = batch.B, batch.p
     k = batch.k
+    # Work on data rescaled by powers of 2 (exact), so that weights of variances
+    # near 1e-300 or 1e300 do not overflow; results are scaled back at the end.
+    batch, sc, s2 = normalise(batch)
     if tau2 is None:
         est = estimate_tau2(batch, method, tol=tol, maxiter=maxiter)
     else:
-        t = np.broadcast_to(np.asarray(tau2, dtype=np.float64), (B,)).copy()
+        t = np.broadcast_to(np.asarray(tau2, dtype=np.float64), (B,)) / s2
         est = Tau2Estimate(t, np.ones(B, dtype=bool), np.zeros(B, dtype=np.int64))
     t2 = est.tau2
 
@@ -157,25 +160,26 @@ def fit_batch(
             H2 = np.where(has_df, t2 / vt + 1.0, 1.0)
     QE = np.where(has_df, QE, 0.0)
 
+    c1, c2 = sc[:, None], s2[:, None]
     return FitArrays(
-        beta=model.beta,
-        vb=vb,
-        se=se,
+        beta=model.beta * c1,
+        vb=vb * s2[:, None, None],
+        se=se * c1,
         stat=stat,
         pval=pval,
-        ci_lb=ci_lb,
-        ci_ub=ci_ub,
+        ci_lb=ci_lb * c1,
+        ci_ub=ci_ub * c1,
         crit=crit,
         ddf=ddf,
         s2w=s2w,
-        tau2=t2,
+        tau2=t2 * s2,
         QE=QE,
         QE_pval=QE_pval,
         I2=I2,
         H2=H2,
-        vt=vt,
+        vt=vt * s2,
         k=k,
-        weights=model.w,
+        weights=model.w / c2,
         converged=est.converged,
         iterations=est.iterations,
     )

@@ -29,16 +29,20 @@ frozen):
   ``Q(tau²) = k - p``, 0 if ``Q(0) < k - p``. Found by safeguarded Newton steps
   inside a bisection bracket; ``Q`` is strictly decreasing in tau².
 
-Convergence criterion (iterative methods): the absolute change of tau² between
-two successive iterations is below ``tol · v̄`` where ``v̄`` is the mean
-sampling variance of the member's studies and ``tol = 1e-10`` by default. This
-is metafor's ``threshold`` criterion made scale-free: on data whose variances
-are of order 1 it is exactly ``|Δtau²| < 1e-10``, and rescaling ``y -> c y``,
-``v -> c² v`` rescales tau² by ``c²`` with the same iterations. A Fisher-scoring
-sequence that converges onto the boundary (step halving towards 0) is set to
-exactly 0 when the score at 0 points below 0 (the maximum lies on the
-boundary), so ``tau2 = 0`` is reported as 0, not as 1e-12. The Paule–Mandel
-root finder stops when the Newton step or the bracket is below ``1e-2 · tol · v̄``.
+Convergence criterion (iterative methods): a member has converged when the
+Fisher-scoring step computed *at the current iterate* (score over information,
+so a statement about the score at the reported value) is below
+``tol · (tau² + v_min)``, where ``v_min`` is the smallest sampling variance of
+the member's studies and ``tol = 1e-10`` by default; or when the bracket of the
+root has shrunk below that width. The criterion is relative to tau² and, near
+0, to the most precise study: an uninformative study (huge ``vi``) cannot
+loosen it (adding a study can only lower ``v_min``), and rescaling
+``y -> c y``, ``v -> c² v`` rescales tau² by ``c²`` with the same iterations. A
+step that would go below 0 moves to 0, where a score pointing below 0 ends the
+iteration with ``tau2 = 0`` exactly (maximum on the boundary). The
+Paule–Mandel root finder stops when the Newton step or the bracket is below
+``1e-2 · tol · (tau² + v_min)``; its bracket starts at ``RSS_ols / (k - p)``,
+which always contains the root.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evisynth.engine._batch import Array, Batch, weights, wls
+from evisynth.engine._batch import Array, Batch, normalise, weights, wls
 
 METHODS = ("FE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM")
 ITERATIVE = ("ML", "REML", "EB", "PM")
@@ -128,8 +132,15 @@ def _scoring_step(method: str, batch: Batch, tau2: Array) -> Array:
 
 
 def mean_vi(batch: Batch) -> Array:
-    """Mean sampling variance of the included studies: the natural scale of tau²."""
+    """Mean sampling variance of the included studies."""
     return np.where(batch.mask, batch.vi, 0.0).sum(axis=1) / batch.k
+
+
+def min_vi(batch: Batch) -> Array:
+    """Smallest sampling variance of the included studies: the absolute unit of the
+    convergence criterion. Adding a study can only lower it, so an uninformative
+    study (huge ``vi``) can never loosen the criterion."""
+    return np.where(batch.mask, batch.vi, np.inf).min(axis=1)
 
 
 def _fisher_scoring(
@@ -141,47 +152,70 @@ def _fisher_scoring(
     tells on which side of the root it lies. A step that leaves the bracket
     ``[lo, hi]`` built this way is replaced by bisection. Where metafor's plain
     iteration converges, this gives the same root; where it oscillates without
-    converging (metafor stops with an error), this still converges. At the lower
-    bound the bracket reproduces metafor's step halving towards 0.
+    converging (metafor stops with an error), this still converges. A step that
+    would go below 0 moves to 0 instead, where a score that points below 0 ends
+    the iteration with ``tau2 = 0`` (maximum on the boundary).
+
+    A member has converged when the scoring step *at its current iterate* (the
+    score divided by the information) is below ``tol · (tau² + min(vi))``, or
+    when the bracket has shrunk below that width; so convergence is always a
+    statement about the score at the reported value, not only about the size of
+    the last step.
     """
     tau2 = np.maximum(tau2_init, 0.0)
-    threshold = tol * mean_vi(batch)
+    tau2 = np.where(np.isfinite(tau2), tau2, 0.0)
+    vmin = min_vi(batch)
     lo = np.zeros(batch.B)
     hi = np.full(batch.B, np.inf)
     prev_step = np.full(batch.B, np.inf)
     active = np.ones(batch.B, dtype=bool)
+    converged = np.zeros(batch.B, dtype=bool)
     iterations = np.zeros(batch.B, dtype=np.int64)
     for _ in range(maxiter):
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
         cur = tau2[idx]
-        adj = _scoring_step(method, _take(batch, idx), cur)
-        adj = np.where(np.isnan(adj), 0.0, adj)
+        with np.errstate(all="ignore"):
+            adj = _scoring_step(method, _take(batch, idx), cur)
+        iterations[idx] += 1
+        failed = ~np.isfinite(adj)
+        adj = np.where(failed, 0.0, adj)
         lo[idx] = np.where(adj > 0, np.maximum(lo[idx], cur), lo[idx])
         hi[idx] = np.where(adj < 0, np.minimum(hi[idx], cur), hi[idx])
+        thr = tol * (cur + vmin[idx])
+        at_bound = (cur == 0.0) & (adj <= 0.0)
+        newton_done = np.abs(adj) < thr
         nxt = cur + adj
         bracketed = np.isfinite(hi[idx])
-        outside = (nxt < lo[idx]) | (nxt > hi[idx]) | ((nxt == lo[idx]) & (adj < 0))
+        below = nxt < lo[idx]
+        # Below the lower bracket end: 0 itself is the next candidate if the
+        # bracket reaches down to 0, otherwise bisect.
+        outside = (below & (lo[idx] > 0)) | (nxt > hi[idx]) | ((nxt == lo[idx]) & (adj < 0)
+                                                               & (lo[idx] > 0))
         # A scoring step that is not at least half the one before it, inside a
         # finite bracket, means oscillation: bisect instead (Brent-style safeguard).
-        slow = bracketed & (np.abs(adj) > 0.5 * prev_step[idx])
+        slow = bracketed & (np.abs(adj) > 0.5 * prev_step[idx]) & ~(below & (lo[idx] == 0))
         mid = 0.5 * (lo[idx] + np.where(bracketed, hi[idx], cur))
+        nxt = np.where(below & (lo[idx] == 0), 0.0, nxt)
         nxt = np.where(outside | slow, mid, nxt)
-        step = np.abs(nxt - cur)
-        prev_step[idx] = np.where(bracketed, step, np.inf)
-        tau2[idx] = nxt
-        iterations[idx] += 1
-        done = step < threshold[idx]
-        active[idx[done]] = False
+        width_done = bracketed & (hi[idx] - lo[idx] < thr)
+        done = at_bound | newton_done | width_done
+        # A converged Newton step is taken when it stays inside the bracket.
+        take = newton_done & (cur + adj >= lo[idx]) & (cur + adj <= hi[idx])
+        final = np.where(at_bound, 0.0, np.where(take, cur + adj, cur))
+        prev_step[idx] = np.where(bracketed, np.abs(nxt - cur), np.inf)
+        tau2[idx] = np.where(done, final, np.where(failed, cur, nxt))
+        converged[idx] = done & ~failed
+        active[idx[done | failed]] = False
     # Snap onto the boundary: a sequence that converged near 0 while the score
     # at 0 is negative has its maximum at 0 exactly.
-    near0 = ~active & (tau2 < 100.0 * threshold)
+    near0 = converged & (tau2 > 0) & (tau2 < 100.0 * tol * vmin)
     if near0.any():
         idx = np.flatnonzero(near0)
         score0 = _scoring_step(method, _take(batch, idx), np.zeros(idx.size))
         tau2[idx] = np.where(score0 <= 0.0, 0.0, tau2[idx])
-    return Tau2Estimate(tau2=tau2, converged=~active, iterations=iterations)
+    return Tau2Estimate(tau2=tau2, converged=converged, iterations=iterations)
 
 
 def _take(batch: Batch, idx: np.ndarray) -> Batch:
@@ -203,40 +237,61 @@ def solve_q(
     """Solve ``Q(tau²) = target`` for every batch member (Q-profile / Paule–Mandel).
 
     ``Q`` is strictly decreasing, so the root is unique. Members with
-    ``Q(0) <= target`` get 0. The bracket ``[0, upper]`` is widened (doubling)
-    when ``upper`` is None; with a given ``upper`` a member whose
-    ``Q(upper) > target`` gets ``upper`` and ``found = False`` (as metafor reports
-    a bound ``> tau2.max``).
+    ``Q(0) <= target`` get 0. Without ``upper`` the bracket's upper end is
+    ``RSS_ols / target``, which always brackets the root because
+    ``Q(tau²) <= RSS_ols / (min(vi) + tau²)``; with a given ``upper`` a member
+    whose ``Q(upper) > target`` gets ``upper`` and ``found = False`` (as metafor
+    reports a bound ``> tau2.max``).
 
-    The iteration stops when the step or the bracket is below ``tol · scale``
-    (``scale`` defaults to the mean sampling variance, the natural unit of tau²).
+    The iteration stops when the step or the bracket is below
+    ``tol · (tau² + scale)`` (``scale`` defaults to the smallest sampling
+    variance, see :func:`min_vi`).
 
     Returns
     -------
     (root, found)
         Roots ``(B,)`` and whether each was bracketed.
     """
+    sb, _, s2 = normalise(batch)
+    up = None if upper is None else np.asarray(upper, dtype=np.float64) / s2
+    sc = None if scale is None else np.asarray(scale, dtype=np.float64) / s2
+    root, found, _, _ = _solve_q(sb, target, up, tol=tol, maxiter=maxiter, scale=sc)
+    return root * s2, found
+
+
+def _solve_q(
+    batch: Batch,
+    target: Array,
+    upper: Array | None,
+    *,
+    tol: float,
+    maxiter: int,
+    scale: Array | None,
+) -> tuple[Array, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`solve_q` that also returns per-member convergence and iteration counts."""
     B = batch.B
     target = np.broadcast_to(np.asarray(target, dtype=np.float64), (B,)).copy()
-    eps = tol * (mean_vi(batch) if scale is None else np.asarray(scale, dtype=np.float64))
+    floor = min_vi(batch) if scale is None else np.broadcast_to(
+        np.asarray(scale, dtype=np.float64), (B,))
     lo = np.zeros(B)
     q_lo = generalised_q(batch, lo)
     at_zero = q_lo <= target
     found = np.ones(B, dtype=bool)
     if upper is None:
-        hi = np.full(B, 100.0)
-        for _ in range(200):
-            q_hi = generalised_q(batch, hi)
-            grow = (q_hi > target) & ~at_zero
-            if not grow.any():
-                break
-            hi = np.where(grow, hi * 4.0, hi)
+        rss = wls(batch.X, batch.yi, batch.mask.astype(np.float64)).yPy
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hi = np.where(target > 0, rss / target, np.inf) * (1.0 + 1e-6) + floor
+        hi = np.where(np.isfinite(hi) & (hi > 0), hi, np.finfo(np.float64).max)
+        q_hi = generalised_q(batch, hi)
+        found = ~(q_hi > target) | at_zero
     else:
         hi = np.broadcast_to(np.asarray(upper, dtype=np.float64), (B,)).copy()
         q_hi = generalised_q(batch, hi)
         found = ~(q_hi > target) | at_zero
     root = np.where(at_zero, 0.0, np.where(found, 0.5 * (lo + hi), hi))
     active = ~at_zero & found
+    converged = at_zero | ~found
+    iterations = np.zeros(B, dtype=np.int64)
     x = root.copy()
     for _ in range(maxiter):
         idx = np.flatnonzero(active)
@@ -245,18 +300,22 @@ def solve_q(
         sub = _take(batch, idx)
         fit = wls(sub.X, sub.yi, weights(sub, x[idx]))
         f = fit.yPy - target[idx]
+        iterations[idx] += 1
         # Shrink the bracket with the sign of f (Q decreasing: f > 0 means root to the right).
         lo[idx] = np.where(f > 0, x[idx], lo[idx])
         hi[idx] = np.where(f > 0, hi[idx], x[idx])
-        newton = x[idx] + f / fit.yPPy  # dQ/dtau² = -y'PPy
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = x[idx] + f / fit.yPPy  # dQ/dtau² = -y'PPy
         inside = (newton > lo[idx]) & (newton < hi[idx]) & np.isfinite(newton)
         nxt = np.where(inside, newton, 0.5 * (lo[idx] + hi[idx]))
         step = np.abs(nxt - x[idx])
-        x[idx] = nxt
-        done = (step < eps[idx]) | (f == 0) | (hi[idx] - lo[idx] < eps[idx])
+        eps = tol * (x[idx] + floor[idx])
+        x[idx] = np.where(f == 0, x[idx], nxt)  # an exact root stays where it is
+        done = (step < eps) | (f == 0) | (hi[idx] - lo[idx] < eps)
+        converged[idx] = done
         active[idx[done]] = False
     root = np.where(at_zero, 0.0, np.where(found, x, hi))
-    return root, found
+    return root, found, converged, iterations
 
 
 def estimate_tau2(
@@ -271,14 +330,24 @@ def estimate_tau2(
     method
         One of :data:`METHODS`.
     tol
-        Convergence threshold on ``|Δtau²|`` for iterative methods.
+        Relative convergence threshold of the iterative methods (module docstring).
     maxiter
         Maximum number of iterations for iterative methods.
 
     Returns
     -------
     Tau2Estimate
+        The computation runs on data rescaled by a power of 2 (:func:`normalise`),
+        so variances far from 1 cannot overflow its intermediate sums.
     """
+    batch, _, s2 = normalise(batch)
+    est = _estimate_scaled(batch, method, tol, maxiter)
+    if np.all(s2 == 1.0):
+        return est
+    return Tau2Estimate(est.tau2 * s2, est.converged, est.iterations)
+
+
+def _estimate_scaled(batch: Batch, method: str, tol: float, maxiter: int) -> Tau2Estimate:
     B = batch.B
     if method in ("FE", "DL", "HE", "HS", "HSk", "SJ"):
         t = np.maximum(_closed_form(method, batch), 0.0)
@@ -290,8 +359,10 @@ def estimate_tau2(
         return est
     if method == "PM":
         k = batch.k.astype(np.float64)
-        root, _ = solve_q(batch, k - batch.p, tol=tol * 1e-2, scale=mean_vi(batch))
-        return Tau2Estimate(root, np.ones(B, dtype=bool), np.zeros(B, dtype=np.int64))
+        root, found, conv, its = _solve_q(
+            batch, k - batch.p, None, tol=tol * 1e-2, maxiter=maxiter, scale=None
+        )
+        return Tau2Estimate(root, conv & found, its)
     raise ValueError(f"unknown method {method!r}")  # pragma: no cover
 
 
@@ -317,7 +388,7 @@ def _ll0_check(method: str, batch: Batch, est: Tau2Estimate, tol: float) -> Tau2
     reml = method == "REML"
     ll0 = log_likelihood(batch, np.zeros(batch.B), reml)
     ll = log_likelihood(batch, est.tau2, reml)
-    stuck = (ll0 - ll > 1e-8) & (est.tau2 > tol * mean_vi(batch))
+    stuck = (ll0 - ll > 1e-8) & (est.tau2 > tol * min_vi(batch))
     if not stuck.any():
         return est
     return Tau2Estimate(np.where(stuck, 0.0, est.tau2), est.converged, est.iterations)

@@ -1,5 +1,6 @@
 """User-facing meta-analyses built on :mod:`evisynth.engine`."""
 
+from evisynth.meta.bayes import BayesMetaResult, bayesmeta
 from evisynth.meta.bias import fsn, ranktest, regtest, trimfill
 from evisynth.meta.binary import rma_mh, rma_peto
 from evisynth.meta.metareg import MetaRegResult
@@ -10,10 +11,12 @@ from evisynth.meta.sensitivity import cumulative, influence, leave_one_out
 from evisynth.meta.subgroup import SubgroupResult, subgroup
 
 __all__ = [
+    "BayesMetaResult",
     "MetaRegResult",
     "RMAResult",
     "SubgroupResult",
     "Tau2ConfInt",
+    "bayesmeta",
     "cumulative",
     "fsn",
     "influence",

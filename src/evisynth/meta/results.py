@@ -228,6 +228,24 @@ class RMAResult:
             null_set=bool(ci.null_set[0]),
         )
 
+    def interval_check(self, reps: int = 4000, tau: Any = None, **kwargs: Any) -> Any:
+        """Design-matched coverage of interval methods for this fit's ``k`` and variances.
+
+        Delegates to :func:`evisynth.simulate.interval_check` (see there for the
+        parameters); returns an :class:`~evisynth.simulate.IntervalCheck` with
+        ``table`` and ``figure``.
+
+        Examples
+        --------
+        >>> import evisynth as ev
+        >>> fit = ev.rma(yi=[-0.9, -1.6, -1.4, -0.2], vi=[0.33, 0.19, 0.42, 0.07])
+        >>> len(fit.interval_check(reps=500, n_tau=3, plot=False).table)
+        12
+        """
+        from evisynth.simulate.check import interval_check
+
+        return interval_check(self, reps=reps, tau=tau, **kwargs)
+
     # -- output ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The result as plain Python numbers; the keys are part of the API."""

@@ -12,9 +12,12 @@ from evisynth._validation import (
     as_float_vector,
     as_labels,
     check_choice,
+    check_control,
     check_level,
     check_positive,
     check_same_length,
+    fmt_num,
+    study_name,
 )
 from evisynth.effects import EffectSizes
 from evisynth.engine import METHODS, TESTS, fit_batch, make_batch
@@ -77,7 +80,59 @@ def effect_inputs(
         lab = as_labels(labels, len(y))
         measure = "GEN"
     check_positive("vi", v, labels=lab)
+    check_effect_range(y, v, lab)
     return y, v, lab, measure
+
+
+#: Accepted ranges (documented in the README): beyond them double precision cannot
+#: hold the squares and weights that pooling needs.
+YI_MAX = 1e150
+VI_RANGE = (1e-150, 1e150)
+
+
+def check_effect_range(y: FloatArray, v: FloatArray, labels: tuple[str, ...] | None) -> None:
+    """Refuse ``|yi| > 1e150`` and ``vi`` outside ``[1e-150, 1e150]``, naming the study.
+
+    Raises
+    ------
+    InputError
+        If a value is outside the range that double precision can pool.
+    """
+    big = np.abs(y) > YI_MAX
+    if big.any():
+        i = int(np.flatnonzero(big)[0])
+        raise InputError(
+            f"argument 'yi', {study_name(i, labels)}: value is {fmt_num(y[i])}; effect sizes "
+            f"must lie within ±{YI_MAX:.0e} (rescale the data)",
+            where="yi",
+        )
+    out = (v < VI_RANGE[0]) | (v > VI_RANGE[1])
+    if out.any():
+        i = int(np.flatnonzero(out)[0])
+        raise InputError(
+            f"argument 'vi', {study_name(i, labels)}: value is {fmt_num(v[i])}; sampling "
+            f"variances must lie from {VI_RANGE[0]:.0e} to {VI_RANGE[1]:.0e} (rescale the data)",
+            where="vi",
+        )
+
+
+def check_fit_finite(f: Any, labels: tuple[str, ...] | None = None) -> None:
+    """Refuse a fit whose estimate, standard error, tau² or Q is not a finite number.
+
+    Raises
+    ------
+    InputError
+        If double precision could not represent the result (extreme but in-range data).
+    """
+    vals = np.concatenate([np.ravel(f.beta), np.ravel(f.se), np.ravel(f.tau2), np.ravel(f.QE),
+                           np.ravel(f.I2), np.ravel(f.H2)])
+    if not np.all(np.isfinite(vals)):
+        raise InputError(
+            "arguments 'yi', 'vi': the effect sizes are too far apart relative to their "
+            "standard errors to be pooled in double precision (a result is not finite); "
+            "check the data for a wrong unit or a misplaced decimal point",
+            where="yi,vi",
+        )
 
 
 @overload
@@ -160,7 +215,8 @@ def rma(
         Study labels (default: those of ``es``).
     tol, maxiter
         Convergence control of the iterative estimators (ML, REML, EB, PM):
-        stop when ``|Δtau²| < tol × mean(vi)``.
+        stop when the Fisher-scoring step at the current value is below
+        ``tol × (tau² + min(vi))`` (``tol`` from 1e-15 to 0.01).
     mods
         Moderators for a meta-regression (:mod:`evisynth.meta.metareg`): an
         array ``(k,)``/``(k, q)``, a DataFrame, or a formula string such as
@@ -207,6 +263,7 @@ def rma(
     (-0.937, 4)
     """
     y, v, lab, measure = effect_inputs(es, yi, vi, sei, labels)
+    tol, maxiter = check_control(tol, maxiter)
     if mods is not None or not intercept or btt is not None or data is not None:
         from evisynth.meta.metareg import fit_metareg
 
@@ -237,7 +294,9 @@ def rma(
             EvisynthWarning,
             stacklevel=2,
         )
-    f = fit_batch(make_batch(y, v), method, test, lv, tol=tol, maxiter=maxiter)
+    with np.errstate(all="ignore"):
+        f = fit_batch(make_batch(y, v), method, test, lv, tol=tol, maxiter=maxiter)
+    check_fit_finite(f)
     if not f.converged[0]:
         raise ConvergenceError(
             f"the {method} estimator did not converge in {maxiter} iterations; "

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from evisynth._validation import check_choice, check_level, study_name
+from evisynth._validation import check_choice, check_control, check_level, study_name
 from evisynth.effects import EffectSizes
 from evisynth.engine import METHODS, TESTS, fit_batch, make_batch
 from evisynth.errors import ConvergenceError, EvisynthWarning, InputError
@@ -313,6 +313,7 @@ def subgroup(
     test = check_choice("test", test, TESTS)
     mode = check_choice("tau2", tau2, TAU2_MODES)
     lv = check_level(level)
+    tol, maxiter = check_control(tol, maxiter)
     k = len(y)
     names, codes = _group_codes(groups, k, lab)
     G = len(names)

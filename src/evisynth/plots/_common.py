@@ -1,8 +1,11 @@
 """Shared pieces of the evisynth figures: style, scales, ticks, text measurement.
 
 Everything here is deterministic: one bundled font (DejaVu Sans, shipped with
-matplotlib), figure sizes computed from measured text widths, tick positions
-chosen by fixed rules. Figures are built on :class:`matplotlib.figure.Figure`
+matplotlib) for measuring, figure sizes computed from measured text widths
+(memoised: a report measures the same strings many times), tick positions
+chosen by fixed rules. In SVG the text stays text; :data:`FONT_STACK` names
+the fonts a browser should use (DejaVu Sans first, then Verdana, whose
+metrics are close to it). Figures are built on :class:`matplotlib.figure.Figure`
 with an Agg canvas attached, never through ``pyplot``, so no global state is
 touched and no window is opened.
 """
@@ -17,9 +20,12 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import MaxNLocator
 
 from evisynth._validation import FloatArray
@@ -28,6 +34,8 @@ from evisynth.meta.results import LOG_MEASURES, RMAResult
 from evisynth.transforms import back_transform
 
 FONT_FAMILY = "DejaVu Sans"
+#: CSS font stack of SVG text: the measuring font first, then look-alikes by metrics.
+FONT_STACK = "'DejaVu Sans', 'Bitstream Vera Sans', Verdana, sans-serif"
 FONT_SIZE = 8.5
 SMALL_SIZE = 7.5
 TITLE_SIZE = 10.0
@@ -63,20 +71,51 @@ def font(size: float = FONT_SIZE, weight: str = "normal") -> FontProperties:
 
 
 @lru_cache(maxsize=1)
-def _renderer() -> RendererAgg:
-    return RendererAgg(16, 16, 72)
+def _text2path() -> TextToPath:
+    return TextToPath()
 
 
-def text_width(s: str, size: float = FONT_SIZE, weight: str = "normal") -> float:
-    """Width of ``s`` in inches when drawn in the evisynth font (longest line)."""
+@lru_cache(maxsize=8192)
+def _line_width(line: str, size: float, weight: str, style: str) -> float:
+    fp = font(size, weight)
+    fp.set_style(style)  # type: ignore[arg-type]
+    return float(_text2path().get_text_width_height_descent(line, fp, ismath=False)[0])
+
+
+def text_width(s: str, size: float = FONT_SIZE, weight: str = "normal",
+               style: str = "normal") -> float:
+    """Width of ``s`` in inches when drawn in the evisynth font (longest line).
+
+    Measured once per distinct line, size, weight and style (memoised), without
+    hinting, as matplotlib's SVG backend and a browser measure the text (Agg's
+    hinted widths at 72 dpi are rounded to whole pixels).
+
+    Parameters
+    ----------
+    s
+        The text; several lines are separated by ``"\\n"``.
+    size
+        Font size in points.
+    weight
+        ``"normal"`` or ``"bold"``.
+    style
+        ``"normal"`` or ``"italic"``.
+
+    Returns
+    -------
+    float
+        Width of the longest line, inches.
+
+    Examples
+    --------
+    >>> text_width("") == 0.0
+    True
+    >>> text_width("Favours A") < text_width("Favours A and B")
+    True
+    """
     if not s:
         return 0.0
-    r = _renderer()
-    widths = [
-        r.get_text_width_height_descent(line, font(size, weight), ismath=False)[0]
-        for line in s.split("\n")
-    ]
-    return max(widths) / 72.0
+    return max(_line_width(line, float(size), weight, style) for line in s.split("\n")) / 72.0
 
 
 def new_figure(width: float, height: float) -> Figure:
@@ -84,6 +123,17 @@ def new_figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), dpi=100, facecolor="white")
     FigureCanvasAgg(fig)
     return fig
+
+
+def add_line(ax: Axes, x: Sequence[float], y: Sequence[float], **kw: Any) -> Line2D:
+    """``ax.plot(x, y, **kw)`` for one line, without ``plot``'s argument parsing and autoscaling.
+
+    The figures set their axis limits themselves; ``ax.plot`` costs several times
+    more per call, and a forest plot draws a line per study.
+    """
+    line = Line2D(x, y, **kw)
+    ax.add_line(line)
+    return line
 
 
 def check_fit(fit: Any, name: str = "fit") -> RMAResult:
@@ -127,6 +177,7 @@ class Scale:
     null: float | None
     label: str
     short: str
+    percent: bool = False  # proportions: numbers and ticks shown as percentages
 
     def __call__(self, x: Any) -> FloatArray:
         return np.asarray(self.fn(np.asarray(x, dtype=np.float64)), dtype=np.float64)
@@ -155,7 +206,8 @@ def resolve_scale(measure: str, transf: Any, xlabel: str | None = None) -> Scale
         if m in LOG_MEASURES:
             transf = "exp"
         elif m in PROPORTION_MEASURES and m != "PFT":
-            return Scale(back_transform(m), False, None, xlabel or name, "Proportion")
+            return Scale(back_transform(m), False, None, xlabel or name, "Proportion",
+                         percent=True)
         else:
             transf = "identity"
     if callable(transf):
@@ -169,7 +221,7 @@ def resolve_scale(measure: str, transf: Any, xlabel: str | None = None) -> Scale
             return Scale(_identity, False, 0.0, xlabel or f"log {name.lower()}", f"log {m}")
         null = None if m in PROPORTION_MEASURES else 0.0
         short = m if m in ("MD", "SMD", "RD") else "Estimate"
-        return Scale(_identity, False, null, xlabel or name, short)
+        return Scale(_identity, False, null, xlabel or name, short, percent=m == "PR")
     raise InputError(
         f"argument 'transf': {transf!r} is not one of None (automatic), 'exp', 'identity' "
         "or a function such as evisynth.transforms.ilogit",
@@ -222,12 +274,37 @@ def linear_ticks(lo: float, hi: float, max_ticks: int = 7) -> tuple[list[float],
     return ticks, a, b
 
 
-def tick_label(v: float) -> str:
-    """Compact tick label (``0.5``, ``10``, ``0.001``) with a true minus sign."""
-    s = f"{v:.6g}"
-    if "e" in s:
-        s = f"{v:.0e}"
-    return s.replace("-", "−")
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def tick_label(v: float, percent: bool = False) -> str:
+    """Compact tick label (``0.5``, ``10``, ``0.001``, ``20%``) with a true minus sign.
+
+    Never in E notation: from 0.0001 to 100,000 the plain number, beyond that a
+    power of ten written out (``10⁻⁶``, ``2×10⁶``).
+
+    Examples
+    --------
+    >>> [tick_label(v) for v in (0.5, 10, 0.001, 1e-7, 3e6)]
+    ['0.5', '10', '0.001', '10⁻⁷', '3×10⁶']
+    >>> tick_label(0.2, percent=True)
+    '20%'
+    """
+    if percent:
+        return _strip_zeros(f"{100 * v:.6f}").replace("-", "−") + "%"
+    a = abs(v)
+    if a == 0 or 1e-4 <= a < 1e5:
+        return _strip_zeros(f"{v:.10f}").replace("-", "−")
+    e = math.floor(math.log10(a))
+    m = round(a / 10.0**e, 6)
+    if m >= 10:
+        m, e = m / 10, e + 1
+    head = "" if m == 1 else _strip_zeros(f"{m:.6f}") + "×"
+    return ("−" if v < 0 else "") + head + "10" + str(e).translate(_SUPERSCRIPT)
+
+
+def _strip_zeros(s: str) -> str:
+    return s.rstrip("0").rstrip(".") if "." in s else s
 
 
 # ---------------------------------------------------------------------- numbers
@@ -235,19 +312,105 @@ def tick_label(v: float) -> str:
 
 def fmt(x: float, digits: int = 2) -> str:
     """``x`` with ``digits`` decimals (halves rounded away from zero, as readers expect:
-    0.625 → 0.63) and a true minus sign; ``inf``/``nan`` spelled out."""
+    0.625 → 0.63) and a true minus sign; ``inf``/``nan`` spelled out; never E notation.
+
+    Examples
+    --------
+    >>> fmt(0.625), fmt(-2.5, 0), fmt(2.28e-7, 9)
+    ('0.63', '−3', '0.000000228')
+    """
     if math.isnan(x):
         return "NA"
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
     if abs(x) < 1e15:
         q = Decimal(1).scaleb(-digits)
-        s = str(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
+        s = format(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP), "f")
     else:
         s = f"{x:.{digits}f}"
     if float(s) == 0.0:
         s = s.lstrip("-")
     return s.replace("-", "−")
+
+
+#: Below this magnitude :func:`fmt_num` writes ``<0.0001``; at or above ``NUM_HIGH``, ``>100,000``.
+NUM_LOW = 1e-4
+NUM_HIGH = 1e5
+
+
+def fmt_num(x: float, digits: int = 2) -> str:
+    """A number as a reader wants it in a table or forest plot, never in E notation.
+
+    ``digits`` decimals (halves away from zero); a value that would round to
+    zero keeps two significant digits in plain form (``0.0015``); magnitudes
+    below 0.0001 are written ``<0.0001`` (``>−0.0001`` if negative), from 1,000
+    no decimals and thousands grouped (``1,235``), from 100,000 ``>100,000``.
+
+    Parameters
+    ----------
+    x
+        The number.
+    digits
+        Decimals for ordinary magnitudes.
+
+    Returns
+    -------
+    str
+        The text, with a true minus sign.
+
+    Examples
+    --------
+    >>> [fmt_num(v) for v in (0.494, 0.00153, 2.28e-7, 1234.5, 3e8, -0.004)]
+    ['0.49', '0.0015', '<0.0001', '1,235', '>100,000', '−0.0040']
+    """
+    if not math.isfinite(x) or x == 0:
+        return fmt(x, digits)
+    a = abs(x)
+    neg = x < 0
+    if a < NUM_LOW:
+        return ">−0.0001" if neg else "<0.0001"
+    if a >= NUM_HIGH:
+        return "<−100,000" if neg else ">100,000"
+    if a >= 1000:
+        return ("−" if neg else "") + f"{int(Decimal(repr(a)).quantize(1, ROUND_HALF_UP)):,}"
+    if a < 0.5 * 10.0**-digits:
+        return fmt(x, 1 - math.floor(math.log10(a)))
+    return fmt(x, digits)
+
+
+def fmt_pct(p: float, digits: int = 1) -> str:
+    """A proportion as a percentage: ``3.6%``; ``<0.1%`` and ``>99.9%`` near the ends.
+
+    Exactly 0 and 1 are ``0%`` and ``100%``; a value that is not 0 or 1 never
+    rounds to them, so an interval that stops short of an end says so.
+
+    Parameters
+    ----------
+    p
+        Proportion (0 to 1).
+    digits
+        Decimals of the percentage.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> [fmt_pct(v) for v in (0.0357, 2.28e-7, 0.99999, 0.0, 1.0)]
+    ['3.6%', '<0.1%', '>99.9%', '0%', '100%']
+    """
+    if not math.isfinite(p):
+        return fmt(p)
+    if p == 0 or p == 1:
+        return f"{100 * p:.0f}%"
+    step = 10.0**-digits
+    s = fmt(100 * p, digits)
+    if 0 < p and float(s.replace("−", "-")) == 0:
+        return f"<{fmt(step, digits)}%"
+    if p < 1 and float(s.replace("−", "-")) >= 100:
+        return f">{fmt(100 - step, digits)}%"
+    return s + "%"
 
 
 def fmt_p(p: float) -> str:

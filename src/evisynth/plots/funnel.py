@@ -28,6 +28,19 @@ examining and interpreting funnel plot asymmetry in meta-analyses of randomised
 controlled trials. BMJ 343:d4002.
 
 Duval S, Tweedie R (2000). Trim and fill. Biometrics 56(2):455-463.
+
+Page MJ, Higgins JPT, Sterne JAC (2023). Chapter 13: Assessing risk of bias due
+to missing results in a synthesis. Cochrane Handbook for Systematic Reviews of
+Interventions, version 6.4 (section 13.3.5.4: funnel plots and tests for
+asymmetry only with at least 10 studies).
+
+Fewer than 10 studies
+---------------------
+With fewer than about 10 studies, funnel plot asymmetry cannot be told from
+chance (Sterne et al. 2011). ``funnel(fit, min_k=FUNNEL_MIN_K)`` refuses such a
+fit with an :class:`~evisynth.errors.InputError`; a report should check
+``fit.k >= FUNNEL_MIN_K`` first and print :func:`funnel_refusal` instead of a
+figure.
 """
 
 from __future__ import annotations
@@ -42,7 +55,13 @@ from matplotlib.patches import Polygon
 from matplotlib.ticker import FixedLocator, NullLocator
 from scipy.stats import norm
 
-from evisynth._validation import FloatArray, as_float_vector, check_choice, check_positive
+from evisynth._validation import (
+    FloatArray,
+    as_float_vector,
+    check_choice,
+    check_int,
+    check_positive,
+)
 from evisynth.errors import InputError
 from evisynth.meta.results import RMAResult
 from evisynth.plots._common import (
@@ -51,6 +70,7 @@ from evisynth.plots._common import (
     INK,
     SMALL_SIZE,
     TITLE_SIZE,
+    add_line,
     check_fit,
     font,
     linear_ticks,
@@ -60,8 +80,12 @@ from evisynth.plots._common import (
     text_width,
     tick_label,
 )
+from evisynth.plots._io import set_alt
 
-__all__ = ["funnel"]
+__all__ = ["FUNNEL_MIN_K", "funnel", "funnel_refusal"]
+
+#: Fewest studies for which a funnel plot is drawn when asked to refuse (Sterne et al. 2011).
+FUNNEL_MIN_K = 10
 
 _STYLES = ("-", "--", ":", "-.")  # outermost contour first
 _ADJUSTED = (0, (7, 2.5))  # long dashes, black and heavier than the grey contours
@@ -124,6 +148,61 @@ def _contour_label(level: float, centre: str) -> str:
     return f"{level:g}% pseudo-confidence limits"
 
 
+def funnel_refusal(k: int, min_k: int = FUNNEL_MIN_K) -> str | None:
+    """The sentence a report prints instead of a funnel plot of ``k < min_k`` studies.
+
+    Parameters
+    ----------
+    k
+        Number of studies.
+    min_k
+        Fewest studies for a funnel plot (default :data:`FUNNEL_MIN_K`, 10).
+
+    Returns
+    -------
+    str or None
+        ``None`` when ``k >= min_k`` (draw the plot), otherwise the sentence.
+
+    Raises
+    ------
+    InputError
+        If ``k`` or ``min_k`` is not a whole number ≥ 1.
+
+    References
+    ----------
+    Sterne JAC, Sutton AJ, Ioannidis JPA, et al. (2011). BMJ 343:d4002.
+
+    Examples
+    --------
+    >>> funnel_refusal(3)
+    'No funnel plot: with 3 studies (fewer than 10), asymmetry cannot be told from chance.'
+    >>> funnel_refusal(12) is None
+    True
+    """
+    k = check_int("k", k, lo=1)
+    min_k = check_int("min_k", min_k, lo=1)
+    if k >= min_k:
+        return None
+    what = "1 study" if k == 1 else f"{k} studies"
+    return (f"No funnel plot: with {what} (fewer than {min_k}), asymmetry cannot be told "
+            "from chance.")
+
+
+def _describe(fit: RMAResult, scale: Any, centre: str, levels: Sequence[float],
+              n_filled: int, title: str | None) -> str:
+    est = tick_label(float(scale([fit.estimate])[0]), scale.percent)
+    parts = [f"Funnel plot{': ' + title if title else ''}.",
+             f"{fit.k} studies: {scale.label} (horizontal, {'log' if scale.log else 'linear'} "
+             f"scale) against standard error (vertical, 0 at the top); pooled estimate "
+             f"{est} as a vertical line."]
+    if levels:
+        around = "the null effect" if centre == "null" else "the pooled estimate"
+        parts.append(f"Contours at {', '.join(f'{L:g}%' for L in levels)} around {around}.")
+    if n_filled:
+        parts.append(f"{n_filled} studies imputed by trim-and-fill as open circles.")
+    return " ".join(parts)
+
+
 def funnel(
     fit: RMAResult,
     *,
@@ -133,6 +212,8 @@ def funnel(
     transf: Any = None,
     title: str | None = None,
     xlabel: str | None = None,
+    min_k: int | None = None,
+    alt: str | None = None,
 ) -> Figure:
     """Funnel plot of a meta-analysis, optionally with trim-and-fill studies.
 
@@ -157,6 +238,13 @@ def funnel(
         Title above the plot.
     xlabel
         Effect-axis label; default the measure's name and the scale.
+    min_k
+        Refuse to draw a funnel of fewer than ``min_k`` studies (an
+        :class:`~evisynth.errors.InputError` whose message is
+        :func:`funnel_refusal`). Pass :data:`FUNNEL_MIN_K` (10) as the Cochrane
+        Handbook advises; ``None`` (default) draws any ``k``.
+    alt
+        Alternative text; default a description of what is plotted.
 
     Returns
     -------
@@ -167,7 +255,8 @@ def funnel(
     Raises
     ------
     InputError
-        If ``fit`` is not an RMAResult, ``contours`` are not levels in (0, 100),
+        If ``fit`` has fewer than ``min_k`` studies,
+        ``fit`` is not an RMAResult, ``contours`` are not levels in (0, 100),
         ``centre`` is unknown, ``centre="null"`` for a measure without a null
         effect, or ``trimfill`` is neither a trim-and-fill result nor a pair
         of arrays of equal length.
@@ -179,8 +268,16 @@ def funnel(
     >>> fig = funnel(fit, transf="exp")
     >>> fig.axes[0].get_ylabel()
     'Standard error'
+    >>> funnel(fit, min_k=FUNNEL_MIN_K)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    evisynth.errors.InputError: argument 'fit': No funnel plot: with 5 studies (fewer than 10)...
     """
     fit = check_fit(fit)
+    if min_k is not None:
+        refusal = funnel_refusal(fit.k, min_k)
+        if refusal is not None:
+            raise InputError(f"argument 'fit': {refusal}", where="fit")
     levels = _check_contours(contours)
     centre = check_choice("centre", centre, ("estimate", "null"))
     scale = resolve_scale(fit.measure, transf, xlabel)
@@ -251,16 +348,16 @@ def funnel(
         ax.add_patch(Polygon([(cx, 0), (left, se_max), (right, se_max)], closed=True,
                              facecolor=shade, edgecolor="none", zorder=0, gid="funnel-band"))
         for end in (left, right):
-            ax.plot([cx, end], [0, se_max], color=GUIDE, lw=0.9, ls=_STYLES[i], zorder=1,
+            add_line(ax, [cx, end], [0, se_max], color=GUIDE, lw=0.9, ls=_STYLES[i], zorder=1,
                     gid=f"contour-{L:g}")
     est = float(scale([fit.estimate])[0])
-    ax.plot([est, est], [0, se_max], color=INK, lw=1.1, zorder=2, gid="pooled-line")
+    add_line(ax, [est, est], [0, se_max], color=INK, lw=1.1, zorder=2, gid="pooled-line")
     if adjusted is not None:
         a = float(scale([adjusted.estimate])[0])
-        ax.plot([a, a], [0, se_max], color=INK, lw=1.3, ls=_ADJUSTED, zorder=2,
+        add_line(ax, [a, a], [0, se_max], color=INK, lw=1.3, ls=_ADJUSTED, zorder=2,
                 gid="adjusted-line")
     if centre == "null" and scale.null is not None:
-        ax.plot([scale.null] * 2, [0, se_max], color=GUIDE, lw=0.8, zorder=1, gid="null-line")
+        add_line(ax, [scale.null] * 2, [0, se_max], color=GUIDE, lw=0.8, zorder=1, gid="null-line")
     ax.scatter(scale(yi), se, s=26, marker="o", facecolors=INK, edgecolors=INK,
                linewidths=0.8, zorder=4, gid="observed-points", clip_on=False)
     if len(fy):
@@ -269,7 +366,8 @@ def funnel(
 
     ax.xaxis.set_major_locator(FixedLocator(xticks))
     ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_xticks(xticks, [tick_label(t) for t in xticks], fontproperties=font(SMALL_SIZE))
+    ax.set_xticks(xticks, [tick_label(t, scale.percent) for t in xticks],
+                  fontproperties=font(SMALL_SIZE))
     ax.set_yticks(yticks, [tick_label(t) for t in yticks], fontproperties=font(SMALL_SIZE))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.tick_params(length=3, width=0.8, color=INK, labelcolor=INK)
@@ -285,4 +383,5 @@ def funnel(
     if title:
         fig.text(_MARGIN / fig_w, 1 - _MARGIN / fig_h, title, ha="left", va="top",
                  fontproperties=font(TITLE_SIZE, "bold"), color=INK, parse_math=False)
-    return fig
+    return set_alt(fig, alt if alt is not None else _describe(fit, scale, centre, levels,
+                                                                 len(fy), title))

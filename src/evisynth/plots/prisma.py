@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from evisynth._validation import check_int
+from evisynth._validation import check_bool, check_int
 from evisynth.errors import InputError
 from evisynth.plots._common import (
     FONT_SIZE,
@@ -43,6 +43,7 @@ from evisynth.plots._common import (
     new_figure,
     text_width,
 )
+from evisynth.plots._io import set_alt
 
 __all__ = ["PrismaCounts", "prisma", "prisma_counts"]
 
@@ -361,12 +362,40 @@ def _box_texts(c: PrismaCounts) -> dict[tuple[int, int], str]:
     return t
 
 
+_STAGES = ("records identified and records removed before screening",
+           "records screened and records excluded",
+           "reports sought for retrieval and reports not retrieved",
+           "reports assessed and reports excluded")
+
+
+def _unknown_rows(c: PrismaCounts) -> int:
+    """How many rows from the top have no count at all (they are drawn as one box)."""
+    om = c.other_methods or OtherMethods()
+    rows = (
+        (c.records_databases, c.records_registers, c.duplicates_removed,
+         c.automation_removed, c.other_removed, om.records),
+        (c.records_screened, c.records_excluded),
+        (c.reports_sought, c.reports_not_retrieved, om.reports_sought,
+         om.reports_not_retrieved),
+        (c.reports_assessed, c.reports_excluded, om.reports_assessed, om.reports_excluded),
+    )
+    m = 0
+    for r in rows:
+        if any(v is not None for v in r):
+            break
+        m += 1
+    return m
+
+
 def _height(s: str) -> float:
     return s.count("\n") * _LINE + FONT_SIZE * 1.1 / 72 + 2 * _PAD
 
 
-def prisma(counts: Mapping[str, Any], *, title: str | None = None) -> Figure:
+def prisma(counts: Mapping[str, Any], *, title: str | None = None, compact: bool = True,
+           alt: str | None = None) -> Figure:
     """PRISMA 2020 flow diagram.
+
+    Every count given is shown; nothing is derived or invented.
 
     Parameters
     ----------
@@ -375,6 +404,13 @@ def prisma(counts: Mapping[str, Any], *, title: str | None = None) -> Figure:
         ``prisma`` table with ``reports_excluded`` as ``{reason: n}``).
     title
         Title above the diagram.
+    compact
+        Draw the stages at the top for which not a single count is given
+        (e.g. identification and screening when the search is not
+        reproduced) as one box that names them as not reported, instead of a
+        box of "not reported" per count. ``False`` draws every box.
+    alt
+        Alternative text; default every count in words.
 
     Returns
     -------
@@ -397,27 +433,43 @@ def prisma(counts: Mapping[str, Any], *, title: str | None = None) -> Figure:
     >>> any(t.get_text().startswith("Reports excluded (n = 29):") for t in fig.texts)
     True
     """
+    check_bool("compact", compact)
     c = prisma_counts(counts)
     texts = _box_texts(c)
+    m = _unknown_rows(c) if compact else 0
+    merged = ""
+    if m:
+        for key in [k for k in texts if k[0] < m]:
+            del texts[key]
+        merged = "Not reported:\n" + "\n".join(f"  {st}" for st in _STAGES[:m])
+    skip = set(range(1, m))  # rows folded into the merged box (drawn in row 0)
     ncols = 4 if c.other_methods is not None else 2
     col_w = [max([_MIN_W] + [text_width(s) + 2 * _PAD for (r, k), s in texts.items() if k == j])
              for j in range(ncols)]
     headers = ["Identification of new studies via databases and registers"]
     if ncols == 4:
         headers.append("Identification of new studies via other methods")
-    # a header spans two columns: widen the pair if the header is longer
-    for h, (a, b) in zip(headers, ((0, 1), (2, 3)), strict=False):
-        need = text_width(h, FONT_SIZE, "bold") + 2 * _PAD - (col_w[a] + _HGAP + col_w[b])
+    # a header (or the merged box) spans two columns: widen the pair if it is longer
+    spans = [(h, (a, b), "bold") for h, (a, b) in zip(headers, ((0, 1), (2, 3)), strict=False)]
+    if merged:
+        spans.append((merged, (0, 1), "normal"))
+    for h, (a, b), weight in spans:
+        need = text_width(h, FONT_SIZE, weight) + 2 * _PAD - (col_w[a] + _HGAP + col_w[b])
         if need > 0:
             col_w[b] += need
-    row_h = [max(_height(s) for (r, _), s in texts.items() if r == i) for i in range(5)]
+    row_h = [0.0 if i in skip else
+             _height(merged) if (m and i == 0) else
+             max(_height(s) for (r, _), s in texts.items() if r == i) for i in range(5)]
+    phases = [(name, max(r0, m) if r0 > 0 else 0, r1) for name, r0, r1 in _PHASES]
+    phases = [(name, r0, r1) for name, r0, r1 in phases if r0 <= r1]
     # each phase band must be tall enough for its rotated label
-    for name, r0, r1 in _PHASES:
+    for name, r0, r1 in phases:
+        rows_in = [r for r in range(r0, r1 + 1) if r not in skip]
         need = text_width(name, FONT_SIZE, "bold") + 2 * _PAD
-        have = sum(row_h[r0:r1 + 1]) + (r1 - r0) * _VGAP
+        have = sum(row_h[r] for r in rows_in) + (len(rows_in) - 1) * _VGAP
         if need > have:
-            for r in range(r0, r1 + 1):
-                row_h[r] += (need - have) / (r1 - r0 + 1)
+            for r in rows_in:
+                row_h[r] += (need - have) / len(rows_in)
     x = [_MARGIN + _PHASE_W + 0.12]
     x.append(x[0] + col_w[0] + _HGAP)
     if ncols == 4:
@@ -428,7 +480,8 @@ def prisma(counts: Mapping[str, Any], *, title: str | None = None) -> Figure:
     title_h = 0.35 if title else 0.0
     note_lines = textwrap.wrap(c.note, 120) if c.note else []
     note_h = (len(note_lines) * SMALL_SIZE * 1.25 / 72 + 0.15) if note_lines else 0.0
-    height = (2 * _MARGIN + title_h + head_h + _VGAP + sum(row_h) + 4 * _VGAP + note_h)
+    height = (2 * _MARGIN + title_h + head_h + _VGAP + sum(row_h) + (4 - len(skip)) * _VGAP
+              + note_h)
     if title:
         width = max(width, text_width(title, TITLE_SIZE, "bold") + 2 * _MARGIN)
     if note_lines:
@@ -461,17 +514,25 @@ def prisma(counts: Mapping[str, Any], *, title: str | None = None) -> Figure:
     row_top = []
     for i in range(5):
         row_top.append(y)
-        y -= row_h[i] + _VGAP
+        if i not in skip:
+            y -= row_h[i] + _VGAP
     for (r, k), s in texts.items():
         box(x[k], row_top[r], col_w[k], row_h[r], s)
+    if merged:
+        box(x[0], row_top[0], x[1] + col_w[1] - x[0], row_h[0], merged, fill="0.96",
+            gid="prisma-box-not-reported")
 
     def mid_y(r: int) -> float:
         return row_top[r] - row_h[r] / 2
 
     # main column: down the left boxes, across to the exclusion boxes
     for r in range(4):
-        arrow((x[0] + col_w[0] / 2, row_top[r] - row_h[r]), (x[0] + col_w[0] / 2, row_top[r + 1]))
-        arrow((x[0] + col_w[0], mid_y(r)), (x[1], mid_y(r)))
+        if r in skip:
+            continue
+        nxt = r + 1 if r + 1 not in skip else m
+        arrow((x[0] + col_w[0] / 2, row_top[r] - row_h[r]), (x[0] + col_w[0] / 2, row_top[nxt]))
+        if not (m and r == 0):
+            arrow((x[0] + col_w[0], mid_y(r)), (x[1], mid_y(r)))
     if ncols == 4:
         cx = x[2] + col_w[2] / 2
         arrow((cx, row_top[0] - row_h[0]), (cx, row_top[2]))
@@ -482,7 +543,7 @@ def prisma(counts: Mapping[str, Any], *, title: str | None = None) -> Figure:
                               color=INK, lw=0.9))
         arrow((cx, mid_y(4)), (x[0] + col_w[0], mid_y(4)))
     # phase bands
-    for name, r0, r1 in _PHASES:
+    for name, r0, r1 in phases:
         t0, b1 = row_top[r0], row_top[r1] - row_h[r1]
         fig.add_artist(Rectangle((_MARGIN, b1), _PHASE_W, t0 - b1, transform=tr,
                                  facecolor="0.88", edgecolor=INK, lw=0.9,
@@ -494,4 +555,30 @@ def prisma(counts: Mapping[str, Any], *, title: str | None = None) -> Figure:
         fig.text(_MARGIN, _MARGIN + (len(note_lines) - 1 - j) * SMALL_SIZE * 1.25 / 72, s,
                  transform=tr, ha="left", va="bottom", fontproperties=font(SMALL_SIZE),
                  color=INK, parse_math=False)
-    return fig
+    return set_alt(fig, alt if alt is not None else _describe(c, title, m))
+
+
+def _describe(c: PrismaCounts, title: str | None, m: int) -> str:
+    named = f": {title}" if title and "prisma" not in title.lower() else ""
+    parts = [f"PRISMA 2020 flow diagram{named}."]
+    if m:
+        parts.append("Not reported: " + "; ".join(_STAGES[:m]) + ".")
+    said = []
+    for key in ("records_screened", "records_excluded", "reports_sought",
+                "reports_not_retrieved", "reports_assessed"):
+        v = getattr(c, key)
+        if v is not None:
+            said.append(f"{key.replace('_', ' ')} {v:,}")
+    if c.reports_excluded is not None:
+        said.append(f"reports excluded {_total(c.reports_excluded):,}"
+                    + (" (" + ", ".join(f"{k} {n:,}" for k, n in c.reports_excluded) + ")"
+                       if len(c.reports_excluded) > 1 or c.reports_excluded[0][0]
+                       != "Reports excluded" else ""))
+    for key in ("studies_included", "reports_included"):
+        v = getattr(c, key)
+        if v is not None:
+            said.append(f"{key.replace('_', ' ')} {v:,}")
+    if said:
+        s = "; ".join(said)
+        parts.append(s[0].upper() + s[1:] + ".")
+    return " ".join(parts)

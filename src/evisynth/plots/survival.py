@@ -16,6 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from evisynth.errors import InputError
+from evisynth.plots._io import set_alt
 from evisynth.survival.compare import TwoArmComparison
 from evisynth.survival.km import KaplanMeier
 
@@ -116,4 +117,6 @@ def km_figure(
     ax.grid(alpha=0.25, lw=0.5)
     ax.legend(fontsize=7, frameon=False, loc="upper right")
     fig.tight_layout()
-    return fig
+    arms = "; ".join(f"{lab}: {km.n} patients, {km.events} events" for lab, km in curves.items())
+    return set_alt(fig, f"Kaplan–Meier curves{': ' + title if title else ''}. "
+                        f"{ylabel} against {xlabel.lower()}. {arms}.")

@@ -190,8 +190,15 @@ def _load_curves(
 def _read_numeric_csv(
     folder: Path, name: str, columns: tuple[str, ...], where: str, problems: list[Problem]
 ) -> CurveTable | None:
-    path = (folder / name).resolve()
-    if folder.resolve() not in path.parents:
+    try:
+        path = (folder / name).resolve()
+        inside = folder.resolve() in path.parents
+    except (OSError, RuntimeError, ValueError):  # symlink loop, NUL byte
+        problems.append(Problem(TOML_FILE, None, where,
+                                f"{name!r} is not a valid path (a symbolic-link loop or a NUL "
+                                "byte); give a plain file inside the review folder"))
+        return None
+    if not inside:
         problems.append(Problem(TOML_FILE, None, where,
                                 f"{name!r} must be a file inside the review folder"))
         return None

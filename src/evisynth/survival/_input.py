@@ -28,8 +28,8 @@ def as_survival_data(time: Any, event: Any) -> tuple[FloatArray, FloatArray]:
     InputError
         On any violation, naming the argument and the first offending subject.
     """
-    t = as_float_vector("time", time)
-    e = as_float_vector("event", event)
+    t = as_float_vector("time", time, unit="subject")
+    e = as_float_vector("event", event, unit="subject", allow_bool=True)
     if len(t) != len(e):
         raise InputError(
             f"arguments 'time' and 'event' have different lengths ({len(t)} and {len(e)}); "

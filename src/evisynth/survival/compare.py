@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evisynth._validation import check_level
+from evisynth._validation import check_level, shorten
 from evisynth.errors import InputError
 from evisynth.survival._input import check_conf_type, z_value
 from evisynth.survival.cox import CoxResult, PHTest, cox_ph, cox_zph
@@ -190,7 +190,8 @@ class TwoArmComparison:
 def _column(df: pd.DataFrame, name: str, arg: str) -> pd.Series:
     if name not in df.columns:
         raise InputError(
-            f"argument {arg!r}: no column {name!r} in the data (columns are {list(df.columns)})",
+            f"argument {arg!r}: no column {shorten(str(name))!r} in the data (columns are "
+            f"{', '.join(shorten(str(c), 30) for c in list(df.columns)[:20])})",
             where=arg,
         )
     return df[name]
@@ -252,7 +253,17 @@ def compare_arms(
     lv = check_level(level)
     if not isinstance(data, pd.DataFrame):
         raise InputError("argument 'data': expected a pandas DataFrame", where="data")
-    labels = _column(data, arm, "arm").astype(str).to_numpy()
+    raw_arm = _column(data, arm, "arm")
+    missing = np.flatnonzero(raw_arm.isna().to_numpy()
+                             | (raw_arm.astype(str).str.strip() == "").to_numpy())
+    if missing.size:
+        i = int(missing[0])
+        raise InputError(
+            f"argument 'data', column {shorten(arm)!r}, subject {i + 1}: the arm label is "
+            "missing; every subject needs one",
+            where="arm",
+        )
+    labels = raw_arm.astype(str).to_numpy()
     t = _column(data, time, "time").to_numpy()
     e = _column(data, event, "event").to_numpy()
     levels = sorted(set(labels.tolist()))

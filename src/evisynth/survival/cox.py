@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from evisynth._validation import FloatArray, check_level
+from evisynth._validation import FloatArray, as_float_matrix, check_level
 from evisynth.errors import ConvergenceError, InputError
 from evisynth.survival._input import as_survival_data, z_value
 
@@ -45,21 +45,11 @@ class _Contrib:
 
 
 def _as_design(covariates: Any, n: int) -> tuple[FloatArray, tuple[str, ...]]:
+    X = as_float_matrix("covariates", covariates, rows=n, unit="subject", allow_bool=True)
     if hasattr(covariates, "columns"):
         names = tuple(str(c) for c in covariates.columns)
-        X = np.asarray(covariates, dtype=float)
     else:
-        X = np.asarray(covariates, dtype=float)
-        if X.ndim == 1:
-            X = X[:, None]
         names = tuple(f"x{j + 1}" for j in range(X.shape[1]))
-    if X.ndim != 2 or X.shape[0] != n:
-        raise InputError(
-            f"argument 'covariates': expected {n} rows (one per subject), got shape {X.shape}",
-            where="covariates",
-        )
-    if not np.isfinite(X).all():
-        raise InputError("argument 'covariates': holds NaN or infinite values", where="covariates")
     return X, names
 
 
@@ -233,6 +223,10 @@ def _fit(
 ) -> tuple[FloatArray, _Contrib, _Contrib, int]:
     p = X.shape[1]
     beta = np.zeros(p)
+    # Divergence is judged on the linear predictor, not on beta itself, so the
+    # check does not depend on the covariates' units: |beta_j| times the range of
+    # covariate j above 30 is a hazard ratio above e^30 across the data.
+    spread = np.maximum(np.ptp(X, axis=0), np.finfo(np.float64).tiny)
     null = _partial(beta, t, e, X, codes, efron)
     cur = null
     it = 0
@@ -259,9 +253,10 @@ def _fit(
         beta, cur = new_beta, new
         if done:
             break
-        if np.any(np.abs(beta) > 30):
+        if np.any(np.abs(beta) * spread > 30):
             raise ConvergenceError(
-                "Cox model: a coefficient diverges (|beta| > 30); the data are probably "
+                "Cox model: a coefficient diverges (|beta| times the covariate's range "
+                "above 30); the data are probably "
                 "monotone (one arm has no events after some time) and the HR is not estimable"
             )
     else:
@@ -322,7 +317,14 @@ def cox_ph(
         vcov = np.asarray(np.linalg.inv(cur.info), dtype=np.float64)
     except np.linalg.LinAlgError:
         raise InputError("the information matrix is singular at the estimate") from None
-    se = np.sqrt(np.diag(vcov))
+    diag = np.diag(vcov)
+    if not (np.all(np.isfinite(vcov)) and np.all(diag > 0)):
+        raise ConvergenceError(
+            "Cox model: the information matrix is not positive definite at the estimate, so "
+            "standard errors cannot be computed; the likelihood is probably monotone "
+            "(a coefficient is infinite)"
+        )
+    se = np.sqrt(diag)
     z = z_value(lv)
     p = len(beta)
     score0 = float(null.score @ np.linalg.solve(null.info, null.score))

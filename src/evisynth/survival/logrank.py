@@ -3,7 +3,9 @@
 At each distinct event time with ``d`` events among ``n`` at risk, group ``g``
 contributes observed ``d_g`` and expected ``n_g d / n``; the hypergeometric
 covariance is ``d (n - d) / (n - 1) * (n_g / n) (δ_gh - n_h / n)``. The
-statistic is ``(O - E)' V^- (O - E)`` on ``k - 1`` df (Mantel 1966; Peto & Peto 1972).
+statistic is ``(O - E)' V^- (O - E)`` on ``k - 1`` df (Mantel 1966; Peto & Peto 1972),
+where ``k`` counts the groups with expected events > 0 (a group whose subjects are
+all censored before the first event is left out, as in ``survdiff``).
 """
 
 from __future__ import annotations
@@ -97,21 +99,27 @@ def logrank_test(time: Any, event: Any, group: Any) -> LogRankResult:
     obs = d_g.sum(axis=0)
     factor = np.where(n > 1, d * (n - d) / np.maximum(n - 1, 1), 0.0)
     V = (factor[:, None, None] * (frac[:, :, None] * (np.eye(k)[None] - frac[:, None, :]))).sum(0)
-    diff = (obs - E)[: k - 1]
-    if np.linalg.matrix_rank(V[: k - 1, : k - 1]) < k - 1:
+    # A group with no expected events (all its subjects censored before the first
+    # event) has a zero row and column in V; as R's survdiff, leave it out.
+    keep = np.flatnonzero(E > 0)
+    kk = len(keep)
+    sub = keep[: kk - 1]
+    diff = (obs - E)[sub]
+    Vs = V[np.ix_(sub, sub)]
+    if kk < 2 or np.linalg.matrix_rank(Vs) < kk - 1:
         raise InputError(
             "log-rank test: the variance is zero (no event time with patients of more than "
             "one group at risk, or every event time has all at risk failing); the test is "
             "undefined for these data",
             where="time,event,group",
         )
-    chisq = float(diff @ np.linalg.solve(V[: k - 1, : k - 1], diff))
+    chisq = float(diff @ np.linalg.solve(Vs, diff))
     return LogRankResult(
         groups=tuple(str(g) for g in groups),
         n=tuple(int(x) for x in np.bincount(gidx, minlength=k)),
         observed=tuple(float(x) for x in obs),
         expected=tuple(float(x) for x in E),
         chisq=chisq,
-        df=k - 1,
-        pval=float(stats.chi2.sf(chisq, k - 1)),
+        df=kk - 1,
+        pval=float(stats.chi2.sf(chisq, kk - 1)),
     )

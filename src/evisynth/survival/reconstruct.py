@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evisynth._validation import FloatArray
+from evisynth._validation import FloatArray, check_whole
 from evisynth.errors import InputError
 from evisynth.survival.km import kaplan_meier
 
@@ -732,6 +732,10 @@ def _solve_last_with_events(
     return cache[best]
 
 
+MAX_PATIENTS = 1_000_000
+"""Largest arm that :func:`reconstruct_ipd` reconstructs (memory grows with the patients)."""
+
+
 def reconstruct_ipd(
     curve: Any,
     at_risk: Any = None,
@@ -788,9 +792,7 @@ def reconstruct_ipd(
     changes = list(cc.changes)
     T, S = cc.time.copy(), cc.survival.copy()
     if n is not None:
-        if isinstance(n, bool) or float(n) != int(n) or int(n) < 1:
-            raise InputError(f"argument 'n': {n!r} must be a whole number >= 1", where="n")
-        n = int(n)
+        n = check_whole("n", n, lo=1, hi=MAX_PATIENTS)
     if at_risk is not None:
         ar = clean_at_risk(at_risk, n=n, last_time=float(T[-1]))
         changes += list(ar.changes)
@@ -805,18 +807,14 @@ def reconstruct_ipd(
         nar_t, nar_n = np.array([0.0]), np.array([n])
         case = "n"
     n_total = int(nar_n[0])
+    if n_total > MAX_PATIENTS:
+        raise InputError(
+            f"argument 'at_risk': {n_total} patients at time 0; at most {MAX_PATIENTS} "
+            "patients per arm can be reconstructed",
+            where="at_risk",
+        )
     if total_events is not None:
-        if (
-            isinstance(total_events, bool)
-            or float(total_events) != int(total_events)
-            or not 0 <= int(total_events) <= n_total
-        ):
-            raise InputError(
-                f"argument 'total_events': {total_events!r} must be a whole number between 0 "
-                f"and the {n_total} patients in the arm",
-                where="total_events",
-            )
-        total_events = int(total_events)
+        total_events = check_whole("total_events", total_events, lo=0, hi=n_total)
         case += "+events"
 
     # make every at-risk time a click (the curve is flat up to it from the last click)

@@ -1,0 +1,593 @@
+"""``bayesmeta``: Bayesian random-effects meta-analysis by exact numerical integration.
+
+With two or three trials the between-study standard deviation ``tau`` is
+hardly estimable: z intervals ignore its uncertainty and under-cover, and
+Hartung–Knapp intervals on t(1) or t(2) are so wide that they say nothing.
+A Bayesian analysis with a weakly informative prior on ``tau`` carries that
+uncertainty honestly (Friede et al. 2017; Bender et al. 2018; Röver et al.
+2021). The posterior is computed without MCMC, as in the R package
+``bayesmeta`` (Röver 2020): quadrature over ``tau`` and exact normal mixtures
+for everything else (:mod:`evisynth.engine.bayes`).
+
+References
+----------
+Röver C (2020). Bayesian random-effects meta-analysis using the bayesmeta R
+package. J Stat Softw 93(6):1-51.
+
+Friede T, Röver C, Wandel S, Neuenschwander B (2017). Meta-analysis of two
+studies in the presence of heterogeneity with applications in rare diseases.
+Biom J 59(4):658-671.
+
+Bender R, Friede T, Koch A, Kuss O, Schlattmann P, Schwarzer G, Skipka G
+(2018). Methods for evidence synthesis in the case of very few studies. Res
+Synth Methods 9(3):382-392.
+
+Röver C, Bender R, Dias S, Schmid CH, Schmidli H, Sturtz S, Weber S, Friede T
+(2021). On weakly informative prior distributions for the heterogeneity
+parameter in Bayesian random-effects meta-analysis. Res Synth Methods
+12(4):448-474.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from evisynth._validation import FloatArray, check_bool, check_choice, check_level
+from evisynth.effects import EffectSizes
+from evisynth.engine.bayes import BayesGrid, bayes_batch, posterior_grid, summarise
+from evisynth.errors import InputError
+from evisynth.meta.priors import (
+    CustomPrior,
+    NormalEffectPrior,
+    TauPrior,
+    parse_tau_prior,
+    recommended_tau_prior,
+)
+from evisynth.meta.results import LOG_MEASURES
+
+__all__ = [
+    "BayesMetaResult", "bayesmeta", "prior_sensitivity", "resolve_mu_prior", "resolve_tau_prior",
+]
+
+
+def resolve_tau_prior(tau_prior: Any, measure: str) -> TauPrior:
+    """A :class:`TauPrior` from an object, a name such as ``"halfnormal:0.5"`` or a callable.
+
+    ``None`` gives :func:`~evisynth.meta.priors.recommended_tau_prior` for
+    log-ratio measures and an error otherwise.
+
+    Raises
+    ------
+    InputError
+        Unknown name (choices listed), bad parameters, or ``None`` for a
+        measure without a published default.
+    """
+    if tau_prior is None:
+        if measure.upper() in LOG_MEASURES:
+            return recommended_tau_prior(measure)
+        raise InputError(
+            f"argument 'tau_prior': no default heterogeneity prior for measure {measure!r}; "
+            "pass one, e.g. tau_prior='halfnormal:0.5' with the scale in the units of yi",
+            where="tau_prior",
+        )
+    if isinstance(tau_prior, TauPrior):
+        return tau_prior
+    if isinstance(tau_prior, str):
+        return parse_tau_prior(tau_prior)
+    if callable(tau_prior):
+        return CustomPrior(tau_prior)
+    raise InputError(
+        f"argument 'tau_prior': expected a prior object, a name such as 'halfnormal:0.5' or a "
+        f"density function of tau, got {type(tau_prior).__name__}",
+        where="tau_prior",
+    )
+
+
+def resolve_mu_prior(mu_prior: Any) -> NormalEffectPrior | None:
+    """``None`` (flat), a :class:`NormalEffectPrior` or a ``(mean, sd)`` pair.
+
+    Raises
+    ------
+    InputError
+        Anything else, or an ``sd`` that is not positive.
+    """
+    if mu_prior is None or isinstance(mu_prior, NormalEffectPrior):
+        return mu_prior
+    if isinstance(mu_prior, tuple | list) and len(mu_prior) == 2:
+        return NormalEffectPrior(mu_prior[0], mu_prior[1])
+    raise InputError(
+        f"argument 'mu_prior': expected None (flat prior), (mean, sd) or NormalEffectPrior, got "
+        f"{mu_prior!r:.60}",
+        where="mu_prior",
+    )
+
+
+def check_proper(prior: TauPrior, mu_prior: NormalEffectPrior | None, k: int) -> None:
+    """Raise if the posterior is improper for this prior and number of studies.
+
+    With a flat effect prior, ``p(y | tau)`` tends to a constant times
+    ``tau^-(k-1)`` as ``tau -> inf`` (a normal effect prior adds one power),
+    so an improper flat ``tau`` prior needs ``k >= 3`` (``k >= 2``).
+    """
+    if prior.proper:
+        return
+    need = 3 if mu_prior is None else 2
+    if k < need:
+        what = "flat" if mu_prior is None else "normal"
+        raise InputError(
+            f"argument 'tau_prior': the posterior is improper: with the improper prior "
+            f"{prior.label} and a {what} effect prior the likelihood of tau decays like "
+            f"tau^-{k - 1 if mu_prior is None else k}, which is not integrable, with k = {k} "
+            f"studies (needs k >= {need}); use a proper prior such as 'halfnormal:0.5'",
+            where="tau_prior",
+        )
+
+
+@dataclass(frozen=True)
+class BayesMetaResult:
+    """Result of :func:`evisynth.bayesmeta`: the posterior of a random-effects model.
+
+    Location fields are on the analysis scale (e.g. log hazard ratio);
+    :meth:`exp` gives the ratio scale. ``estimate`` is the posterior median of
+    ``mu`` and ``ci_lb``/``ci_ub`` its credible interval (central, or the
+    shortest with ``shortest=True``); ``tau`` is the posterior median of the
+    between-study standard deviation with ``tau_lb``/``tau_ub``;
+    ``pi_lb``/``pi_ub`` bound a new study's true effect (posterior
+    predictive). ``bf01_tau0`` and ``bf01_mu0`` are Bayes factors *for* the
+    null (``> 1`` favours ``tau = 0`` resp. ``mu = 0``); the latter needs a
+    proper effect prior. ``theta_*`` are the shrunken study effects.
+    """
+
+    estimate: float
+    mean: float
+    sd: float
+    ci_lb: float
+    ci_ub: float
+    tau: float
+    tau_mean: float
+    tau_lb: float
+    tau_ub: float
+    pi_median: float
+    pi_lb: float
+    pi_ub: float
+    log_marglik: float
+    bf01_tau0: float
+    bf01_mu0: float
+    k: int
+    level: float
+    shortest: bool
+    tau_prior: TauPrior
+    mu_prior: NormalEffectPrior | None
+    yi: FloatArray = field(repr=False)
+    vi: FloatArray = field(repr=False)
+    theta_mean: FloatArray = field(repr=False)
+    theta_sd: FloatArray = field(repr=False)
+    theta_median: FloatArray = field(repr=False)
+    theta_lb: FloatArray = field(repr=False)
+    theta_ub: FloatArray = field(repr=False)
+    labels: tuple[str, ...] | None = field(default=None, repr=False)
+    measure: str = "GEN"
+    grid: BayesGrid | None = field(default=None, repr=False, compare=False)
+
+    # -- accessors -----------------------------------------------------------------
+    @property
+    def tau2(self) -> float:
+        """Posterior median of ``tau²`` (the square of the median of ``tau``)."""
+        return self.tau**2
+
+    @property
+    def study_labels(self) -> tuple[str, ...]:
+        return self.labels or tuple(f"Study {i + 1}" for i in range(self.k))
+
+    def _grid(self) -> BayesGrid:
+        if self.grid is None:
+            mp = None if self.mu_prior is None else (self.mu_prior.mean, self.mu_prior.sd)
+            return posterior_grid(self.yi[None, :], self.vi[None, :],
+                                  np.ones((1, self.k), bool), self.tau_prior, mp)
+        return self.grid
+
+    def cdf(self, x: Any, what: str = "mu") -> FloatArray:
+        """Posterior CDF of ``mu``, ``tau`` or a new study's effect (``"pred"``) at ``x``.
+
+        Raises
+        ------
+        InputError
+            Unknown ``what``.
+        """
+        what = check_choice("what", what, ("mu", "tau", "pred"))
+        g = self._grid()
+        xs = np.atleast_1d(np.asarray(x, dtype=np.float64))
+        if what == "tau":
+            return np.array([float(g.tau_cdf(np.array([t]))[0]) for t in xs])
+        m, s = g.components(what)
+        z = (xs[:, None] - m[0][None, :]) / s[0][None, :]
+        from scipy.special import ndtr
+
+        return np.asarray((g.weight[0] * ndtr(z)).sum(axis=1), dtype=np.float64)
+
+    def prob(self, threshold: float = 0.0, side: str = "below", what: str = "mu") -> float:
+        """Posterior probability that ``mu`` (or ``what``) lies below/above ``threshold``.
+
+        For a hazard ratio, ``prob(0.0)`` is ``P(HR < 1)`` (the threshold is on
+        the analysis scale: use ``math.log(0.8)`` for ``P(HR < 0.8)``).
+
+        Parameters
+        ----------
+        threshold
+            Value on the analysis scale.
+        side
+            ``"below"`` (``"<"``) or ``"above"`` (``">"``).
+        what
+            ``"mu"`` (default), ``"pred"`` (a new study's true effect) or ``"tau"``.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        InputError
+            Unknown ``side`` or ``what``, or a threshold that is not a number.
+        """
+        try:
+            t = float(threshold)
+        except (TypeError, ValueError):
+            raise InputError(f"argument 'threshold': {threshold!r} is not a number",
+                             where="threshold") from None
+        sides = {"below": "below", "<": "below", "above": "above", ">": "above"}
+        if side not in sides:
+            raise InputError(f"argument 'side': {side!r} is not one of below, above, <, >",
+                             where="side")
+        F = float(self.cdf([t], what)[0])
+        return F if sides[side] == "below" else 1.0 - F
+
+    def density(self, what: str = "mu", x: Any = None, n: int = 401) -> tuple[FloatArray,
+                                                                               FloatArray]:
+        """Posterior density curve ``(x, f(x))`` of ``mu``, ``tau`` or ``"pred"``, for plots.
+
+        Without ``x``, ``n`` points spanning the 0.05%..99.95% range (``tau``: from 0).
+        """
+        what = check_choice("what", what, ("mu", "tau", "pred"))
+        g = self._grid()
+        if x is None:
+            if what == "tau":
+                hi = float(g.tau_quantile(0.9995)[0])
+                xs = np.linspace(0.0, hi * 1.1, n)
+            else:
+                m, s = g.components(what)
+                lo = float(_q(g, what, 0.0005))
+                hi = float(_q(g, what, 0.9995))
+                pad = 0.05 * (hi - lo)
+                xs = np.linspace(lo - pad, hi + pad, n)
+        else:
+            xs = np.atleast_1d(np.asarray(x, dtype=np.float64))
+        if what == "tau":
+            return xs, g.tau_density(xs[None, :])[0]
+        m, s = g.components(what)
+        z = (xs[:, None] - m[0][None, :]) / s[0][None, :]
+        f = (g.weight[0] * np.exp(-0.5 * z * z) / (s[0] * math.sqrt(2 * math.pi))).sum(axis=1)
+        return xs, f
+
+    def exp(self) -> dict[str, float]:
+        """Median, credible and predictive bounds exponentiated (ratio scale).
+
+        Quantiles transform exactly, so these are the posterior median and
+        interval of ``exp(mu)``; the posterior mean is not (and is omitted).
+        """
+        return {
+            "estimate": math.exp(self.estimate),
+            "ci_lb": math.exp(self.ci_lb),
+            "ci_ub": math.exp(self.ci_ub),
+            "pi_lb": math.exp(self.pi_lb),
+            "pi_ub": math.exp(self.pi_ub),
+        }
+
+    def leave_one_out(self) -> dict[str, FloatArray]:
+        """The analysis ``k`` times, each without one study, in one batched call.
+
+        Returns
+        -------
+        dict
+            Arrays of length ``k`` (row ``i`` omits study ``i``): ``estimate``,
+            ``ci_lb``, ``ci_ub``, ``tau``, ``tau_lb``, ``tau_ub``, ``pi_lb``, ``pi_ub``.
+
+        Raises
+        ------
+        InputError
+            If dropping a study leaves an improper posterior (see
+            :func:`bayesmeta`).
+        """
+        check_proper(self.tau_prior, self.mu_prior, self.k - 1)
+        mask = ~np.eye(self.k, dtype=bool)
+        mp = None if self.mu_prior is None else (self.mu_prior.mean, self.mu_prior.sd)
+        r = bayes_batch(np.broadcast_to(self.yi, (self.k, self.k)),
+                        np.broadcast_to(self.vi, (self.k, self.k)), mask, self.tau_prior,
+                        mu_prior=mp, level=self.level, shortest=self.shortest)
+        return {"estimate": r.estimate, "ci_lb": r.ci_lb, "ci_ub": r.ci_ub, "tau": r.tau_median,
+                "tau_lb": r.tau_lb, "tau_ub": r.tau_ub, "pi_lb": r.pi_lb, "pi_ub": r.pi_ub}
+
+    def interval_check(self, reps: int = 1000, tau: Any = None, **kwargs: Any) -> Any:
+        """Design-matched coverage of this analysis and of REML intervals for its data.
+
+        Delegates to :func:`evisynth.simulate.interval_check` (parameters there):
+        the fit's own ``k`` and variances, tau over the data's Q-profile interval;
+        methods: this Bayesian analysis (same priors and interval type) and REML
+        with ``knha``, ``z`` and ``adhoc``. Fewer default replications than for
+        ``rma`` fits: each Bayesian replication is a numerical integration.
+        """
+        from evisynth.simulate.check import interval_check
+
+        return interval_check(self, reps=reps, tau=tau, **kwargs)
+
+    # -- output ----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain Python values; the keys are part of the API."""
+        return {
+            "estimate": self.estimate,
+            "mean": self.mean,
+            "sd": self.sd,
+            "ci_lb": self.ci_lb,
+            "ci_ub": self.ci_ub,
+            "tau": self.tau,
+            "tau_mean": self.tau_mean,
+            "tau_lb": self.tau_lb,
+            "tau_ub": self.tau_ub,
+            "tau2": self.tau2,
+            "pi_median": self.pi_median,
+            "pi_lb": self.pi_lb,
+            "pi_ub": self.pi_ub,
+            "log_marglik": self.log_marglik,
+            "bf01_tau0": self.bf01_tau0,
+            "bf01_mu0": self.bf01_mu0,
+            "k": self.k,
+            "level": self.level,
+            "interval": "shortest" if self.shortest else "central",
+            "tau_prior": self.tau_prior.label,
+            "tau_prior_source": self.tau_prior.source,
+            "mu_prior": "flat" if self.mu_prior is None else self.mu_prior.label,
+            "theta_median": [float(x) for x in self.theta_median],
+            "theta_lb": [float(x) for x in self.theta_lb],
+            "theta_ub": [float(x) for x in self.theta_ub],
+        }
+
+    def _title(self) -> str:
+        return f"Bayesian random-effects meta-analysis (k = {self.k})"
+
+    def summary(self) -> str:
+        """Text summary: priors, posterior table, predictive interval, Bayes factors."""
+        kind = "shortest" if self.shortest else "central"
+        mu_p = "flat (improper uniform)" if self.mu_prior is None else self.mu_prior.label
+        lines = [
+            self._title(),
+            "",
+            f"tau prior: {self.tau_prior.label}"
+            + (f"  [{self.tau_prior.source}]" if self.tau_prior.source else ""),
+            f"mu prior:  {mu_p}",
+            "",
+            f"Posterior summaries ({self.level:g}% {kind} credible intervals):",
+            f"{'':10s} {'median':>9s} {'mean':>9s} {'sd':>9s} {'lower':>9s} {'upper':>9s}",
+            f"{'tau':10s} {self.tau:9.4f} {self.tau_mean:9.4f} {'':>9s} "
+            f"{self.tau_lb:9.4f} {self.tau_ub:9.4f}",
+            f"{'mu':10s} {self.estimate:9.4f} {self.mean:9.4f} {self.sd:9.4f} "
+            f"{self.ci_lb:9.4f} {self.ci_ub:9.4f}",
+            f"{'theta_new':10s} {self.pi_median:9.4f} {'':>9s} {'':>9s} "
+            f"{self.pi_lb:9.4f} {self.pi_ub:9.4f}",
+            "",
+            f"P(mu < 0) = {self.prob(0.0):.4f}",
+            f"Bayes factor for tau = 0: {self.bf01_tau0:.4g}"
+            + ("" if self.mu_prior is None else f"; for mu = 0: {self.bf01_mu0:.4g}")
+            + " (> 1 favours the null)",
+            f"log marginal likelihood: {self.log_marglik:.4f}"
+            + (" (relative to the flat effect prior)" if self.mu_prior is None else ""),
+        ]
+        if self.measure in LOG_MEASURES:
+            e = self.exp()
+            lines.append(
+                f"On the ratio scale ({self.measure}): {e['estimate']:.4f} "
+                f"[{e['ci_lb']:.4f}, {e['ci_ub']:.4f}]; prediction interval "
+                f"[{e['pi_lb']:.4f}, {e['pi_ub']:.4f}]"
+            )
+        lines += ["", "Shrunken study estimates (posterior of each study's true effect):"]
+        w = max(10, *(len(s) for s in self.study_labels))
+        lines.append(f"{'':{w}s} {'yi':>9s} {'median':>9s} {'lower':>9s} {'upper':>9s}")
+        for i, lab in enumerate(self.study_labels):
+            lines.append(f"{lab:{w}s} {self.yi[i]:9.4f} {self.theta_median[i]:9.4f} "
+                         f"{self.theta_lb[i]:9.4f} {self.theta_ub[i]:9.4f}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        rows = [
+            ("tau", self.tau, self.tau_lb, self.tau_ub),
+            ("mu", self.estimate, self.ci_lb, self.ci_ub),
+            ("theta_new", self.pi_median, self.pi_lb, self.pi_ub),
+        ]
+        cells = "".join(
+            f"<tr><th style='text-align:left'>{n}</th><td>{m:.4g}</td><td>{lb:.4g}</td>"
+            f"<td>{ub:.4g}</td></tr>"
+            for n, m, lb, ub in rows
+        )
+        return (
+            f"<div><strong>{html.escape(self._title())}</strong>; tau prior "
+            f"{html.escape(self.tau_prior.label)}; {self.level:g}% credible intervals"
+            f"<table><tr><th></th><th>median</th><th>lower</th><th>upper</th></tr>{cells}"
+            f"</table></div>"
+        )
+
+
+def _q(g: BayesGrid, what: str, p: float) -> float:
+    from evisynth.engine.bayes import mixture_quantile
+
+    m, s = g.components(what)
+    return float(mixture_quantile(g.weight, m, s, p)[0])
+
+
+def bayesmeta(
+    es: EffectSizes | None = None,
+    *,
+    yi: Any = None,
+    vi: Any = None,
+    sei: Any = None,
+    tau_prior: Any = None,
+    mu_prior: Any = None,
+    level: float = 95,
+    shortest: bool = False,
+    labels: Any = None,
+) -> BayesMetaResult:
+    """Bayesian random-effects meta-analysis (normal-normal hierarchical model).
+
+    Parameters
+    ----------
+    es
+        Effect sizes from :func:`evisynth.escalc`; alternatively ``yi`` with
+        ``vi`` or ``sei``.
+    yi, vi, sei
+        Estimates and their sampling variances or standard errors.
+    tau_prior
+        Prior of the between-study standard deviation ``tau``: an object from
+        :mod:`evisynth.meta.priors` (e.g. ``HalfNormalPrior(0.5)``,
+        ``LogNormalPrior.turner("all-cause mortality")``), a name such as
+        ``"halfnormal:0.5"`` or ``"halfcauchy:1"`` (see
+        :func:`~evisynth.meta.priors.parse_tau_prior`), or a density function of
+        ``tau``. Default: half-normal(0.5) for log-ratio measures (OR, RR, HR,
+        ...; Röver et al. 2021), otherwise required.
+    mu_prior
+        ``None`` (flat, improper uniform; default) or a normal prior as
+        ``(mean, sd)`` or :class:`~evisynth.meta.priors.NormalEffectPrior`.
+    level
+        Credible level in percent.
+    shortest
+        Report shortest (highest posterior density) intervals instead of
+        central ones.
+    labels
+        Study labels (default: those of ``es``).
+
+    Returns
+    -------
+    BayesMetaResult
+        Posterior median, mean, sd and credible interval of ``mu``; posterior
+        of ``tau``; predictive interval; shrunken study estimates; marginal
+        likelihood and Bayes factors; :meth:`~BayesMetaResult.prob`,
+        :meth:`~BayesMetaResult.density`, :meth:`~BayesMetaResult.exp`.
+
+    Raises
+    ------
+    InputError
+        Bad effect sizes, an unknown prior name (choices listed), a prior
+        scale that is not positive, or an improper posterior (e.g. an improper
+        ``tau`` prior with too few studies, or a user density whose posterior
+        does not decay).
+
+    References
+    ----------
+    Röver C (2020). J Stat Softw 93(6):1-51 (bayesmeta); Röver C et al. (2021).
+    Res Synth Methods 12:448-474 (heterogeneity priors); Friede T et al. (2017).
+    Biom J 59:658-671.
+
+    Examples
+    --------
+    >>> import evisynth as ev
+    >>> es = ev.escalc("HR", hr=[0.398, 0.375, 1.07], ci_lb=[0.308, 0.259, 0.82],
+    ...                ci_ub=[0.514, 0.542, 1.40])
+    >>> fit = ev.bayesmeta(es, tau_prior="halfnormal:0.5")
+    >>> round(fit.exp()["estimate"], 3), fit.k
+    (0.547, 3)
+    """
+    from evisynth.meta.rma import effect_inputs
+
+    y, v, lab, measure = effect_inputs(es, yi, vi, sei, labels)
+    k = len(y)
+    if k < 1:
+        raise InputError("no studies: yi is empty", where="yi")
+    prior = resolve_tau_prior(tau_prior, measure)
+    mp = resolve_mu_prior(mu_prior)
+    lv = check_level(level)
+    short = check_bool("shortest", shortest)
+    check_proper(prior, mp, k)
+    mpt = None if mp is None else (mp.mean, mp.sd)
+    grid = posterior_grid(y[None, :], v[None, :], np.ones((1, k), bool), prior, mpt)
+    if not grid.proper[0]:
+        raise InputError(
+            f"argument 'tau_prior': the posterior of tau under {prior.label} does not decay "
+            "within e^50 times the scale of the data (it looks improper); use a proper prior "
+            "such as 'halfnormal:0.5'",
+            where="tau_prior",
+        )
+
+    r = summarise(grid, lv / 100.0, short, True)
+    assert r.theta_median is not None and r.theta_lb is not None and r.theta_ub is not None
+    assert r.theta_mean is not None and r.theta_sd is not None
+    return BayesMetaResult(
+        estimate=float(r.estimate[0]), mean=float(r.mean[0]), sd=float(r.sd[0]),
+        ci_lb=float(r.ci_lb[0]), ci_ub=float(r.ci_ub[0]), tau=float(r.tau_median[0]),
+        tau_mean=float(r.tau_mean[0]), tau_lb=float(r.tau_lb[0]), tau_ub=float(r.tau_ub[0]),
+        pi_median=float(r.pi_median[0]), pi_lb=float(r.pi_lb[0]), pi_ub=float(r.pi_ub[0]),
+        log_marglik=float(r.log_marglik[0]), bf01_tau0=float(r.bf01_tau0[0]),
+        bf01_mu0=float(r.bf01_mu0[0]), k=k, level=lv, shortest=short, tau_prior=prior,
+        mu_prior=mp, yi=y, vi=v, theta_mean=r.theta_mean[0], theta_sd=r.theta_sd[0],
+        theta_median=r.theta_median[0], theta_lb=r.theta_lb[0], theta_ub=r.theta_ub[0],
+        labels=lab, measure=measure, grid=grid,
+    )
+
+
+def prior_sensitivity(
+    es: EffectSizes | None = None,
+    *,
+    yi: Any = None,
+    vi: Any = None,
+    sei: Any = None,
+    tau_priors: Any = ("halfnormal:0.5", "halfnormal:1", "halfcauchy:0.5"),
+    mu_prior: Any = None,
+    level: float = 95,
+) -> list[dict[str, Any]]:
+    """The same Bayesian analysis under several heterogeneity priors: one row per prior.
+
+    Parameters
+    ----------
+    es, yi, vi, sei
+        Effect sizes as for :func:`bayesmeta`.
+    tau_priors
+        Priors (objects, names or densities) to compare.
+    mu_prior, level
+        As for :func:`bayesmeta`.
+
+    Returns
+    -------
+    list of dict
+        Per prior: ``tau_prior``, ``source``, ``estimate``, ``ci_lb``, ``ci_ub``,
+        ``tau``, ``tau_lb``, ``tau_ub``, ``pi_lb``, ``pi_ub``, ``prob_below_0``.
+
+    Raises
+    ------
+    InputError
+        As :func:`bayesmeta`, for any of the priors.
+
+    References
+    ----------
+    Röver C et al. (2021), Res Synth Methods 12:448-474 (sensitivity to the
+    heterogeneity prior).
+
+    Examples
+    --------
+    >>> from evisynth.meta.bayes import prior_sensitivity
+    >>> rows = prior_sensitivity(yi=[-0.92, -0.98, 0.07], vi=[0.017, 0.035, 0.019])
+    >>> [r["tau_prior"] for r in rows]
+    ['half-normal(scale=0.5)', 'half-normal(scale=1)', 'half-Cauchy(scale=0.5)']
+    """
+    rows = []
+    for p in tau_priors:
+        fit = bayesmeta(es, yi=yi, vi=vi, sei=sei, tau_prior=p, mu_prior=mu_prior, level=level)
+        rows.append({
+            "tau_prior": fit.tau_prior.label, "source": fit.tau_prior.source,
+            "estimate": fit.estimate, "ci_lb": fit.ci_lb, "ci_ub": fit.ci_ub, "tau": fit.tau,
+            "tau_lb": fit.tau_lb, "tau_ub": fit.tau_ub, "pi_lb": fit.pi_lb, "pi_ub": fit.pi_ub,
+            "prob_below_0": fit.prob(0.0),
+        })
+    return rows
