@@ -12,7 +12,7 @@ Recognised (examples are illustrative, not quotations):
   ``OR 2,1 (1,3-3,4)``;
 - arm percentages: ``61% with the new drug versus 40% with usual care``,
   ``rates were 30% and 22%, respectively``;
-- counts: ``46/162 (28.4%)``, ``28% (46 of 162)``, ``7% of 224 patients``;
+- counts: ``46/162 (28.4%)``, ``28% (46 of 162)``, ``13 (7%) of 180``, ``7% of 224 patients``;
 - totals and arms: ``310 patients (150 ..., 160 ...)``,
   ``310 patients ... (n = 150) ... (n = 160)``;
 - medians with units and landmark survival: ``median OS 25.5 vs 11.1 months``,
@@ -348,6 +348,10 @@ _PCT_FRACTION = re.compile(
     r"(?<![\d.,])(?P<pct>" + _N + r")" + _PCT + r"\s*[(\[]\s*(?:n\s*=\s*)?(?P<k>" + _INT + r")"
     r"\s*(?:/|\bof\b|\bout of\b)\s*(?P<n>" + _INT + r")\s*[)\]]"
 )
+_COUNT_PCT_OF_N = re.compile(
+    r"(?<![\d.,])(?P<k>" + _INT + r")\s*[(\[]\s*(?P<pct>" + _N + r")" + _PCT + r"\s*[)\]]"
+    r"\s+of\s+(?:the\s+|all\s+)?(?P<n>" + _INT + r")(?![\d.])"
+)
 _PCT_OF_N = re.compile(
     r"(?<![\d.,])(?P<pct>" + _N + r")" + _PCT + r"\s+of\s+(?:the\s+)?(?P<n>" + _INT + r")\s+"
     r"(?=[A-Za-z])"
@@ -356,7 +360,7 @@ _PCT_OF_N = re.compile(
 
 def _fractions(norm: str) -> Iterator[Item]:
     covered = bytearray(len(norm) + 1)
-    for rx in (_PCT_FRACTION, _FRACTION, _PCT_OF_N):
+    for rx in (_COUNT_PCT_OF_N, _PCT_FRACTION, _FRACTION, _PCT_OF_N):
         for m in rx.finditer(norm):
             if covered[m.start()] or covered[max(m.start(), m.end() - 1)]:
                 continue
