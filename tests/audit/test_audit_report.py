@@ -206,3 +206,16 @@ def test_readme_shows_real_output(tmp_path, capsys, monkeypatch):
         ("arms-sum", "inconsistent"), ("p-fits-ci", "inconsistent"),
         ("percent-count", "inconsistent"),
     ]  # fmt: skip
+
+
+def test_ev_audit_is_callable_and_the_package_stays_importable():
+    import importlib
+
+    mod = importlib.import_module("evisynth.audit.checks")
+    assert ev.audit is importlib.import_module("evisynth.audit")
+    assert ev.audit("HR 0.50 (95% CI 0.40-0.90)").findings[0].rule == "ci-log-symmetric"
+    assert ev.audit.check_ratio("0.68", "0.54", "0.86").consistent
+    assert mod.RULES["arms-sum"]
+    from evisynth import audit as a
+
+    assert a("We enrolled 10 patients (5 vs 6).").findings[0].rule == "arms-sum"
