@@ -34,6 +34,8 @@ class _Text(HTMLParser):
             self.skip += 1
         elif tag in _BLOCK:
             self.parts.append("\n\n" if tag != "br" else "\n")
+        elif tag in ("td", "th"):
+            self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style", "noscript", "template"):
