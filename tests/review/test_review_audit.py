@@ -107,3 +107,18 @@ def test_a_copied_folder_with_a_changed_digit_is_caught(tmp_path):
     after = {(r.key, c.rule) for r, c in audit_review(load_review(dst)).findings}
     assert after - before == {("MA_PMID42340791_2026.pfs", "ci-log-symmetric")}
     assert Path(src, "published.csv").read_text(encoding="utf-8") != p.read_text(encoding="utf-8")
+
+
+def test_report_has_the_audit_section(review):
+    from evisynth.report.blocks import Heading, Para, Table
+    from evisynth.report.content import audit_of_statistics
+    from evisynth.review.analyse import analyse_review
+
+    blocks = list(audit_of_statistics(analyse_review(review)))
+    assert isinstance(blocks[0], Heading) and blocks[0].text == "Audit of reported statistics"
+    assert isinstance(blocks[1], Para) and "checks passed" in blocks[1].text
+    table = blocks[2]
+    assert isinstance(table, Table)
+    keys = [row[1] for row in table.rows]
+    assert "X-2026" in keys and "MA_BJH2022_3RCT.orr" in keys
+    assert len(table.rows) == len(set(table.rows))
