@@ -73,6 +73,10 @@ from evisynth.survival import (
     reconstruct_ipd,
 )
 
+# ``audit`` is the callable package evisynth.audit (calling it runs audit.text.audit), so
+# that ``import evisynth.audit.checks`` is not shadowed by the function.
+globals()["audit"] = __import__("sys").modules["evisynth.audit"]
+
 __version__ = "0.1.0"
 
 __all__ = [

@@ -28,6 +28,7 @@ from evisynth.review.analyse import (
     method_sentence,
     transformed,
 )
+from evisynth.review.audit import audit_review
 from evisynth.review.model import ROB_DOMAINS, Outcome, ReportText
 
 VERIFICATION_SHORT = {"verified-in-source": "verified", "from-secondary-source": "secondary"}
@@ -1233,12 +1234,44 @@ def reanalyses(res: ReviewResults) -> Iterator[Block]:
                     caption="Reconstruction diagnostics and sources")
 
 
+def audit_of_statistics(res: ReviewResults) -> Iterator[Block]:
+    """The audit of every input, published claim and excluded report.
+
+    Computed by :func:`evisynth.review.audit.audit_review`; this only words it.
+    """
+    a = audit_review(res.review)
+    if not a.records:
+        return
+    c = a.counts
+    n_in, n_pub, n_ex = (len(a.of_kind(k)) for k in ("input", "published", "excluded"))
+    yield _h(1, "Audit of reported statistics")
+    yield Para(
+        f"Before pooling, every extracted input ({n_in} rows), every published claim "
+        f"({n_pub}) and the text of every excluded report ({n_ex}) were checked: confidence "
+        "intervals against estimates, p-values against intervals, counts against "
+        "denominators, arm sizes against totals, design statements against each other. "
+        "Tolerances come from the printed digits (0.55 stands for 0.545 to 0.555). "
+        f"{c['ok']} checks passed; {c['inconsistent']} found numbers that cannot all be "
+        f"true, {c['implausible']} an unusual reading and {c['note']} a note."
+    )
+    kinds = {"input": "input row", "published": "published claim", "excluded": "excluded report"}
+    # the same statement found twice in one record (e.g. in an exclusion's reason and in
+    # the notes it cites) is listed once
+    rows = tuple(dict.fromkeys(
+        (kinds.get(r.kind, r.kind), r.key, f.severity, f.rule, f.message) for r, f in a.findings
+    ))  # fmt: skip
+    if rows:
+        yield Table(("Kind", "Row, claim or report", "Severity", "Rule", "Finding"), rows,
+                    caption="Checks that did not pass (evisynth.audit)")  # fmt: skip
+
+
 def report_blocks(res: ReviewResults, version: str, changes: Any = None) -> list[Block]:
     """All sections of the review report, in reading order (bottom line first)."""
     blocks: list[Block] = []
     for section in (key_findings(res), what_changed(res, changes), question(res),
                     main_findings(res), glossary(res), interval_explainer(res),
                     evidence_base(res), risk_of_bias(res), outcomes(res), reanalyses(res),
-                    published(res), limitations(res), methods(res, version)):
+                    published(res), audit_of_statistics(res), limitations(res),
+                    methods(res, version)):
         blocks.extend(section)
     return blocks
