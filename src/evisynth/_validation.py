@@ -408,6 +408,9 @@ def check_number(
     InputError
         If the value is not a real number, is NaN/inf, or lies outside the range.
     """
+    if isinstance(value, float) and (lo is None or value >= lo) and (hi is None or value <= hi) \
+            and value - value == 0.0:
+        return float(value) if isinstance(value, float) else value  # the common case
     allowed = _range_text(lo, hi, unit)
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise InputError(
@@ -442,6 +445,8 @@ def check_int(name: str, value: Any, *, lo: int | None = None, hi: int | None = 
         If the value is not an integer (``True``, ``2.0`` and ``"2"`` are not) or is
         outside the range.
     """
+    if type(value) is int and (lo is None or value >= lo) and (hi is None or value <= hi):
+        return value  # the common case, checked without building any message
     allowed = _range_text(lo, hi, "")
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
         raise InputError(
