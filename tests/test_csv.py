@@ -12,13 +12,12 @@ from hypothesis import strategies as st
 from evisynth._csv import (
     MAX_LISTED,
     MISSING_TOKENS,
-    CellProblem,
     parse_cell,
     raise_problems,
     read_numeric_csv,
     read_records,
 )
-from evisynth.errors import InputError
+from evisynth.errors import InputError, Problem
 
 COLUMNS = ("time", "survival")
 
@@ -210,13 +209,13 @@ def test_a_table_is_read_or_every_bad_cell_is_named(cells: list[list[str]]) -> N
 
 def test_raise_one_problem() -> None:
     with pytest.raises(InputError) as info:
-        raise_problems([CellProblem("km.csv", 3, "time", "cell is empty")])
+        raise_problems([Problem("km.csv", 3, "time", "cell is empty")])
     assert str(info.value) == "km.csv, row 3, column 'time': cell is empty"
     assert info.value.where == "km.csv:3:time"
 
 
 def test_raise_many_problems_lists_a_bounded_number() -> None:
-    problems = [CellProblem("km.csv", i, "time", "cell is empty") for i in range(2, 40)]
+    problems = [Problem("km.csv", i, "time", "cell is empty") for i in range(2, 40)]
     with pytest.raises(InputError) as info:
         raise_problems(problems)
     text = str(info.value)

@@ -11,7 +11,8 @@ numbers at risk). Both follow the rules here:
   digit-group underscores (``1_000``) are refused. It must be finite.
 * An empty cell and the missing-value spellings of :data:`MISSING_TOKENS` are
   missing: refused, or NaN where the caller allows missing cells.
-* Every problem of a file is collected (:class:`CellProblem`), so that a user
+* Every problem of a file is collected (as :class:`evisynth.errors.Problem`, the
+  file/row/column record a review folder's problems use too), so that a user
   sees all of them at once; :func:`raise_problems` turns them into one
   :class:`~evisynth.errors.InputError` line.
 
@@ -34,11 +35,10 @@ from typing import Any
 import numpy as np
 
 from evisynth._validation import FloatArray, shorten
-from evisynth.errors import InputError
+from evisynth.errors import InputError, Problem
 
 __all__ = [
     "MISSING_TOKENS",
-    "CellProblem",
     "NumericTable",
     "parse_cell",
     "raise_problems",
@@ -56,49 +56,6 @@ MAX_LISTED = 12
 def _cell_text(cell: Any) -> str:
     """A cell for a message: quoted, one line, cut to a bounded length."""
     return repr(shorten(str(cell)))
-
-
-@dataclass(frozen=True)
-class CellProblem:
-    """One problem of a CSV file: where it is (file, row, column) and what is wrong.
-
-    ``row`` counts as a spreadsheet does (header = row 1); it is ``None`` for a
-    problem of the whole file, as ``column`` is for one of a whole row.
-
-    Examples
-    --------
-    >>> str(CellProblem("km.csv", 3, "survival", "cell is 'abc', not a number"))
-    "km.csv, row 3, column 'survival': cell is 'abc', not a number"
-    >>> CellProblem("km.csv", 3, "survival", "cell is empty").where
-    'km.csv:3:survival'
-    """
-
-    file: str
-    row: int | None
-    column: str | None
-    reason: str
-
-    @property
-    def where(self) -> str:
-        """``file:row:column`` with the parts that are known."""
-        parts = [self.file]
-        if self.row is not None:
-            parts.append(str(self.row))
-        if self.column is not None:
-            parts.append(self.column)
-        return ":".join(parts)
-
-    def _place(self) -> str:
-        text = ""
-        if self.row is not None:
-            text += f"row {self.row}"
-        if self.column is not None:
-            text += (", " if text else "") + f"column {self.column!r}"
-        return text
-
-    def __str__(self) -> str:
-        place = self._place()
-        return f"{self.file}, {place}: {self.reason}" if place else f"{self.file}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -193,7 +150,7 @@ def parse_cell(cell: Any, *, allow_missing: bool = False) -> tuple[float, str | 
 
 
 def read_records(path: Path, name: str | None = None) -> tuple[list[tuple[int, list[str]]],
-                                                               CellProblem | None]:
+                                                               Problem | None]:
     """The non-blank CSV records of a file with their spreadsheet row numbers.
 
     Parameters
@@ -205,7 +162,7 @@ def read_records(path: Path, name: str | None = None) -> tuple[list[tuple[int, l
 
     Returns
     -------
-    tuple of (list, CellProblem or None)
+    tuple of (list, Problem or None)
         ``[(row, cells), ...]`` (the header is row 1; blank lines are skipped but
         counted), and the problem that stopped the reading, if any: the records
         are then empty.
@@ -232,13 +189,13 @@ def read_records(path: Path, name: str | None = None) -> tuple[list[tuple[int, l
             records = [(number, record) for number, record in enumerate(csv.reader(fh), start=1)
                        if record and any(cell.strip() for cell in record)]
     except UnicodeDecodeError as exc:
-        return [], CellProblem(shown, None, None,
+        return [], Problem(shown, None, None,
                                f"cannot be read as UTF-8 text (byte {exc.start + 1}); save it "
                                "as UTF-8 CSV")
     except csv.Error as exc:
-        return [], CellProblem(shown, None, None, f"cannot be read as CSV ({shorten(str(exc))})")
+        return [], Problem(shown, None, None, f"cannot be read as CSV ({shorten(str(exc))})")
     except OSError as exc:
-        return [], CellProblem(shown, None, None, f"cannot be read ({exc.strerror or exc})")
+        return [], Problem(shown, None, None, f"cannot be read ({exc.strerror or exc})")
     return records, None
 
 
@@ -248,7 +205,7 @@ def read_numeric_csv(
     *,
     name: str | None = None,
     allow_missing: Iterable[str] = (),
-) -> tuple[NumericTable | None, list[CellProblem]]:
+) -> tuple[NumericTable | None, list[Problem]]:
     """Read a CSV file whose header is exactly ``columns`` and whose cells are numbers.
 
     Parameters
@@ -264,7 +221,7 @@ def read_numeric_csv(
 
     Returns
     -------
-    tuple of (NumericTable or None, list of CellProblem)
+    tuple of (NumericTable or None, list of Problem)
         The table, or ``None`` when there is any problem; and every problem
         found: an unreadable file, a wrong header (then the cells are not read),
         each bad cell, each row with too few or too many cells, no data rows.
@@ -293,14 +250,14 @@ def read_numeric_csv(
     if failed is not None:
         return None, [failed]
     if not records or records[0][0] != 1:
-        return None, [CellProblem(shown, 1, None, "no header row; the first row names the "
+        return None, [Problem(shown, 1, None, "no header row; the first row names the "
                                   f"columns ({', '.join(want)})")]
     got = tuple(cell.strip() for cell in records[0][1])
     if got != want:
-        return None, [CellProblem(shown, 1, None,
+        return None, [Problem(shown, 1, None,
                                   f"header is {', '.join(shorten(c) for c in got)}; expected "
                                   f"{', '.join(want)}")]
-    problems: list[CellProblem] = []
+    problems: list[Problem] = []
     rows: list[tuple[float, ...]] = []
     numbers_: list[int] = []
     for row, cells in records[1:]:
@@ -308,21 +265,21 @@ def read_numeric_csv(
         for col, cell in zip(want, cells, strict=False):
             value, what = parse_cell(cell, allow_missing=col in optional)
             if what is not None:
-                problems.append(CellProblem(shown, row, col, f"cell {what}"))
+                problems.append(Problem(shown, row, col, f"cell {what}"))
             values.append(value)
         if len(cells) != len(want):
-            problems.append(CellProblem(shown, row, None,
+            problems.append(Problem(shown, row, None,
                                         f"has {len(cells)} cells; expected {len(want)}"))
         rows.append(tuple(values))
         numbers_.append(row)
     if not rows:
-        problems.append(CellProblem(shown, None, None, "has no data rows"))
+        problems.append(Problem(shown, None, None, "has no data rows"))
     if problems:
         return None, problems
     return NumericTable(shown, want, tuple(rows), tuple(numbers_)), []
 
 
-def raise_problems(problems: Sequence[CellProblem]) -> None:
+def raise_problems(problems: Sequence[Problem]) -> None:
     """Raise one :class:`~evisynth.errors.InputError` line listing every problem.
 
     Parameters
@@ -349,8 +306,8 @@ def raise_problems(problems: Sequence[CellProblem]) -> None:
     --------
     >>> raise_problems([])
     >>> try:
-    ...     raise_problems([CellProblem("a.csv", 2, "x", "cell is empty"),
-    ...                     CellProblem("a.csv", 3, None, "has 1 cells; expected 2")])
+    ...     raise_problems([Problem("a.csv", 2, "x", "cell is empty"),
+    ...                     Problem("a.csv", 3, None, "has 1 cells; expected 2")])
     ... except InputError as exc:
     ...     print(exc)
     2 problems: a.csv, row 2, column 'x': cell is empty; a.csv, row 3: has 1 cells; expected 2
