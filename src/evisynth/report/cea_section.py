@@ -73,9 +73,13 @@ def _alt_ceac(c: CEAResults, grid: np.ndarray) -> str:
 def _alt_tornado(c: CEAResults, top: int) -> str:
     t = c.dsa.table.head(top)
     cur = c.summaries[0].currency
-    parts = [f"{r.input}{' (assumed)' if r.assumption else ''} "
-             f"{_money(min(r.out_low, r.out_high), cur)} to "
-             f"{_money(max(r.out_low, r.out_high), cur)}" for r in t.head(5).itertuples()]
+    parts = []
+    for name, assumed, lo, hi in zip(t["input"].head(5), t["assumption"].head(5),
+                                     t["out_low"].head(5), t["out_high"].head(5),
+                                     strict=True):
+        a, b = sorted((float(lo), float(hi)))
+        parts.append(f"{name}{' (assumed)' if assumed else ''} {_money(a, cur)} to "
+                     f"{_money(b, cur)}")
     return (f"Tornado diagram of the one-way sensitivity analysis: incremental net monetary "
             f"benefit at {_money(c.dsa.wtp or 0.0, cur)} per QALY, base case "
             f"{_money(c.dsa.base, cur)}; the {top} inputs with the widest swing, widest first. "
@@ -173,9 +177,14 @@ def _benchmarks(c: CEAResults) -> Iterator[Block]:
         moved = "; ".join(
             f"{o.input} {_g(o.file_value)} → {_g(o.estimate)} ({o.outcome_label})"
             for o in c.overrides)
+        without = ("" if c.file_icer is None else
+                   f" With the model file's own values for these inputs the ICER would be "
+                   f"{_money(c.file_icer, cur)} per QALY; the difference from "
+                   f"{_money(s.icer, cur)} is due to these inputs alone.")
         yield Para(f"Inputs this review changed relative to the model file: {moved}. The "
                    "review's pooled values combine every trial of the primary analysis, while "
-                   "the model file's values come from one trial (see the input sources).")
+                   "the model file's values come from one trial (see the input sources)."
+                   + without)
 
 
 def _claims(c: CEAResults) -> Iterator[Block]:

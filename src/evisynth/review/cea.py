@@ -235,7 +235,8 @@ class CEAResults:
     ``summaries`` holds one :class:`~evisynth.econ.EconSummary` per willingness to
     pay of ``spec.wtp`` (same base case and PSA draws); ``claims`` pairs each claim
     with its :func:`~evisynth.econ.horizon_check`; ``notes`` are the model file's
-    ``[notes]`` by key.
+    ``[notes]`` by key; ``file_icer`` is the base-case ICER with the model file's own
+    values (no override), for comparison.
     """
 
     spec: CEASpec
@@ -247,6 +248,7 @@ class CEAResults:
     summaries: tuple[EconSummary, ...]
     claims: tuple[tuple[CEAClaim, HorizonCheck], ...]
     notes: dict[str, str]
+    file_icer: float | None = None
 
     def summary_at(self, wtp: float) -> EconSummary:
         """The summary at one of the spec's thresholds."""
@@ -270,6 +272,7 @@ class CEAResults:
             "horizon": first.horizon,
             "discount": first.discount,
             "icer": first.icer,
+            "icer_without_overrides": self.file_icer,
             "inc_cost": first.inc_cost,
             "inc_qaly": first.inc_qaly,
             "psa_draws": self.psa.n,
@@ -347,7 +350,7 @@ def run_cea(review: Review, outcomes: Sequence[Any]) -> CEAResults | None:
     for name, key in spec.overrides.items():
         oa = by_key.get(key)
         st = None if oa is None else oa.primary
-        if st is None:
+        if oa is None or st is None:
             raise ReviewError(folder, [Problem(_TOML, None, f"cea.overrides.{name}",
                                                f"outcome {key!r} has no primary analysis")])
         rep = st.reported
@@ -372,5 +375,7 @@ def run_cea(review: Review, outcomes: Sequence[Any]) -> CEAResults | None:
     claims = tuple((c, horizon_check(model, mf.intervention, mf.comparator,
                                      claimed_icer=c.icer, horizon=c.horizon))
                    for c in spec.claims)
+    file_icer = (base_mf.run("exact").icer(mf.intervention, mf.comparator) if used
+                 else None)
     return CEAResults(spec, mf, tuple(used), base, psa, dsa, summaries, claims,
-                      _notes(mf.path))
+                      _notes(mf.path), file_icer)
