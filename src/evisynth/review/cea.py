@@ -295,6 +295,19 @@ def _notes(path: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in notes.items()} if isinstance(notes, dict) else {}
 
 
+def _blame(p: Problem, spec: CEASpec, values: dict[str, Any]) -> Problem:
+    """A model that loads without the overrides but not with them: name the override."""
+    if p.column != "cea.model":
+        return p
+    names = [n for n in spec.overrides if repr(n) in p.reason or f"{n}." in p.reason]
+    key = f"cea.overrides.{names[0]}" if names else "cea.overrides"
+    v = values.get(names[0], {}) if names else {}
+    what = (f"the pooled value {v['value']:.4g} ({v['low']:.4g} to {v['high']:.4g}) of outcome "
+            f"{spec.overrides[names[0]]!r} does not fit this input: " if v else
+            "the pooled values do not fit the model: ")
+    return Problem(p.file, p.row, key, what + p.reason)
+
+
 def run_cea(review: Review, outcomes: Sequence[Any]) -> CEAResults | None:
     """Run the review's ``[cea]`` model with its pooled results (``None`` without ``[cea]``).
 
@@ -366,7 +379,7 @@ def run_cea(review: Review, outcomes: Sequence[Any]) -> CEAResults | None:
             old.high, old.source))
     mf, problems = _load(review.path, spec, values)
     if mf is None:
-        raise ReviewError(folder, problems)
+        raise ReviewError(folder, [_blame(p, spec, values) for p in problems])
     model = mf.model
     base = mf.run("exact")
     psa = model.psa(spec.psa_draws, seed=spec.seed)
