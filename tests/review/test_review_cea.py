@@ -129,9 +129,14 @@ def test_a_review_without_cea_has_no_section() -> None:
 # ------------------------------------------------------------------ properties
 
 
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture],
           deadline=None)
-@given(name=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30))
+@given(name=st.one_of(_TEXT, _TEXT.map(lambda s: s + ".toml"),
+                      st.lists(st.sampled_from(["..", ".", "m.toml", "x", "\x00", "f"]),
+                               min_size=1, max_size=5).map("/".join)))
 def test_model_source_never_escapes_the_folder(tmp_path: Path, name: str) -> None:
     folder = tmp_path / "f"
     folder.mkdir(exist_ok=True)

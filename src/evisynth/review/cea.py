@@ -126,15 +126,15 @@ def model_source(folder: str | Path | None, name: str) -> tuple[str | None, str 
         return None, "give the model file relative to the review folder, not an absolute path"
     try:
         base = Path(folder).resolve(strict=True)
-        real = (Path(folder) / name).resolve(strict=True)
-    except FileNotFoundError:
-        return None, "file not found in the review folder"
-    except (OSError, RuntimeError):
-        return None, "cannot be resolved (a broken or looping symbolic link); give a file"
-    if base not in real.parents:
-        return None, "leads outside the review folder; the model file must lie inside it"
-    if not real.is_file():
-        return None, "is not a regular file"
+        real = (Path(folder) / name).resolve()
+        if base not in real.parents:
+            return None, "leads outside the review folder; the model file must lie inside it"
+        if not real.exists():
+            return None, "file not found in the review folder"
+        if not real.is_file():
+            return None, "is not a regular file"
+    except (OSError, RuntimeError, ValueError):
+        return None, "cannot be resolved (a looping symbolic link or a bad name); give a file"
     return str(real), None
 
 
