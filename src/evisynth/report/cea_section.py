@@ -255,7 +255,7 @@ def cea_section(res: Any) -> Iterator[Block]:
                f"({c.psa.n:,} draws, seed {c.spec.seed}; review.toml's [cea] psa_draws keeps "
                "the whole report run a few seconds long — the probabilities carry a Monte "
                f"Carlo error of up to about {0.5 / np.sqrt(c.psa.n):.3f}).", kind="small")
-    grid = np.linspace(0.0, 2 * max(c.spec.wtp), 121)
+    grid = np.linspace(0.0, 2 * max(c.spec.wtp), 61)
     fig = set_alt(ceac_figure(c.psa, grid), _alt_ceac(c, grid))
     yield Figure(to_svg(fig), f"Cost-effectiveness acceptability curves ({a} vs {b}); dashed: "
                  "the acceptability frontier.", "cea-ceac")
