@@ -82,7 +82,8 @@ def _alt_tornado(c: CEAResults, top: int) -> str:
                      f"{_money(b, cur)}")
     return (f"Tornado diagram of the one-way sensitivity analysis: incremental net monetary "
             f"benefit at {_money(c.dsa.wtp or 0.0, cur)} per QALY, base case "
-            f"{_money(c.dsa.base, cur)}; the {top} inputs with the widest swing, widest first. "
+            f"{_money(c.dsa.base, cur)} (monthly cycles); the {top} inputs with the widest "
+            "swing, widest first. "
             f"Widest: {'; '.join(parts)}.")
 
 
@@ -241,7 +242,7 @@ def cea_section(res: Any) -> Iterator[Block]:
                "a year; three-state partitioned-survival model (event-free or progression-"
                "free, progressed, dead), integrated exactly."]
     yield Para(setting[0])
-    yield BulletList(tuple(f"{k}: {v}" for k, v in src.items()))
+    yield BulletList(tuple(f"Setting — {k.replace('_', ' ')}: {v}" for k, v in src.items()))
     yield from _overrides(c)
     yield _h(2, "Base case")
     yield Para(" ".join(s0.sentences[:1]))
@@ -264,7 +265,8 @@ def cea_section(res: Any) -> Iterator[Block]:
     fig = set_alt(tornado(c.dsa, top=top), _alt_tornado(c, top))
     yield Figure(to_svg(fig), f"Tornado diagram: incremental net monetary benefit of {a} vs {b} "
                  f"at {_money(c.dsa.wtp or 0.0, cur)} per QALY as each input goes to the ends "
-                 "of its range; * marks an ASSUMPTION.", "cea-tornado")
+                 "of its range (monthly cycles, so the centre line differs slightly from the "
+                 "exact base case); * marks an ASSUMPTION.", "cea-tornado")
     n_ass = sum(1 for p in mf.inputs.values() if p.assumption)
     yield _h(2, "Inputs and their sources")
     yield Para(f"{n_ass} of {len(mf.inputs)} inputs are ASSUMPTIONS (no source gives them, or "
