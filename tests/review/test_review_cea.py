@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 from pathlib import Path
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from evisynth.econ.modelfile import bundled_model_path
+from evisynth.errors import InputError
 from evisynth.report.content import report_blocks
 from evisynth.review import ReviewError, bundled_path, load_bundled, load_review
 from evisynth.review.analyse import analyse_review
@@ -162,3 +164,16 @@ def test_a_wtp_list_with_a_non_positive_or_non_finite_value_is_refused(
     else:
         with pytest.raises(ValidationError):
             CEASpec(model="m", wtp=wtps)
+
+
+def test_results_summary_names_the_overrides_and_the_headline() -> None:
+    review = load_bundled("cart_dlbcl")
+    res = analyse_review(review)
+    c = res.cost_effectiveness
+    assert c is not None
+    text = c.summary()
+    assert all(o.input in text for o in c.overrides)
+    assert c.summaries[0].sentences[0] in text and text in html.unescape(c._repr_html_())
+    assert c.summary_at(150_000).wtp == 150_000
+    with pytest.raises(InputError, match="thresholds"):
+        c.summary_at(1.0)

@@ -258,6 +258,21 @@ class CEAResults:
         raise InputError(f"argument 'wtp': {wtp:g} is not one of the [cea] thresholds "
                          f"{', '.join(f'{w:g}' for w in self.spec.wtp)}", where="wtp")
 
+    def summary(self) -> str:
+        """The headline sentences at each threshold, the overrides and the claims."""
+        lines = [f"{self.model_file.title} ({self.psa.n:,} PSA draws, seed {self.spec.seed})"]
+        lines += [f"  {o.input} = {o.estimate:.4g} ({o.ci_lb:.4g} to {o.ci_ub:.4g}): pooled "
+                  f"{o.outcome_label}" for o in self.overrides]
+        lines.append("  " + self.summaries[0].sentences[0])
+        lines += ["  " + x for s in self.summaries for x in s.sentences[1:3]]
+        lines += ["  " + x for _, h in self.claims for x in h.sentences]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(self.summary())}</pre>"
+
     def to_dict(self) -> dict[str, Any]:
         """``results.json``'s ``cost_effectiveness``: summaries, overrides, claims."""
         mf = self.model_file
