@@ -177,3 +177,12 @@ def test_results_summary_names_the_overrides_and_the_headline() -> None:
     assert c.summary_at(150_000).wtp == 150_000
     with pytest.raises(InputError, match="thresholds"):
         c.summary_at(1.0)
+
+
+def test_cli_run_reports_a_bad_cea_section_in_one_line(tmp_path: Path, capsys) -> None:
+    from evisynth.cli import main
+
+    folder = _folder(tmp_path, GOOD.replace('"cart_2l_lbcl"', '"../x.toml"'))
+    assert main(["run", str(folder), "-o", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "key 'cea.model'" in err and "Traceback" not in err
