@@ -18,6 +18,7 @@ from evisynth.plots import forest, forest_subgroups, funnel, prisma, rob_traffic
 from evisynth.plots._io import to_svg
 from evisynth.plots.survival import km_figure
 from evisynth.report.blocks import Block, BulletList, Figure, Heading, Para, Table, slug
+from evisynth.report.cea_section import cea_section
 from evisynth.review.analyse import (
     MIN_K_FUNNEL,
     NamedFit,
@@ -1271,7 +1272,8 @@ def report_blocks(res: ReviewResults, version: str, changes: Any = None) -> list
     for section in (key_findings(res), what_changed(res, changes), question(res),
                     main_findings(res), glossary(res), interval_explainer(res),
                     evidence_base(res), risk_of_bias(res), outcomes(res), reanalyses(res),
-                    published(res), audit_of_statistics(res), limitations(res),
+                    published(res), audit_of_statistics(res), cea_section(res),
+                    limitations(res),
                     methods(res, version)):
         blocks.extend(section)
     return blocks

@@ -49,6 +49,7 @@ from evisynth.meta.results import LOG_MEASURES
 from evisynth.meta.sensitivity import LeaveOneOutResult
 from evisynth.meta.subgroup import SubgroupResult
 from evisynth.review._review import Review
+from evisynth.review.cea import CEAResults, run_cea
 from evisynth.review.inputs import StudyInput
 from evisynth.review.model import Outcome, Reanalysis, Sensitivity
 from evisynth.survival import Reconstruction, TwoArmComparison, compare_arms, reconstruct_ipd
@@ -531,6 +532,7 @@ class ReviewResults:
     outcomes: tuple[OutcomeAnalysis, ...]
     sof: SoFTable | None
     reanalyses: tuple[ReanalysisResult, ...] = ()
+    cost_effectiveness: CEAResults | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """``results.json``: per outcome key the primary analysis (``rma`` keys,
@@ -557,6 +559,8 @@ class ReviewResults:
             "outcomes": outcomes,
             "summary_of_findings": None if self.sof is None else self.sof.to_dict(),
             "reanalyses": {r.spec.key: r.to_dict() for r in self.reanalyses},
+            **({} if self.cost_effectiveness is None
+               else {"cost_effectiveness": self.cost_effectiveness.to_dict()}),
         }
 
 
@@ -1038,7 +1042,7 @@ def analyse_review(review: Review) -> ReviewResults:
     sof = summary_of_findings(rows) if rows else None
     reanalyses = tuple(reanalyse(review, spec) for spec in review.reanalyses)
     return ReviewResults(review=review, outcomes=tuple(analyses), sof=sof,
-                         reanalyses=reanalyses)
+                         reanalyses=reanalyses, cost_effectiveness=run_cea(review, analyses))
 
 
 def reanalyse(review: Review, spec: Reanalysis) -> ReanalysisResult:
