@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -327,16 +326,39 @@ class RMAResult:
     def __str__(self) -> str:
         return self.summary()
 
+    def to_frame(self) -> Any:
+        """One row per study (pandas DataFrame indexed by ``label``).
+
+        Columns: ``yi, vi, sei`` (analysis scale), ``ci_lb, ci_ub`` (the study's
+        Wald interval at the model's level), ``weight`` (model weight, percent)
+        and, for measures with a natural scale (ratios, proportions),
+        ``yi_natural, ci_lb_natural, ci_ub_natural`` (``attrs["natural_scale"]``
+        names it).
+
+        Examples
+        --------
+        >>> import evisynth as ev
+        >>> es = ev.EffectSizes([-0.5, -0.2], [0.04, 0.09], measure="HR", labels=("A", "B"))
+        >>> fit = ev.rma(es)
+        >>> list(fit.to_frame().columns)[-3:], fit.to_frame().attrs["natural_scale"]
+        (['yi_natural', 'ci_lb_natural', 'ci_ub_natural'], 'HR')
+        """
+        from evisynth.meta._scale import study_frame
+
+        return study_frame(self.study_rows())
+
+    def study_rows(self) -> list[dict[str, Any]]:
+        """Per-study estimate, CI and weight on both scales (see :meth:`to_frame`)."""
+        from evisynth.meta._scale import study_rows
+
+        return study_rows(self.yi, self.vi, measure=self.measure, level=self.level,
+                          labels=self.labels, weights=self.weights)
+
     def _repr_html_(self) -> str:
+        from evisynth.meta._scale import result_html
+
         d = self.to_dict()
-        cells = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-            f"<td>{v:.6g}</td></tr>" if isinstance(v, float) else
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{v}</td></tr>"
-            for k, v in d.items()
-        )
-        return (
-            f"<div><strong>{html.escape(self._title())}</strong>; test: "
-            f"{html.escape(self.test)}; level {self.level:g}%"
-            f"<table>{cells}</table></div>"
-        )
+        other = {k: v for k, v in d.items() if k not in
+                 ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub")}
+        return result_html(self._title(), self.measure, d, other,
+                           note=f"test: {self.test}; level {self.level:g}%")
