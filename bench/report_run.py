@@ -105,8 +105,10 @@ def main() -> None:
                 sizes[name] = (out / "report.html").stat().st_size
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
+    if cur != (ROOT / "src").resolve():
+        commit = f"{cur} (a copy; this checkout is at {commit})"
     print(f"command: {' '.join(sys.argv)}")
-    print(f"git commit (current): {commit}; load average: {os.getloadavg()}")
+    print(f"current tree: {commit}; load average: {os.getloadavg()}")
     print()
     print("| tree | report.html bytes | cli wall s | cli CPU s | warm run wall s | "
           "warm run CPU s |")

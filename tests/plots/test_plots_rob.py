@@ -8,7 +8,7 @@ from matplotlib.patches import Circle
 
 from evisynth.errors import InputError
 from evisynth.plots import ROB2_DOMAINS, get_alt, rob_traffic_light, to_svg
-from evisynth.plots.rob import ROB_JUDGEMENTS
+from evisynth.plots.rob import ROB_JUDGEMENTS, ROBINS_I_DOMAINS
 from tests.plots._checks import outside_figure, overlapping_texts, text_boxes
 
 TABLE = {
@@ -40,8 +40,8 @@ def test_one_mark_per_study_and_domain_with_symbols() -> None:
     texts = [s for s, _ in text_boxes(fig)]
     for c in marks:
         j = str(c.get_gid())[4:].replace("-", " ")
-        assert to_hex(c.get_facecolor()) == ROB_JUDGEMENTS[j][1].lower()
-    symbols = {sym for sym, _, _ in ROB_JUDGEMENTS.values()}
+        assert to_hex(c.get_facecolor()) == ROB_JUDGEMENTS["RoB 2"][j][1].lower()
+    symbols = {sym for sym, _, _ in ROB_JUDGEMENTS["RoB 2"].values()}
     assert len(symbols) == 4  # told apart without colour
     assert sum(t in symbols for t in texts) == len(marks) + 4  # + one per legend entry
     for word in ("Low", "Some concerns", "High", "No information", "Overall", "D5"):
@@ -77,3 +77,22 @@ def test_bad_tables() -> None:
         rob_traffic_light({"A": {"D7": "low"}})
     with pytest.raises(InputError, match="'domains'"):
         rob_traffic_light({"A": {"D1": "low"}}, domains="D1")
+
+
+def test_robins_i_domains_and_judgements() -> None:
+    table = {"Cohort A": {"D1": "serious", "D2": "moderate", "D3": "low", "D6": "critical",
+                          "overall": "critical"}}
+    fig = rob_traffic_light(table, tool="ROBINS-I")
+    gids = [c.get_gid() for c in _marks(fig)]
+    assert len(gids) == len(ROBINS_I_DOMAINS) == 8
+    assert gids == ["rob-serious", "rob-moderate", "rob-low", "rob-no-information",
+                    "rob-no-information", "rob-critical", "rob-no-information", "rob-critical"]
+    symbols = {sym for sym, _, _ in ROB_JUDGEMENTS["ROBINS-I"].values()}
+    assert len(symbols) == 5  # told apart without colour
+    texts = [s for s, _ in text_boxes(fig)]
+    assert "Critical" in texts and "D7: Bias in selection of the reported result" in texts
+    assert outside_figure(fig) == [] and overlapping_texts(fig) == []
+    with pytest.raises(InputError, match="judgement 'high' is not one of"):
+        rob_traffic_light({"A": {"D1": "high"}}, tool="ROBINS-I")
+    with pytest.raises(InputError, match="'tool'"):
+        rob_traffic_light(table, tool="ROBINS-E")

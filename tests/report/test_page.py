@@ -122,6 +122,7 @@ def _blocks() -> list:
         Table(("Label", "DOI"), ((XSS, "doi:10.1000/abc"),), caption=f"cap {XSS}"),
         Figure('<svg id="a"><g id="b"/></svg>', f"fig {XSS}", "x"),
         Figure('<svg id="a"><g id="b"/></svg>', "same ids", "x"),
+        Figure('<svg id="studies"/>', "an id that is also a heading's anchor", "9"),
         Heading(1, "Studies", "studies"),  # same title twice: anchors stay unique
         Heading(2, f"Outcome {XSS}", "outcome"),
     ]

@@ -2,15 +2,19 @@
 
 Each cell is a coloured circle with a symbol inside, so the judgement reads in
 colour and in greyscale alike (the symbols are those of robvis: ``+`` low,
-``−`` some concerns, ``×`` high, ``?`` no information). The default columns
-are the five domains of the Cochrane risk-of-bias tool for randomised trials
-(RoB 2, Sterne et al. 2019) and the overall judgement; any other domain names
-(e.g. the seven of ROBINS-I) can be given.
+``−`` some concerns / moderate, ``×`` high / serious, ``!`` critical, ``?``
+no information). Two tools: the Cochrane risk-of-bias tool for randomised
+trials (RoB 2, Sterne et al. 2019: domains D1–D5 and the overall judgement)
+and ROBINS-I for non-randomised studies (Sterne et al. 2016: D1–D7 and
+overall); other domain names can be given.
 
 References
 ----------
 Sterne JAC, Savović J, Page MJ, et al. (2019). RoB 2: a revised tool for
 assessing risk of bias in randomised trials. BMJ 366:l4898.
+
+Sterne JAC, Hernán MA, Reeves BC, et al. (2016). ROBINS-I: a tool for assessing
+risk of bias in non-randomised studies of interventions. BMJ 355:i4919.
 
 McGuinness LA, Higgins JPT (2021). Risk-of-bias VISualization (robvis): an R
 package and Shiny web app for visualizing risk-of-bias assessments. Res Synth
@@ -37,7 +41,7 @@ from evisynth.plots._common import (
 )
 from evisynth.plots._io import set_alt
 
-__all__ = ["ROB2_DOMAINS", "ROB_JUDGEMENTS", "rob_traffic_light"]
+__all__ = ["ROB2_DOMAINS", "ROBINS_I_DOMAINS", "ROB_JUDGEMENTS", "rob_traffic_light"]
 
 #: RoB 2 domains (Sterne et al. 2019), then the overall judgement.
 ROB2_DOMAINS: dict[str, str] = {
@@ -49,14 +53,39 @@ ROB2_DOMAINS: dict[str, str] = {
     "Overall": "Overall risk of bias",
 }
 
-#: Judgement → (symbol, fill colour, symbol colour). Colours as in robvis; the
-#: symbol carries the meaning without colour.
-ROB_JUDGEMENTS: dict[str, tuple[str, str, str]] = {
-    "low": ("+", "#02C100", "#000000"),
-    "some concerns": ("−", "#E2DF07", "#000000"),
-    "high": ("×", "#BF0000", "#FFFFFF"),
-    "no information": ("?", "#AAAAAA", "#000000"),
+#: ROBINS-I domains (Sterne et al. 2016), then the overall judgement.
+ROBINS_I_DOMAINS: dict[str, str] = {
+    "D1": "Bias due to confounding",
+    "D2": "Bias in selection of participants into the study",
+    "D3": "Bias in classification of interventions",
+    "D4": "Bias due to deviations from intended interventions",
+    "D5": "Bias due to missing data",
+    "D6": "Bias in measurement of outcomes",
+    "D7": "Bias in selection of the reported result",
+    "Overall": "Overall risk of bias",
 }
+
+_NI = ("?", "#AAAAAA", "#000000")
+
+#: Per tool, judgement → (symbol, fill colour, symbol colour). Colours as in
+#: robvis; the symbol carries the meaning without colour.
+ROB_JUDGEMENTS: dict[str, dict[str, tuple[str, str, str]]] = {
+    "RoB 2": {
+        "low": ("+", "#02C100", "#000000"),
+        "some concerns": ("−", "#E2DF07", "#000000"),
+        "high": ("×", "#BF0000", "#FFFFFF"),
+        "no information": _NI,
+    },
+    "ROBINS-I": {
+        "low": ("+", "#02C100", "#000000"),
+        "moderate": ("−", "#E2DF07", "#000000"),
+        "serious": ("×", "#BF0000", "#FFFFFF"),
+        "critical": ("!", "#820000", "#FFFFFF"),
+        "no information": _NI,
+    },
+}
+
+_TOOL_DOMAINS = {"RoB 2": ROB2_DOMAINS, "ROBINS-I": ROBINS_I_DOMAINS}
 
 _MARGIN = 0.15
 _CELL = 0.36
@@ -64,7 +93,7 @@ _R = 0.14
 _GAP = 0.2
 
 
-def _table(table: Any) -> dict[str, dict[str, str]]:
+def _table(table: Any, judgements: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     """``{study: {domain: judgement}}`` from a mapping of mappings or a DataFrame."""
     if hasattr(table, "to_dict") and hasattr(table, "columns") and hasattr(table, "index"):
         table = table.to_dict(orient="index")
@@ -87,10 +116,10 @@ def _table(table: Any) -> dict[str, dict[str, str]]:
         for dom, j in row.items():
             if j is None or (isinstance(j, float) and j != j):  # missing cell (None or NaN)
                 continue
-            if not isinstance(j, str) or " ".join(j.lower().split()) not in ROB_JUDGEMENTS:
+            if not isinstance(j, str) or " ".join(j.lower().split()) not in judgements:
                 raise InputError(
                     f"argument 'table', study {study!r}, domain {dom!r}: judgement {j!r} is not "
-                    f"one of {', '.join(map(repr, ROB_JUDGEMENTS))}",
+                    f"one of {', '.join(map(repr, judgements))}",
                     where="table",
                 )
             cells[_domain_key(str(dom))] = " ".join(j.lower().split())
@@ -105,6 +134,7 @@ def _domain_key(d: str) -> str:
 def rob_traffic_light(
     table: Any,
     *,
+    tool: str = "RoB 2",
     domains: Mapping[str, str] | Sequence[str] | None = None,
     title: str | None = None,
     alt: str | None = None,
@@ -116,15 +146,21 @@ def rob_traffic_light(
     table
         ``{study label: {domain: judgement}}`` (rows in the mapping's order), or
         a pandas DataFrame with one row per study (index: labels) and one
-        column per domain. Judgements are ``"low"``, ``"some concerns"``,
-        ``"high"`` and ``"no information"`` (case and spacing ignored). A
+        column per domain. Judgements for RoB 2 are ``"low"``, ``"some
+        concerns"``, ``"high"`` and ``"no information"``; for ROBINS-I
+        ``"low"``, ``"moderate"``, ``"serious"``, ``"critical"`` and ``"no
+        information"`` (case and spacing ignored). A
         domain a study has no judgement for (missing key, ``None`` or NaN) is
         drawn as ``"no information"``: the sources say nothing about it. The
         domain ``"overall"`` may be spelled in any case.
+    tool
+        ``"RoB 2"`` (randomised trials) or ``"ROBINS-I"`` (non-randomised
+        studies): the judgements allowed and the default domains.
     domains
         Columns in order: a mapping ``{domain: description}`` (the legend
-        explains each) or a sequence of names. Default :data:`ROB2_DOMAINS`
-        (``D1``–``D5`` and ``Overall``).
+        explains each) or a sequence of names. Default the tool's:
+        :data:`ROB2_DOMAINS` (``D1``–``D5``, ``Overall``) or
+        :data:`ROBINS_I_DOMAINS` (``D1``–``D7``, ``Overall``).
     title
         Title above the figure.
     alt
@@ -139,8 +175,9 @@ def rob_traffic_light(
     Raises
     ------
     InputError
-        If ``table`` is empty or not a table of judgements, a judgement is
-        unknown, or a study has a domain that is not among ``domains``.
+        If ``tool`` is unknown, ``table`` is empty or not a table of
+        judgements, a judgement is not one of the tool's, or a study has a
+        domain that is not among ``domains``.
 
     References
     ----------
@@ -156,10 +193,18 @@ def rob_traffic_light(
     ...                 "D5": "low", "overall": "high"}})
     >>> sorted({t.get_text() for t in fig.texts} & {"+", "−", "×", "?"})
     ['+', '?', '×', '−']
+    >>> fig = rob_traffic_light({"Cohort": {"D1": "critical", "D6": "serious",
+    ...                                     "overall": "critical"}}, tool="ROBINS-I")
+    >>> len([t for t in fig.texts if t.get_text() == "!"])  # D1, overall and the legend
+    3
     """
-    rows = _table(table)
+    if tool not in ROB_JUDGEMENTS:
+        raise InputError(f"argument 'tool': {tool!r} is not one of 'RoB 2', 'ROBINS-I'",
+                         where="tool")
+    judgements = ROB_JUDGEMENTS[tool]
+    rows = _table(table, judgements)
     if domains is None:
-        domains = ROB2_DOMAINS
+        domains = _TOOL_DOMAINS[tool]
     if isinstance(domains, Mapping):
         dom_desc = {_domain_key(str(k)): str(v) for k, v in domains.items()}
     elif isinstance(domains, Sequence) and not isinstance(domains, str) and domains:
@@ -192,7 +237,7 @@ def rob_traffic_light(
         x += w
     grid_right = x
     legend_dom = [f"{c}: {d}" for c, d in dom_desc.items() if d]
-    legend_j = [(j, sym) for j, (sym, _, _) in ROB_JUDGEMENTS.items()]
+    legend_j = [(j, sym) for j, (sym, _, _) in judgements.items()]
     leg_j_w = sum(2 * _R + 0.08 + text_width(j.capitalize(), SMALL_SIZE) + 0.25
                   for j, _ in legend_j)
     leg_d_w = max([text_width(s, SMALL_SIZE) for s in legend_dom], default=0.0)
@@ -217,7 +262,7 @@ def rob_traffic_light(
                  fontproperties=font(FONT_SIZE, "bold"), color=INK, parse_math=False)
 
     def mark(xc: float, yc: float, judgement: str, gid: str) -> None:
-        sym, fill, ink = ROB_JUDGEMENTS[judgement]
+        sym, fill, ink = judgements[judgement]
         fig.add_artist(Circle((xc, yc), _R, transform=tr, facecolor=fill, edgecolor=INK,
                               lw=0.6, gid=gid))
         fig.text(xc, yc, sym, transform=tr, ha="center", va="center_baseline",
@@ -253,6 +298,6 @@ def rob_traffic_light(
         fig.text(_MARGIN, y, s, transform=tr, ha="left", va="top",
                  fontproperties=font(SMALL_SIZE), color=INK, parse_math=False)
         y -= SMALL_SIZE * 1.3 / 72
-    text = (f"Risk-of-bias traffic-light plot{': ' + title if title else ''}. "
+    text = (f"Risk-of-bias traffic-light plot ({tool}){': ' + title if title else ''}. "
             f"{len(studies)} studies by domain ({', '.join(cols)}). " + " ".join(described))
     return set_alt(fig, alt if alt is not None else text)

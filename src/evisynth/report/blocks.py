@@ -184,11 +184,12 @@ def _inline_svg(svg: str, caption: str, name: str, seen: set[str]) -> str:
     ids = svg_ids(svg)
     if len(set(ids)) != len(ids) or seen & set(ids):
         base = slug(name) or "figure"
+        base = base if base[0].isalpha() else "f" + base
         prefix, n = f"{base}-", 1
         while any(i.startswith(prefix) for i in seen):
             n += 1
             prefix = f"{base}-{n}-"
-        svg = prefix_svg_ids(svg, prefix if prefix[0].isalpha() else "f" + prefix)
+        svg = prefix_svg_ids(svg, prefix)
         ids = svg_ids(svg)
     seen.update(ids)
     if not re.match(r"<svg\b[^>]*\baria-label=", svg):
@@ -215,8 +216,7 @@ def _html_block(b: Block, seen_ids: set[str], anchor: str | None = None) -> str:
         body = "".join(
             "<tr>" + "".join(f"<td>{_text(c)}</td>" for c in r) + "</tr>" for r in b.rows
         )
-        wide = ' wide' if len(b.header) >= 7 else ""
-        return f'<div class="table{wide}"><table>{cap}<thead><tr>{head}</tr></thead>' \
+        return f'<div class="table"><table>{cap}<thead><tr>{head}</tr></thead>' \
                f"<tbody>{body}</tbody></table></div>"
     svg = _inline_svg(b.svg, b.caption, b.name, seen_ids)
     return (f'<figure data-name="{html.escape(b.name)}">{svg}'
@@ -264,7 +264,7 @@ def to_html(title: str, blocks: Sequence[Block], *, subtitle: str) -> str:
             toc.append((b.text, a, []))
         elif b.level == 2 and toc:
             toc[-1][2].append((b.text, a))
-    seen: set[str] = set()
+    seen: set[str] = {"contents", "main"} | {a for a in anchors if a}  # figure ids avoid these
     body = "\n".join(_html_block(b, seen, a) for b, a in zip(blocks, anchors, strict=True))
     return env.get_template("report.html.j2").render(
         title=title, subtitle=subtitle, toc=toc, body=jinja2.utils.markupsafe.Markup(body)
