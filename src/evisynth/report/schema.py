@@ -85,7 +85,7 @@ def _walk(x: Any, measure: str | None, path: tuple[str, ...]) -> Any:
         else:
             out[k] = _walk(v, m, (*path, k))
     if m is not None and ("estimate" in out or "ci_lb" in out) and "scale" not in out:
-        natural = bool(_NATURAL & set(path[-2:])) and path[-1] != "result" or \
+        natural = (bool(_NATURAL & set(path[-2:])) and path[-1] != "result") or \
             path[-2:] == ("glmm", "groups") or path[:2] == ("summary_of_findings", "rows")
         out["scale"] = reporting_scale(m) if natural else analysis_scale(m)
     return out
