@@ -337,3 +337,31 @@ def test_suggestions_are_columns_of_the_file(name, cols) -> None:
     got = suggest(name, cols)
     assert len(got) <= 3 and len(set(got)) == len(got)
     assert all(g in cols for g in got)
+
+
+def test_funnel_is_refused_with_bayes(tmp_path, capsys) -> None:
+    code, _, err = run(["meta", str(bcg_file(tmp_path)), "--bayes", "--tau-prior",
+                        "halfnormal:0.5", "--funnel", str(tmp_path / "f.png")], capsys)
+    assert code == 2 and "option --funnel" in one_error(err)
+    assert not (tmp_path / "f.png").exists()
+
+
+def test_glmm_json_natural_block_is_the_proportion(tmp_path, capsys) -> None:
+    from scipy.special import expit
+
+    p = tmp_path / "t.csv"
+    p.write_text("Xi,NI\n3,20\n5,25\n9,30\n2,18\n")
+    code, out, err = run(["meta", str(p), "--measure", "PLO", "--glmm", "--json"], capsys)
+    assert code == 0, err
+    got = strict_json(out)
+    assert got["scale"] == "logit" and got["natural"]["scale"] == "proportion"
+    assert got["natural"]["estimate"] == pytest.approx(float(expit(got["estimate"])), rel=1e-14)
+    assert "studies" not in got
+
+
+def test_missing_sei_column_names_its_flag(tmp_path, capsys) -> None:
+    p = tmp_path / "t.csv"
+    p.write_text("yi,se\n0.1,0.2\n0.3,0.1\n")
+    code, _, err = run(["meta", str(p), "--sei", "sei"], capsys)
+    assert code == 2
+    assert "no column 'sei' (option --sei); did you mean 'se'?" in one_error(err)
