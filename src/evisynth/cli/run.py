@@ -131,7 +131,7 @@ def run_command(
     review_dir: Annotated[
         Path | None,
         typer.Argument(help="Review folder (review.toml + CSV tables). Default: the bundled "
-                       "CAR-T vs salvage chemotherapy review."),
+                       "review cart_dlbcl."),
     ] = None,
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for report.html, report.md "
                                       "and results.json.")] = Path("evisynth-report"),
