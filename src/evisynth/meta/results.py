@@ -85,6 +85,27 @@ class Tau2ConfInt:
             "null_set": self.null_set,
         }
 
+    def to_frame(self) -> Any:
+        """The table of ``__str__`` as a pandas DataFrame (as metafor's ``confint``).
+
+        Index ``tau2, tau, I2, H2``; columns ``estimate, ci_lb, ci_ub``.
+
+        Examples
+        --------
+        >>> import evisynth as ev
+        >>> ci = ev.rma(yi=[-0.9, -1.6, -1.4, -0.2], vi=[0.33, 0.19, 0.42, 0.07]).confint()
+        >>> bool(ci.to_frame().loc["tau", "estimate"] == ci.tau)
+        True
+        """
+        import pandas as pd
+
+        rows = {"tau2": (self.tau2, self.tau2_lb, self.tau2_ub),
+                "tau": (self.tau, self.tau_lb, self.tau_ub),
+                "I2": (self.I2, self.I2_lb, self.I2_ub),
+                "H2": (self.H2, self.H2_lb, self.H2_ub)}
+        return pd.DataFrame.from_dict(rows, orient="index",
+                                      columns=["estimate", "ci_lb", "ci_ub"])
+
     def __str__(self) -> str:
         rows = [
             ("tau^2", self.tau2, self.tau2_lb, self.tau2_ub),
