@@ -365,3 +365,11 @@ def test_missing_sei_column_names_its_flag(tmp_path, capsys) -> None:
     code, _, err = run(["meta", str(p), "--sei", "sei"], capsys)
     assert code == 2
     assert "no column 'sei' (option --sei); did you mean 'se'?" in one_error(err)
+
+
+def test_plot_and_funnel_must_be_two_files(tmp_path, capsys) -> None:
+    out = tmp_path / "f.png"
+    code, _, err = run(["meta", str(bcg_file(tmp_path)), "--plot", str(out), "--funnel",
+                        str(out)], capsys)
+    assert code == 2 and "--funnel" in one_error(err) and "also the path of --plot" in err
+    assert not out.exists()

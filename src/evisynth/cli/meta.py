@@ -313,7 +313,9 @@ def meta_command(
     = "REML",
     test: Annotated[str, typer.Option(help="z, t, knha or adhoc.")] = "z",
     level: Annotated[float, typer.Option(help="Confidence level in percent.")] = 95.0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result keys as JSON.")]
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON: the keys "
+                       "of to_dict() (analysis scale) plus measure, scale, natural "
+                       "(back-transformed, with its scale) and studies.")]
     = False,
     bayes: Annotated[bool, typer.Option("--bayes", help="Bayesian random-effects analysis "
                      "(exact quadrature, as R bayesmeta) instead of rma.")] = False,
