@@ -1413,10 +1413,14 @@ SUBGROUPS: tuple[dict[str, Any], ...] = (
      "column": "feature:efs_week12", "outcomes": ["efs"],
      "rationale": "BELINDA counted stable or progressive disease at or after week 12 as an "
                   "event, which makes early events likelier in both arms."},
-    {"key": "bridging", "label": "Bridging chemotherapy and time to infusion",
+    {"key": "bridging", "label": "Bridging chemotherapy",
      "column": "feature:bridging", "outcomes": ["efs"],
-     "rationale": "Bridging chemotherapy and a longer wait for infusion let the disease "
-                  "progress before CAR-T is given."},
+     "rationale": "Bridging chemotherapy is given because the disease cannot wait for the "
+                  "cells; where it is allowed widely, more patients progress before CAR-T."},
+    {"key": "time-to-infusion", "label": "Time from randomisation to infusion",
+     "column": "feature:time_to_infusion", "outcomes": ["efs"],
+     "rationale": "A longer wait for infusion lets the disease progress before CAR-T is "
+                  "given, and EFS counts that progression against the CAR-T arm."},
     {"key": "crossover", "label": "Crossover to CAR-T in the comparator arm",
      "column": "feature:crossover", "outcomes": ["efs", "os"],
      "rationale": "Planned crossover dilutes overall survival. For EFS it marks how the "
@@ -1431,14 +1435,16 @@ SUBGROUPS: tuple[dict[str, Any], ...] = (
 
 #: Design features of the randomised trials (studies.csv ``features``), each with its source.
 FEATURES: dict[str, tuple[str, str]] = {
-    "ZUMA-7": ("efs_week12=no; bridging=less; crossover=none planned",
+    "ZUMA-7": ("efs_week12=no; bridging=less; time_to_infusion=shorter; "
+               "crossover=none planned",
                "sources/cart_dlbcl_studies.md section 1: ZUMA-7 'Crossover: none was planned'; "
                "BELINDA 'allowed bridging chemotherapy and had a longer time to infusion' "
                "(comparison with the other trials)"),
-    "TRANSFORM": ("efs_week12=no; bridging=less; crossover=planned",
+    "TRANSFORM": ("efs_week12=no; bridging=less; time_to_infusion=shorter; "
+                  "crossover=planned",
                   "source row 118 (66% crossed over by design); sources/cart_dlbcl_studies.md "
                   "section 1 (BELINDA comparison for bridging)"),
-    "BELINDA": ("efs_week12=yes; bridging=allowed, longer time to infusion; "
+    "BELINDA": ("efs_week12=yes; bridging=allowed; time_to_infusion=longer; "
                 "crossover=allowed after week 12",
                 "sources/cart_dlbcl_studies.md section 1: verified abstract (EFS definition, "
                 "crossover after a week-12 event); 'BELINDA allowed bridging chemotherapy and "

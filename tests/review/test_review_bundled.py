@@ -49,7 +49,7 @@ def test_bundled_review_loads_with_all_parts(review: Review) -> None:
                     "verified-only", "leads"}
     assert {g.column for g in review.subgroups} == {
         "intervention", "design", "feature:efs_week12", "feature:bridging",
-        "feature:crossover", "grading"}
+        "feature:crossover", "feature:time_to_infusion", "grading"}
     assert review.trials[:3] == ("ZUMA-7", "TRANSFORM", "BELINDA")
     assert review.prisma.search_reproduced is False
     assert review.prisma.records_databases is None  # not stated: the search is not reproduced

@@ -92,7 +92,8 @@ def normalise(batch: Batch) -> tuple[Batch, Array, Array]:
     """
     vmin = np.where(batch.mask, batch.vi, np.inf).min(axis=1)
     ok = np.isfinite(vmin) & (vmin > 0)
-    e = np.where(ok, np.round(np.log2(np.where(ok, vmin, 1.0)) / 2.0), 0.0).astype(np.int64)
+    # frexp: vmin = m 2^ex with m in [0.5, 1); scale by 2^(ex // 2) so vmin / s² is in [1/8, 1).
+    e = np.frexp(np.where(ok, vmin, 1.0))[1] // 2
     if not e.any():
         ones = np.ones(batch.B)
         return batch, ones, ones
@@ -149,42 +150,45 @@ class WLS:
 
         The textbook ``sum(w) - tr((X'WX)^{-1} X'W^2X)`` subtracts two nearly
         equal numbers when one weight dominates (``vi`` spanning many orders of
-        magnitude) and can even come out negative. With one coefficient,
-        ``1 - h_ii = sum_{j != i} w_j x_j^2 / sum_j w_j x_j^2`` is formed from
-        exclusive sums (prefix plus suffix sums of positive terms), which is
-        exact to rounding. With more coefficients the textbook formula is used
-        and members where it has lost more than half of its digits are
-        recomputed from an orthonormal basis of the residual space.
+        magnitude) and can even come out negative. It is used where it keeps at
+        least 12 digits (the result is above ``1e-4 sum(w)``); the other members
+        are recomputed exactly: with one coefficient from exclusive sums
+        (``1 - h_ii = sum_{j != i} w_j x_j^2 / sum_j w_j x_j^2``, prefix plus
+        suffix sums of positive terms), otherwise from an orthonormal basis of
+        the residual space.
         """
-        if self.X.shape[2] == 1:
-            return _trace_p1(self.w, self.X[:, :, 0])[0]
         XtW2X = np.einsum("bki,bk,bkj->bij", self.X, self.w**2, self.X)
-        tr = self.w.sum(axis=1) - np.einsum("bij,bji->b", self.XtWX_inv, XtW2X)
-        bad = ~(tr > _SQRT_EPS * self.w.sum(axis=1))
+        sw = self.w.sum(axis=1)
+        tr = sw - np.einsum("bij,bji->b", self.XtWX_inv, XtW2X)
+        bad = ~(tr > _KEEP * sw)
         if bad.any():
             tr = tr.copy()
-            tr[bad] = _trace_qr(self.w[bad], self.X[bad])[0]
+            tr[bad] = self._stable_traces(bad)[0]
         return tr
 
     def trace_PP(self) -> Array:
         """``tr(PP) = sum_ij P_ij^2``, computed without cancellation (see :meth:`trace_P`).
 
         Textbook form ``sum(w^2) - 2 tr(A X'W^3X) + tr(A X'W^2X A X'W^2X)`` with
-        ``A = (X'WX)^{-1}``; one-coefficient models use exclusive sums instead.
+        ``A = (X'WX)^{-1}``, recomputed exactly where it cancels.
         """
-        if self.X.shape[2] == 1:
-            return _trace_p1(self.w, self.X[:, :, 0])[1]
         A = self.XtWX_inv
         XtW2X = np.einsum("bki,bk,bkj->bij", self.X, self.w**2, self.X)
         XtW3X = np.einsum("bki,bk,bkj->bij", self.X, self.w**3, self.X)
         AM2 = A @ XtW2X
         w2 = (self.w**2).sum(axis=1)
         tr = w2 - 2.0 * np.einsum("bij,bji->b", A, XtW3X) + np.einsum("bij,bji->b", AM2, AM2)
-        bad = ~(tr > _SQRT_EPS * w2)
+        bad = ~(tr > _KEEP * w2)
         if bad.any():
             tr = tr.copy()
-            tr[bad] = _trace_qr(self.w[bad], self.X[bad])[1]
+            tr[bad] = self._stable_traces(bad)[1]
         return tr
+
+    def _stable_traces(self, rows: np.ndarray) -> tuple[Array, Array]:
+        w, X = self.w[rows], self.X[rows]
+        if X.shape[2] == 1:
+            return _trace_p1(w, X[:, :, 0])
+        return _trace_qr(w, X)
 
     def hat_diag(self) -> Array:
         """Diagonal of the hat matrix ``X (X'WX)^{-1} X'W``, shape ``(B, k)``."""
@@ -220,7 +224,9 @@ def wls(X: Array, y: Array, w: Array) -> WLS:
     return WLS(w=w, beta=beta, XtWX_inv=inv, resid=resid, X=X)
 
 
-_SQRT_EPS = float(np.sqrt(np.finfo(np.float64).eps))
+#: The textbook traces are kept where they exceed this fraction of their first
+#: term (so that at most 4 of the 16 digits are lost to cancellation).
+_KEEP = 1e-4
 
 
 def _exclusive_sum(a: Array) -> Array:

@@ -33,7 +33,7 @@ import numpy as np
 from scipy import special
 
 from evisynth.engine._batch import Array, Batch, normalise, weights, wls
-from evisynth.engine.tau2 import Tau2Estimate, estimate_tau2
+from evisynth.engine.tau2 import Tau2Estimate, estimate_scaled
 
 TESTS = ("z", "t", "knha", "adhoc")
 _EPS = np.finfo(np.float64).eps
@@ -111,7 +111,7 @@ def fit_batch(
     # near 1e-300 or 1e300 do not overflow; results are scaled back at the end.
     batch, sc, s2 = normalise(batch)
     if tau2 is None:
-        est = estimate_tau2(batch, method, tol=tol, maxiter=maxiter)
+        est = estimate_scaled(batch, method, tol, maxiter)  # batch is normalised already
     else:
         t = np.broadcast_to(np.asarray(tau2, dtype=np.float64), (B,)) / s2
         est = Tau2Estimate(t, np.ones(B, dtype=bool), np.zeros(B, dtype=np.int64))

@@ -341,13 +341,14 @@ def estimate_tau2(
         so variances far from 1 cannot overflow its intermediate sums.
     """
     batch, _, s2 = normalise(batch)
-    est = _estimate_scaled(batch, method, tol, maxiter)
+    est = estimate_scaled(batch, method, tol, maxiter)
     if np.all(s2 == 1.0):
         return est
     return Tau2Estimate(est.tau2 * s2, est.converged, est.iterations)
 
 
-def _estimate_scaled(batch: Batch, method: str, tol: float, maxiter: int) -> Tau2Estimate:
+def estimate_scaled(batch: Batch, method: str, tol: float, maxiter: int) -> Tau2Estimate:
+    """:func:`estimate_tau2` on a batch that :func:`normalise` has already rescaled."""
     B = batch.B
     if method in ("FE", "DL", "HE", "HS", "HSk", "SJ"):
         t = np.maximum(_closed_form(method, batch), 0.0)

@@ -790,9 +790,9 @@ def _stratum_blocks(res: ReviewResults, o: Outcome, s: StratumAnalysis,
     which = ""
     if s.pooled and h is not None and h.model != "frequentist":
         t = s.reported
-        primary = fmt_effect(o, t["estimate"], t["ci_lb"], t["ci_ub"])
+        shown = fmt_effect(o, t["estimate"], t["ci_lb"], t["ci_ub"])
         which = (f" Diamond and bar: the plan's {method_label(s.fit.method, s.fit.test)} fit; "
-                 f"the primary estimate ({h.label}) is {primary}.")
+                 f"the primary estimate ({h.label}) is {shown}.")
     yield Figure(to_svg(fig), f"{o.label} — {s.design_label}. Squares: studies (area by "
                  "weight); diamond: pooled estimate; bar: prediction interval."
                  + which
@@ -930,11 +930,11 @@ def _missing_trials(res: ReviewResults, oa: OutcomeAnalysis) -> str:
         why = re.sub(r"^EMPTY[^:]*:\s*", "", gaps[0]).rstrip(".") if gaps else ""
         text += (why + "." if why else
                  "no source gives an analysable number for it.")
-        if leads and leads[0].estimate is not None:
-            lead = leads[0]
-            ci = (f" ({_num(lead.ci_lb)} to {_num(lead.ci_ub)})"
-                  if lead.ci_lb is not None and lead.ci_ub is not None else "")
-            text += (f" Its only number ({o.measure} {_num(lead.estimate)}{ci}, from a single "
+        est = leads[0].estimate if leads else None
+        if est is not None:
+            lb, ub = leads[0].ci_lb, leads[0].ci_ub
+            ci = f" ({_num(lb)} to {_num(ub)})" if lb is not None and ub is not None else ""
+            text += (f" Its only number ({o.measure} {_num(est)}{ci}, from a single "
                      "unverifiable source) appears in the leads sensitivity analysis only.")
         out.append(text)
     return " ".join(out)

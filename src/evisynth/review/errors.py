@@ -74,6 +74,8 @@ class ReviewError(InputError):
       studies.csv, row 3, column 'n_int': -1 is negative
     """
 
+    multiline = True
+
     def __init__(self, folder: str, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(set(problems), key=_sort_key))
         n = len(self.problems)
