@@ -262,6 +262,11 @@ def study_frame(rows: list[dict[str, Any]]) -> Any:
     Columns ``yi, vi, sei, ci_lb, ci_ub, weight`` and, with a natural scale,
     ``yi_natural, ci_lb_natural, ci_ub_natural`` (the frame's ``attrs["natural_scale"]``
     names that scale).
+
+    Examples
+    --------
+    >>> study_frame(study_rows([0.0], [1.0], measure="RR", level=95)).attrs["natural_scale"]
+    'RR'
     """
     import pandas as pd
 
@@ -361,10 +366,3 @@ def result_html(
     sub = f"<br>{html.escape(note)}" if note else ""
     return (f"<div><strong>{html.escape(title)}</strong>{sub}"
             f"<table>{head}{''.join(rows)}</table><table>{rest}</table></div>")
-
-
-def frame_html(title: str, frame: Any, note: str | None = None) -> str:
-    """Notebook HTML of a table (a pandas DataFrame) under a bold title."""
-    sub = f"<p>{html.escape(note)}</p>" if note else ""
-    return (f"<div><strong>{html.escape(title)}</strong>"
-            f"{frame.to_html(float_format=lambda x: f'{x:.4g}')}{sub}</div>")

@@ -369,7 +369,15 @@ class RMAResult:
         return study_frame(self.study_rows())
 
     def study_rows(self) -> list[dict[str, Any]]:
-        """Per-study estimate, CI and weight on both scales (see :meth:`to_frame`)."""
+        """Per-study estimate, CI and weight on both scales (see :meth:`to_frame`).
+
+        Examples
+        --------
+        >>> import evisynth as ev
+        >>> rows = ev.rma(yi=[-0.5, -0.2], vi=[0.04, 0.09]).study_rows()
+        >>> [round(r["weight"], 2) for r in rows], "natural" in rows[0]
+        ([69.23, 30.77], False)
+        """
         from evisynth.meta._scale import study_rows
 
         return study_rows(self.yi, self.vi, measure=self.measure, level=self.level,
