@@ -37,8 +37,9 @@ def test_results_json_per_outcome_keys(bundled_run: Path) -> None:
     assert set(res["outcomes"]) == {o.key for o in review.outcomes}
     for key, entry in res["outcomes"].items():
         assert RMA_KEYS <= set(entry), key
-        assert ("tval" in entry) or ("zval" in entry)
-        assert set(entry["transformed"]) == {"estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"}
+        assert entry["stat_name"] in ("tval", "zval")
+        assert set(entry["transformed"]) == {"estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub",
+                                             "scale"}
         for s in entry["studies"]:
             assert STUDY_KEYS <= set(s), key
             assert s["verification"] in ("verified-in-source", "from-secondary-source")
@@ -56,7 +57,10 @@ def test_pooled_numbers_equal_rma_on_the_same_inputs(bundled_run: Path, key: str
     else:
         fit = ev.rma(es, method=review.analysis.method, test=review.analysis.test)
     for field, value in fit.to_dict().items():
-        assert entry[field] == pytest.approx(value, rel=1e-12, abs=1e-15), field
+        # results.json names the test statistic stat (with stat_name), not zval/tval
+        got = entry["stat"] if field == fit.stat_name else entry[field]
+        assert got == pytest.approx(value, rel=1e-12, abs=1e-15), field
+    assert entry["stat_name"] == fit.stat_name
     f = back_transform(es.measure)
     assert entry["transformed"]["estimate"] == pytest.approx(float(f(fit.estimate)), rel=1e-12)
     np.testing.assert_allclose([s["yi"] for s in entry["studies"]], es.yi, rtol=1e-15)
