@@ -268,3 +268,37 @@ def test_fit_subsets_batched_equals_one_by_one() -> None:
         one = fit_subsets(y, v, X, masks[b : b + 1], "REML", "knha", 95.0)
         np.testing.assert_allclose(batched.beta[b], one.beta[0], rtol=1e-10)
         assert batched.tau2[b] == pytest.approx(one.tau2[0], rel=1e-9, abs=1e-14)
+
+
+def test_leave_one_out_and_influence_share_one_set_of_refits(monkeypatch):
+    import evisynth.meta.sensitivity as sens
+
+    calls = []
+    real = sens.fit_subsets
+
+    def counting(*a, **kw):
+        calls.append(a[3].shape)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(sens, "fit_subsets", counting)
+    fit = ev.rma(yi=[-0.9, -1.6, -1.4, -0.2, -0.5], vi=[0.33, 0.19, 0.42, 0.07, 0.1])
+    ev.leave_one_out(fit)
+    ev.influence(fit)
+    assert calls == [(5, 5)]
+
+
+def test_chunked_leave_one_out_equals_one_batch(monkeypatch):
+    import evisynth.meta.sensitivity as sens
+
+    rng = np.random.default_rng(7)
+    v = rng.uniform(0.01, 0.3, 23)
+    y = rng.normal(0.3, np.sqrt(v + 0.05))
+    whole_loo = ev.leave_one_out(ev.rma(yi=y, vi=v))
+    whole_inf = ev.influence(ev.rma(yi=y, vi=v))
+    monkeypatch.setattr(sens, "_CHUNK_ENTRIES", 23 * 4)  # chunks of 4 rows
+    fit = ev.rma(yi=y, vi=v)
+    loo, inf = ev.leave_one_out(fit), ev.influence(fit)
+    np.testing.assert_allclose(loo.estimate, whole_loo.estimate, rtol=1e-13)
+    np.testing.assert_allclose(loo.tau2, whole_loo.tau2, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(inf.rstudent, whole_inf.rstudent, rtol=1e-11)
+    np.testing.assert_allclose(inf.dfbs, whole_inf.dfbs, rtol=1e-11)

@@ -35,12 +35,13 @@ from __future__ import annotations
 import html
 import math
 import warnings
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from evisynth._validation import FloatArray, study_name
 from evisynth.engine import fit_batch, make_batch
@@ -178,6 +179,58 @@ def fit_subsets(
     return SubsetFits(
         **out, k=kb, converged=converged, iterations=iterations, failed=tuple(failed)
     )
+
+
+#: Leave-one-out refits are done in chunks of rows holding at most this many
+#: ``(row, study)`` entries, so that k = 10,000 never needs a k x k batch in memory.
+_CHUNK_ENTRIES = 1 << 20
+
+#: The leave-one-out refits of the last few fits, shared by leave_one_out() and
+#: influence(): id(fit) -> (weak reference to the fit, control key, refits).
+_LOO_CACHE: dict[int, tuple[Any, tuple[Any, ...], SubsetFits]] = {}
+
+
+def loo_fits(fit: Any, X: FloatArray, tol: float, maxiter: int) -> SubsetFits:
+    """The ``k`` leave-one-out refits of ``fit``, computed once per fit and shared.
+
+    :func:`leave_one_out` and :func:`influence` of the same result object reuse
+    one set of refits (the fit is immutable; it is held by a weak reference).
+    The refits are done in chunks of rows (:data:`_CHUNK_ENTRIES`), each one
+    batched engine call; the ``(B, k)`` per-refit weights are not kept.
+    """
+    key = (fit.method, fit.test, fit.level, tol, maxiter, X.shape)
+    hit = _LOO_CACHE.get(id(fit))
+    if hit is not None and hit[0]() is fit and hit[1] == key:
+        return hit[2]
+    y, v = fit.yi, fit.vi
+    k = len(y)
+    step = max(1, _CHUNK_ENTRIES // max(k, 1))
+    parts = []
+    for a in range(0, k, step):
+        b = min(k, a + step)
+        masks = np.ones((b - a, k), dtype=bool)
+        masks[np.arange(b - a), np.arange(a, b)] = False
+        parts.append(
+            fit_subsets(y, v, X, masks, fit.method, fit.test, fit.level, tol=tol, maxiter=maxiter)
+        )
+    if len(parts) == 1:
+        fits = parts[0]
+    else:
+        cat = {n: np.concatenate([getattr(q, n) for q in parts]) for n in _FIELDS if n != "weights"}
+        fits = SubsetFits(
+            **cat,
+            weights=np.empty((k, 0)),
+            k=np.concatenate([q.k for q in parts]),
+            converged=np.concatenate([q.converged for q in parts]),
+            iterations=np.concatenate([q.iterations for q in parts]),
+            failed=tuple(f for q in parts for f in q.failed),
+        )
+    for i in [i for i, (ref, _, _) in _LOO_CACHE.items() if ref() is None]:
+        del _LOO_CACHE[i]
+    while len(_LOO_CACHE) >= 8:
+        del _LOO_CACHE[next(iter(_LOO_CACHE))]
+    _LOO_CACHE[id(fit)] = (weakref.ref(fit), key, fits)
+    return fits
 
 
 def _warn_failed(fits: SubsetFits, what: Sequence[str], analysis: str) -> None:
@@ -390,9 +443,8 @@ def leave_one_out(fit: RMAResult) -> LeaveOneOutResult:
         raise InputError("leave_one_out() needs at least 2 studies", where="fit")
     k = fit.k
     labels = _labels(fit.labels, k)
-    fits = fit_subsets(
-        fit.yi, fit.vi, np.ones((k, 1)), ~np.eye(k, dtype=bool), fit.method, fit.test, fit.level
-    )
+    X, _, maxiter, tol = _model(fit)
+    fits = loo_fits(fit, X, tol, maxiter)
     _warn_failed(fits, [f"without {study_name(i, labels)}" for i in range(k)], "leave_one_out")
     return LeaveOneOutResult(**_series(fits, labels, fit))
 
@@ -602,9 +654,7 @@ def influence(fit: RMAResult | MetaRegResult) -> InfluenceResult:
         vb = fit.vb
     else:
         vb = np.array([[fit.se**2]])
-    fits = fit_subsets(
-        y, v, X, ~np.eye(k, dtype=bool), fit.method, fit.test, fit.level, tol=tol, maxiter=maxiter
-    )
+    fits = loo_fits(fit, X, tol, maxiter)
     _warn_failed(fits, [f"without {study_name(i, labels)}" for i in range(k)], "influence")
 
     w = 1.0 / (v + fit.tau2)
@@ -621,8 +671,15 @@ def influence(fit: RMAResult | MetaRegResult) -> InfluenceResult:
         rstudent = resid / np.sqrt(v * s2w + vdelpred + t2d * s2w)
         dffits = (X @ beta - delpred) / np.sqrt(s2w * hat * (t2d + v))
         # (X' W(-i) X)^{-1} over all k studies with the deleted fit's tau².
-        Wd = 1.0 / (v[None, :] + np.where(np.isnan(t2d), 0.0, t2d)[:, None])
-        vb_del = np.linalg.inv(np.einsum("ki,bk,kj->bij", X, Wd, X))
+        t2z = np.where(np.isnan(t2d), 0.0, t2d)
+        vb_del = np.empty((k, p, p))
+        step = max(1, _CHUNK_ENTRIES // k)
+        for a in range(0, k, step):  # chunks of rows: no k x k array at once
+            Wd = 1.0 / (v[None, :] + t2z[a : a + step, None])
+            if p == 1:
+                vb_del[a : a + step, 0, 0] = 1.0 / (Wd @ (X[:, 0] * X[:, 0]))
+            else:
+                vb_del[a : a + step] = np.linalg.inv(np.einsum("ki,bk,kj->bij", X, Wd, X))
         dfb = beta[None, :] - fits.beta
         dfbs = dfb / np.sqrt(s2w[:, None] * np.einsum("bii->bi", vb_del))
         cook_d = np.einsum("bi,ij,bj->b", dfb, np.linalg.inv(vb), dfb)
@@ -632,7 +689,7 @@ def influence(fit: RMAResult | MetaRegResult) -> InfluenceResult:
         # NaN comparisons are False: a failed refit is flagged only by its hat value, as in metafor.
         inf = (
             (np.abs(dffits) > 3.0 * dffits_lim)
-            | (stats.chi2.cdf(cook_d, p) > 0.5)
+            | (special.chdtr(p, cook_d) > 0.5)
             | (hat > 3.0 * p / k)
             | np.any(np.abs(dfbs) > 1.0, axis=1)
         )
