@@ -319,7 +319,12 @@ def _solve_q(
 
 
 def estimate_tau2(
-    batch: Batch, method: str, *, tol: float = 1e-10, maxiter: int = 1000
+    batch: Batch,
+    method: str,
+    *,
+    tol: float = 1e-10,
+    maxiter: int = 1000,
+    tau2_init: Array | None = None,
 ) -> Tau2Estimate:
     """Estimate tau² for every batch member with ``method`` (see module docstring).
 
@@ -333,6 +338,10 @@ def estimate_tau2(
         Relative convergence threshold of the iterative methods (module docstring).
     maxiter
         Maximum number of iterations for iterative methods.
+    tau2_init
+        Starting values ``(B,)`` of Fisher scoring (ML, REML, EB), e.g. the
+        full-data tau² for leave-one-out refits (a warm start); default the
+        Hedges estimate. The convergence rule is the same whatever the start.
 
     Returns
     -------
@@ -341,19 +350,24 @@ def estimate_tau2(
         so variances far from 1 cannot overflow its intermediate sums.
     """
     batch, _, s2 = normalise(batch)
-    est = _estimate_scaled(batch, method, tol, maxiter)
+    init = None if tau2_init is None else np.broadcast_to(
+        np.asarray(tau2_init, dtype=np.float64), (batch.B,)) / s2
+    est = _estimate_scaled(batch, method, tol, maxiter, init)
     if np.all(s2 == 1.0):
         return est
     return Tau2Estimate(est.tau2 * s2, est.converged, est.iterations)
 
 
-def _estimate_scaled(batch: Batch, method: str, tol: float, maxiter: int) -> Tau2Estimate:
+def _estimate_scaled(
+    batch: Batch, method: str, tol: float, maxiter: int, init: Array | None = None
+) -> Tau2Estimate:
     B = batch.B
     if method in ("FE", "DL", "HE", "HS", "HSk", "SJ"):
         t = np.maximum(_closed_form(method, batch), 0.0)
         return Tau2Estimate(t, np.ones(B, dtype=bool), np.zeros(B, dtype=np.int64))
     if method in ("ML", "REML", "EB"):
-        est = _fisher_scoring(method, batch, _hedges(batch), tol, maxiter)
+        start = _hedges(batch) if init is None else init
+        est = _fisher_scoring(method, batch, start, tol, maxiter)
         if method in ("ML", "REML"):
             est = _ll0_check(method, batch, est, tol)
         return est

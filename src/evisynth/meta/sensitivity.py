@@ -37,7 +37,7 @@ import math
 import warnings
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -104,6 +104,7 @@ def fit_subsets(
     *,
     tol: float = 1e-10,
     maxiter: int = 1000,
+    tau2_init: float | None = None,
 ) -> SubsetFits:
     """Refit the model ``yi ~ X`` on every subset ``masks[b]`` (one engine call per kind).
 
@@ -117,6 +118,9 @@ def fit_subsets(
         Boolean ``(B, k)``: studies included in each subset.
     method, test, level
         As in :func:`evisynth.rma`.
+    tau2_init
+        Warm start of Fisher scoring for every subset (e.g. the full-data
+        tau²); default the Hedges estimate of each subset.
 
     Returns
     -------
@@ -160,7 +164,10 @@ def fit_subsets(
 
     def put(idx: np.ndarray, tst: str, tau2: FloatArray | None) -> None:
         batch = make_batch(yi, vi, X, masks[idx])
-        f = fit_batch(batch, method, tst, level, tau2=tau2, tol=tol, maxiter=maxiter)
+        init = None if tau2_init is None or tau2 is not None else np.full(idx.size, tau2_init)
+        f = fit_batch(
+            batch, method, tst, level, tau2=tau2, tol=tol, maxiter=maxiter, tau2_init=init
+        )
         for name in _FIELDS:
             out[name][idx] = getattr(f, name)
         converged[idx] = f.converged
@@ -196,7 +203,9 @@ def loo_fits(fit: Any, X: FloatArray, tol: float, maxiter: int) -> SubsetFits:
     :func:`leave_one_out` and :func:`influence` of the same result object reuse
     one set of refits (the fit is immutable; it is held by a weak reference).
     The refits are done in chunks of rows (:data:`_CHUNK_ENTRIES`), each one
-    batched engine call; the ``(B, k)`` per-refit weights are not kept.
+    batched engine call, with Fisher scoring started at the full fit's tau² (a
+    warm start: one omitted study moves tau² little); the ``(B, k)`` per-refit
+    weights are not kept.
     """
     key = (fit.method, fit.test, fit.level, tol, maxiter, X.shape)
     hit = _LOO_CACHE.get(id(fit))
@@ -210,9 +219,11 @@ def loo_fits(fit: Any, X: FloatArray, tol: float, maxiter: int) -> SubsetFits:
         b = min(k, a + step)
         masks = np.ones((b - a, k), dtype=bool)
         masks[np.arange(b - a), np.arange(a, b)] = False
-        parts.append(
-            fit_subsets(y, v, X, masks, fit.method, fit.test, fit.level, tol=tol, maxiter=maxiter)
-        )
+        part = fit_subsets(y, v, X, masks, fit.method, fit.test, fit.level, tol=tol,
+                           maxiter=maxiter, tau2_init=float(fit.tau2))
+        if k > step:  # several chunks: drop the (rows, k) weights at once
+            part = replace(part, weights=np.empty((b - a, 0)))
+        parts.append(part)
     if len(parts) == 1:
         fits = parts[0]
     else:
