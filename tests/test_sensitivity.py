@@ -302,3 +302,31 @@ def test_chunked_leave_one_out_equals_one_batch(monkeypatch):
     np.testing.assert_allclose(loo.tau2, whole_loo.tau2, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(inf.rstudent, whole_inf.rstudent, rtol=1e-11)
     np.testing.assert_allclose(inf.dfbs, whole_inf.dfbs, rtol=1e-11)
+
+
+@pytest.mark.parametrize("method", ["FE", "DL"])
+@pytest.mark.parametrize("test", ["z", "t", "knha", "adhoc"])
+def test_closed_form_leave_one_out_equals_general_refits(method: str, test: str) -> None:
+    from evisynth.meta.sensitivity import _loo_closed
+
+    rng = np.random.default_rng(11)
+    for k in (3, 4, 17):
+        v = rng.uniform(0.01, 0.4, k)
+        y = rng.normal(0.2, np.sqrt(v + 0.08))
+        closed = _loo_closed(y, v, method, test, 90.0)
+        assert closed is not None
+        general = fit_subsets(y, v, np.ones((k, 1)), ~np.eye(k, dtype=bool), method, test, 90.0)
+        for name in ("beta", "vb", "se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub",
+                     "tau2", "QE", "QE_pval", "I2", "H2", "s2w", "vt"):
+            np.testing.assert_allclose(
+                getattr(closed, name), getattr(general, name), rtol=1e-10, atol=1e-13,
+                err_msg=f"{name} k={k}",
+            )
+        np.testing.assert_array_equal(closed.k, general.k)
+
+
+def test_closed_form_leave_one_out_declines_a_dominant_study() -> None:
+    from evisynth.meta.sensitivity import _loo_closed
+
+    v = np.array([1e-6, 1e-7, 1.0, 2.0])  # without study 1, study 2 carries > 99.9%
+    assert _loo_closed(np.array([0.1, 0.2, 0.3, 0.4]), v, "DL", "z", 95.0) is None

@@ -213,6 +213,12 @@ def loo_fits(fit: Any, X: FloatArray, tol: float, maxiter: int) -> SubsetFits:
         return hit[2]
     y, v = fit.yi, fit.vi
     k = len(y)
+    int_only = X.shape[1] == 1 and bool(np.all(X[:, 0] == 1.0))
+    if int_only and fit.method in ("FE", "DL") and k >= 3:
+        closed = _loo_closed(y, v, fit.method, fit.test, fit.level)
+        if closed is not None:
+            _remember(fit, key, closed)
+            return closed
     step = max(1, _CHUNK_ENTRIES // max(k, 1))
     parts = []
     for a in range(0, k, step):
@@ -236,12 +242,116 @@ def loo_fits(fit: Any, X: FloatArray, tol: float, maxiter: int) -> SubsetFits:
             iterations=np.concatenate([q.iterations for q in parts]),
             failed=tuple(f for q in parts for f in q.failed),
         )
+    _remember(fit, key, fits)
+    return fits
+
+
+def _remember(fit: Any, key: tuple[Any, ...], fits: SubsetFits) -> None:
     for i in [i for i, (ref, _, _) in _LOO_CACHE.items() if ref() is None]:
         del _LOO_CACHE[i]
     while len(_LOO_CACHE) >= 8:
         del _LOO_CACHE[next(iter(_LOO_CACHE))]
     _LOO_CACHE[id(fit)] = (weakref.ref(fit), key, fits)
-    return fits
+
+
+def _loo_closed(
+    y: FloatArray, v: FloatArray, method: str, test: str, level: float
+) -> SubsetFits | None:
+    """Leave-one-out refits of an intercept-only FE or DL model from O(k) updates.
+
+    With FE weights ``w = 1/v``, full-data mean ``mu`` and residuals
+    ``r = y - mu`` (so ``sum w r = 0``), omitting study ``i`` gives
+    ``S1(-i) = sum_{j != i} w_j``, ``mu(-i) = mu - w_i r_i / S1(-i)``,
+    ``Q(-i) = sum_{j != i} w_j r_j² - (w_i r_i)² / S1(-i)`` and
+    ``tr P(-i) = S1(-i) - S2(-i) / S1(-i)`` (exclusive sums, no subtraction of
+    totals), hence the DL ``tau²(-i)``, ``vt``, ``I²``, ``H²``. The random-effects
+    estimate of a row with ``tau²(-i) > 0`` needs its own weights
+    ``1/(v_j + tau²(-i))``: one pass over the studies per row, in chunks of rows.
+    Returns None (use the general refits) where one study carries more than
+    99.9% of a subset's weight, where ``tr P(-i)`` would cancel.
+    """
+    from evisynth.engine._batch import _exclusive_sum
+
+    k = len(y)
+    vmin = float(v.min())
+    sc = math.ldexp(1.0, round(math.log2(vmin) / 2.0))
+    s2 = sc * sc
+    y, v = y / sc, v / s2
+    w = 1.0 / v
+    S1 = w.sum()
+    mu = float(w @ y) / S1
+    r = y - mu
+    S1i = _exclusive_sum(w[None, :])[0]
+    wmax = np.sort(w)[-2:]
+    big = np.where(w == wmax[-1], wmax[0], wmax[-1])  # largest weight without study i
+    if np.any(big > (1.0 - 1e-3) * S1i):
+        return None
+    S2i = _exclusive_sum((w * w)[None, :])[0]
+    wr = w * r
+    Qi = np.maximum(_exclusive_sum((wr * r)[None, :])[0] - wr * wr / S1i, 0.0)
+    df = float(k - 2)
+    trp = S1i - S2i / S1i
+    if method == "DL":
+        t2 = np.maximum((Qi - df) / trp, 0.0)
+    else:
+        t2 = np.zeros(k)
+    beta = mu - wr / S1i
+    SW = S1i.copy()
+    rss = _exclusive_sum((wr * r)[None, :])[0] - wr * wr / S1i if test in ("knha", "adhoc") \
+        else None
+    re = np.flatnonzero(t2 > 0)
+    step = max(1, _CHUNK_ENTRIES // k)
+    for a in range(0, re.size, step):
+        rows = re[a : a + step]
+        W = 1.0 / (v[None, :] + t2[rows, None])
+        W[np.arange(rows.size), rows] = 0.0
+        SW[rows] = W.sum(axis=1)
+        c = (W @ r) / SW[rows]
+        beta[rows] = mu + c
+        if rss is not None:
+            R = r[None, :] - c[:, None]
+            rss[rows] = np.einsum("bk,bk->b", W * R, R)
+    vb = 1.0 / SW
+    if rss is not None:
+        s2w = np.where(rss <= _EPS, 0.0, rss / df)
+        if test == "adhoc":
+            s2w = np.maximum(s2w, 1.0)
+        vb = vb * s2w
+    else:
+        s2w = np.ones(k)
+    se = np.sqrt(vb)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.where(se > 0, beta / se, np.where(beta == 0, 0.0, np.sign(beta) * np.inf))
+    alpha = 1.0 - level / 100.0
+    if test == "z":
+        ddf = np.full(k, np.nan)
+        crit = np.full(k, -special.ndtri(alpha / 2))
+        pval = 2.0 * special.ndtr(-np.abs(stat))
+    else:
+        ddf = np.full(k, df)
+        crit = special.stdtrit(ddf, 1.0 - alpha / 2)
+        pval = 2.0 * special.stdtr(ddf, -np.abs(stat))
+    vt = df / trp
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "FE":
+            I2 = np.where(Qi > 0, np.maximum(0.0, 100.0 * (Qi - df) / Qi), 0.0)
+            H2 = Qi / df
+        else:
+            I2 = 100.0 * t2 / (vt + t2)
+            H2 = t2 / vt + 1.0
+    pi_half = crit * np.sqrt(se * se + t2)
+
+    def col(a: FloatArray) -> FloatArray:
+        return (a * sc)[:, None]
+
+    return SubsetFits(
+        beta=col(beta), vb=(vb * s2)[:, None, None], se=col(se), stat=stat[:, None],
+        pval=pval[:, None], ci_lb=col(beta - crit * se), ci_ub=col(beta + crit * se),
+        pi_lb=(beta - pi_half) * sc, pi_ub=(beta + pi_half) * sc, tau2=t2 * s2, QE=Qi,
+        QE_pval=special.chdtrc(df, Qi), I2=I2, H2=H2, s2w=s2w, ddf=ddf, vt=vt * s2,
+        k=np.full(k, k - 1), weights=np.empty((k, 0)), converged=np.ones(k, dtype=bool),
+        iterations=np.zeros(k, dtype=np.int64), failed=("",) * k,
+    )
 
 
 def _warn_failed(fits: SubsetFits, what: Sequence[str], analysis: str) -> None:
