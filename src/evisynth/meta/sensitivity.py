@@ -214,8 +214,8 @@ def loo_fits(fit: Any, X: FloatArray, tol: float, maxiter: int) -> SubsetFits:
     y, v = fit.yi, fit.vi
     k = len(y)
     int_only = X.shape[1] == 1 and bool(np.all(X[:, 0] == 1.0))
-    if int_only and fit.method in ("FE", "DL") and k >= 3:
-        closed = _loo_closed(y, v, fit.method, fit.test, fit.level)
+    if int_only and fit.method in _LOO_FAST and k >= 3:
+        closed = _loo_closed(y, v, fit.method, fit.test, fit.level, tol=tol, maxiter=maxiter)
         if closed is not None:
             _remember(fit, key, closed)
             return closed
@@ -254,10 +254,19 @@ def _remember(fit: Any, key: tuple[Any, ...], fits: SubsetFits) -> None:
     _LOO_CACHE[id(fit)] = (weakref.ref(fit), key, fits)
 
 
+#: Estimators with a dedicated intercept-only leave-one-out path.
+_LOO_FAST = ("FE", "DL", "ML", "REML", "EB")
+#: The study-major scoring of engine.intercept sums over studies with one vector
+#: addition per study, so it pays off while chunks still hold a few hundred rows;
+#: beyond this k (ML/REML/EB) the general chunked refits are faster.
+_LOO_SCORING_MAX_K = 4096
+
+
 def _loo_closed(
-    y: FloatArray, v: FloatArray, method: str, test: str, level: float
+    y: FloatArray, v: FloatArray, method: str, test: str, level: float,
+    *, tol: float = 1e-10, maxiter: int = 1000,
 ) -> SubsetFits | None:
-    """Leave-one-out refits of an intercept-only FE or DL model from O(k) updates.
+    """Leave-one-out refits of an intercept-only model from O(k) updates where they exist.
 
     With FE weights ``w = 1/v``, full-data mean ``mu`` and residuals
     ``r = y - mu`` (so ``sum w r = 0``), omitting study ``i`` gives
@@ -267,6 +276,9 @@ def _loo_closed(
     totals), hence the DL ``tau²(-i)``, ``vt``, ``I²``, ``H²``. The random-effects
     estimate of a row with ``tau²(-i) > 0`` needs its own weights
     ``1/(v_j + tau²(-i))``: one pass over the studies per row, in chunks of rows.
+    ML, REML and EB (``k <= 4096``): tau²(-i) by the study-major Fisher scoring
+    of :mod:`evisynth.engine.intercept` (the same algorithm and convergence rule
+    as the general engine) on the ``(k - 1, rows)`` reduced data sets, in chunks.
     Returns None (use the general refits) where one study carries more than
     99.9% of a subset's weight, where ``tr P(-i)`` would cancel.
     """
@@ -291,16 +303,31 @@ def _loo_closed(
     Qi = np.maximum(_exclusive_sum((wr * r)[None, :])[0] - wr * wr / S1i, 0.0)
     df = float(k - 2)
     trp = S1i - S2i / S1i
+    step = max(1, _CHUNK_ENTRIES // k)
+    converged = np.ones(k, dtype=bool)
+    iterations = np.zeros(k, dtype=np.int64)
     if method == "DL":
         t2 = np.maximum((Qi - df) / trp, 0.0)
-    else:
+    elif method == "FE":
         t2 = np.zeros(k)
+    elif k > _LOO_SCORING_MAX_K:
+        return None
+    else:
+        from evisynth.engine.intercept import _scoring
+
+        t2 = np.empty(k)
+        j = np.arange(k - 1)[:, None]
+        for a in range(0, k, step):
+            rows = np.arange(a, min(k, a + step))
+            idx = j + (j >= rows[None, :])  # (k - 1, rows): study j of the set without row i
+            t2[rows], converged[rows], iterations[rows] = _scoring(
+                method, y[idx], v[idx], tol, maxiter
+            )
     beta = mu - wr / S1i
     SW = S1i.copy()
     rss = _exclusive_sum((wr * r)[None, :])[0] - wr * wr / S1i if test in ("knha", "adhoc") \
         else None
     re = np.flatnonzero(t2 > 0)
-    step = max(1, _CHUNK_ENTRIES // k)
     for a in range(0, re.size, step):
         rows = re[a : a + step]
         W = 1.0 / (v[None, :] + t2[rows, None])
@@ -344,13 +371,24 @@ def _loo_closed(
     def col(a: FloatArray) -> FloatArray:
         return (a * sc)[:, None]
 
-    return SubsetFits(
+    out: dict[str, Any] = dict(
         beta=col(beta), vb=(vb * s2)[:, None, None], se=col(se), stat=stat[:, None],
         pval=pval[:, None], ci_lb=col(beta - crit * se), ci_ub=col(beta + crit * se),
         pi_lb=(beta - pi_half) * sc, pi_ub=(beta + pi_half) * sc, tau2=t2 * s2, QE=Qi,
         QE_pval=special.chdtrc(df, Qi), I2=I2, H2=H2, s2w=s2w, ddf=ddf, vt=vt * s2,
-        k=np.full(k, k - 1), weights=np.empty((k, 0)), converged=np.ones(k, dtype=bool),
-        iterations=np.zeros(k, dtype=np.int64), failed=("",) * k,
+    )
+    failed = tuple(
+        "" if c else f"the {method} estimator did not converge in {maxiter} iterations"
+        for c in converged
+    )
+    if not converged.all():
+        for name in out:
+            out[name] = np.where(
+                converged.reshape((k,) + (1,) * (out[name].ndim - 1)), out[name], np.nan
+            )
+    return SubsetFits(
+        **out, k=np.full(k, k - 1), weights=np.empty((k, 0)), converged=converged,
+        iterations=iterations, failed=failed,
     )
 
 
