@@ -111,3 +111,17 @@ def test_prob_arguments() -> None:
     with pytest.raises(InputError, match="what"):
         fit.prob(0.0, what="sigma")
     assert abs(fit.prob(0.0, "<") + fit.prob(0.0, ">") - 1.0) < 1e-15
+
+
+def test_batch_rows_without_studies_or_proper_posterior_are_nan() -> None:
+    from evisynth.engine import bayes_batch
+
+    y = [[0.1, 0.2], [0.3, 0.1]]
+    v = [[0.1, 0.1], [0.2, 0.2]]
+    with np.errstate(divide="raise", invalid="raise", over="raise"):
+        r = bayes_batch(y, v, [[True, True], [False, False]], ev.HalfNormalPrior(0.5))
+    assert r.proper.tolist() == [True, False]
+    assert math.isfinite(r.estimate[0]) and math.isnan(r.estimate[1])
+    # improper flat tau prior with k = 2 and a flat effect prior: detected numerically
+    r = bayes_batch(y, v, None, ev.ImproperUniformPrior())
+    assert not r.proper.any() and np.isnan(r.ci_lb).all()

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evisynth as ev
-from evisynth.meta.bias import _kendall, _kendall_null_pmf
+from evisynth.meta.bias.ranktest import _kendall, _kendall_null_pmf
 from tests.conftest import load_reference
 
 REF = load_reference("bias")

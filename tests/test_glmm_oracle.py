@@ -3,7 +3,8 @@
 Tolerances (relative unless stated): estimates, standard errors, tau² and the
 heterogeneity tests agree with the *direct lme4 refit* (deviance function of
 glmer minimised by nlminb with rel.tol 1e-15, covariance from a Richardson
-numDeriv Hessian) to 1e-5, and with metafor run with a tight optimiser
+numDeriv Hessian; for CM.EL metafor's own likelihood with integrate() at
+rel.tol 1e-12) to 1e-5, and with metafor run with a tight optimiser
 (bobyqa, rhoend 1e-12) to 1e-5 as well, except the standard errors, for which
 lme4's own central-difference Hessian is only good to about 2e-4. metafor with
 its default optimiser settings stops earlier (up to ~1e-3 off in the estimates,
@@ -50,6 +51,12 @@ def _close(ours: Any, ref: Any, rtol: float, atol: float = 0.0) -> None:
 
 AGQ = [n for n, c in CASES.items() if c["nAGQ"] > 1]
 
+#: Cases where metafor's own numbers are not the model's maximum (documented, see below).
+CMEL = {n for n, c in CASES.items() if c["measure"] == "OR" and c["model"] == "CM.EL"}
+#: tau² at 0 under CM.EL: metafor optimises log tau², stops at tau² ≈ 3e-5 with a singular
+#: numDeriv Hessian (se 4e-7); evisynth reaches tau² = 0 (the boundary) with the FE se.
+BOUNDARY = {"hine1989_or_cmel"}
+
 
 @pytest.mark.parametrize("name", AGQ)
 def test_against_tight_metafor(name: str) -> None:
@@ -57,12 +64,29 @@ def test_against_tight_metafor(name: str) -> None:
     f = _fit(c)
     r = c["tight"]
     assert f.k == r["k"] and f.p == r["p"]
+    _close(f.vt, r["vt"], 1e-10)
+    _close(f.QE_LRT, r["QE_LRT"], 1e-7, 1e-8)
+    if name in BOUNDARY:
+        assert f.tau2 < 1e-12 and r["tau2"] < 1e-4
+        _close(f.beta, r["beta"], 5e-5)
+        return
     _close(f.beta, r["beta"], 1e-5, 1e-8)
+    # lme4's vcov comes from a central-difference Hessian, metafor's CM.EL one from numDeriv
+    # on integrate() values: both good to about 2e-4 (the refit test below is at 1e-5)
     _close(f.b_se, r["se"], 2e-4)
     _close(f.tau2, r["tau2"], 1e-5, 1e-8)
     _close(f.I2, r["I2"], 1e-5, 1e-6)
     _close(f.H2, r["H2"], 1e-5)
-    _close(f.vt, r["vt"], 1e-10)
+    if name in CMEL:
+        # metafor's CM.EL log-likelihood is the marginal one, as here
+        _close(f.ll, r["ll"], 1e-9)
+        _close(f.deviance, r["dev"], 1e-5, 1e-8)
+        # metafor's saturated CM.EL fit leaves the studies whose conditional MLE is infinite
+        # (a count at the edge of its support) wherever nlminb stops, with a numerical
+        # Hessian there; they add up to 0.6% to its Wald statistic. evisynth gives them
+        # their limit weight 0 (as for the unconditional models).
+        _close(f.QE_Wld, r["QE_Wld"], 1e-2)
+        return
     # the Wald test: glm's saturated fit stops its IRLS at a relative deviance change of
     # 1e-8 and computes the covariance at the weights of the step before (up to 2e-6 here);
     # studies with an infinite saturated estimate add ~1e-7 in glm and exactly 0 here
@@ -89,7 +113,7 @@ def test_against_lme4_refit(name: str) -> None:
     _close(f.tau2, r["tau2"], 1e-5, 1e-8)
 
 
-@pytest.mark.parametrize("name", AGQ)
+@pytest.mark.parametrize("name", [n for n in AGQ if n not in BOUNDARY])
 def test_against_default_metafor(name: str) -> None:
     c = CASES[name]
     f = _fit(c)

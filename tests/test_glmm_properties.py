@@ -178,8 +178,6 @@ def test_bad_input_two_groups() -> None:
         ev.rma_glmm("OR", ai=[0, 0], n1i=[10, 10], ci=[3, 1], n2i=[10, 10])
     with pytest.raises(InputError, match=r"UM\.RS"):
         ev.rma_glmm("OR", ai=[1, 2], n1i=[10, 10], ci=[3, 1], n2i=[10, 10], model="UM.RS")
-    with pytest.raises(InputError, match=r"CM\.EL"):
-        ev.rma_glmm("OR", ai=[1, 2], n1i=[10, 10], ci=[3, 1], n2i=[10, 10], model="CM.EL")
     with pytest.raises(InputError, match="'t2i', study 2"):
         ev.rma_glmm("IRR", x1i=[1, 2], t1i=[10, 10], x2i=[3, 1], t2i=[10, -1])
 
@@ -208,3 +206,15 @@ def test_non_convergence_says_what_was_tried() -> None:
 def test_bad_input_proportion_ci(kwargs: dict, match: str) -> None:
     with pytest.raises(InputError, match=match):
         ev.proportion_ci(**kwargs)
+
+
+@pytest.mark.parametrize("model", ["CM.EL", "CM.AL"])
+def test_conditional_models_mirror_when_arms_swap(model: str) -> None:
+    a, n1 = np.array([0.0, 1, 2, 5]), np.array([116.0, 44, 208, 151])
+    c, n2 = np.array([3.0, 3, 9, 6]), np.array([117.0, 35, 195, 157])
+    f = ev.rma_glmm("OR", ai=a, n1i=n1, ci=c, n2i=n2, model=model)
+    g = ev.rma_glmm("OR", ai=c, n1i=n2, ci=a, n2i=n1, model=model)
+    assert g.estimate == pytest.approx(-f.estimate, rel=1e-6)
+    assert g.se == pytest.approx(f.se, rel=1e-5)
+    assert g.tau2 == pytest.approx(f.tau2, rel=1e-5, abs=1e-9)
+    assert g.ll == pytest.approx(f.ll, rel=1e-10)

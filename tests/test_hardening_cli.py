@@ -203,3 +203,41 @@ def test_m7_nul_byte_in_path(capsys) -> None:
     assert code == 2
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("evisynth: "), err
+
+
+# --- M2: one line, whatever the source of the text --------------------------------
+
+
+def test_m2_tokenizer_error_is_one_line(tmp_path: Path, capsys) -> None:
+    p = tmp_path / "t.csv"
+    p.write_text("yi,vi\n1,2\n3,4,5,6\n")
+    code, _, err = run(["meta", str(p)], capsys)
+    assert code == 2
+    one_error_line(err)
+
+
+def test_m2_input_error_is_always_one_line() -> None:
+    import numpy as np
+
+    from evisynth.errors import InputError
+
+    msg = str(InputError(f"bad value {np.float64(np.inf)!r}\nSeries\r\x1b[31mred"))
+    assert "\n" not in msg and "\r" not in msg and "\x1b" not in msg
+    assert "np.float64" not in msg and "bad value inf" in msg
+
+
+def test_m2_review_error_keeps_its_problem_lines() -> None:
+    from evisynth.review import ReviewError
+    from evisynth.review.errors import Problem
+
+    err = ReviewError("r", [Problem("a.csv", 2, "x", "bad"), Problem("b.csv", 3, "y", "bad")])
+    assert len(str(err).splitlines()) == 3
+
+
+def test_survival_with_one_event_time_is_an_input_error(tmp_path: Path, capsys) -> None:
+    """Found by tests/fuzz: cox.zph with a single event time raised LinAlgError."""
+    p = tmp_path / "s.csv"
+    p.write_text("arm,time,event\nA,1,1\n0,1,1\n")
+    code, _, err = run(["survival", str(p), "--arm", "arm"], capsys)
+    assert code == 2
+    assert "cox.zph" in one_error_line(err)

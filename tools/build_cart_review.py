@@ -16,10 +16,11 @@ The build is deterministic: the same input gives byte-identical files.
 
 Usage::
 
-    python tools/build_cart_review.py [--source CSV] [--out DIR]
+    python tools/build_cart_review.py [--source CSV] [--toxicity CSV] [--out DIR]
 
-Defaults: ``../shared/data/cart_dlbcl_studies.csv`` next to the repository, and
-the bundled review folder.
+Defaults: the extraction shipped inside the review folder (``sources/``:
+``cart_dlbcl_studies.csv``, ``cart_toxicity_cohorts.csv`` and their notes) and
+the bundled review folder itself.
 """
 
 from __future__ import annotations
@@ -39,9 +40,17 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "cart_dlbcl_studies.csv"
 DEFAULT_OUT = REPO / "src" / "evisynth" / "data" / "reviews" / "cart_dlbcl"
-SOURCE_NAME = "shared/data/cart_dlbcl_studies.csv"
+DEFAULT_SOURCE = DEFAULT_OUT / "sources" / "cart_dlbcl_studies.csv"
+DEFAULT_TOXICITY = DEFAULT_OUT / "sources" / "cart_toxicity_cohorts.csv"
+SOURCE_NAME = "sources/cart_dlbcl_studies.csv"
+TOX_NAME = "sources/cart_toxicity_cohorts.csv"
+NARRATIVE = "sources/cart_dlbcl_studies.md"
+#: Files of the review folder the build writes (``sources/`` is its input, not its output).
+BUILT_FILES = ("review.toml", "studies.csv", "outcomes.csv", "risk_of_bias.csv", "published.csv")
+#: Source-table column names -> the review format's (version 2) arm-neutral names.
+V2_NAMES = {"product": "intervention", "n_cart": "n_int", "n_control": "n_comp",
+            "events_cart": "events_int", "events_control": "events_comp"}
 
 VERIFIED = "verified-in-source"
 SECONDARY = "from-secondary-source"
@@ -60,21 +69,26 @@ class Src:
 
     number: int
     cells: dict[str, str]
+    file: str = SOURCE_NAME
 
     def __getitem__(self, key: str) -> str:
         return self.cells[key].strip()
 
     @property
     def lead(self) -> bool:
-        """The only source is the unpublished GitHub NMA dataset (a lead, not data)."""
-        loc = self["source_location"]
-        return loc.startswith("ONLY in") and "GitHub NMA dataset" in loc
+        """A single unverifiable source ("ONLY in ..."): a lead, never primary data."""
+        return self["source_location"].startswith("ONLY in")
+
+    @property
+    def derived_in_source(self) -> bool:
+        """The source table itself derived the count from a percentage ("derived: ...")."""
+        return "derived:" in self["source_location"]
 
 
-def read_source(path: Path) -> list[Src]:
+def read_source(path: Path, name: str = SOURCE_NAME) -> list[Src]:
     """The source rows, numbered as in a spreadsheet (first data row = 2)."""
     with open(path, encoding="utf-8", newline="") as fh:
-        return [Src(i, row) for i, row in enumerate(csv.DictReader(fh), start=2)]
+        return [Src(i, row, name) for i, row in enumerate(csv.DictReader(fh), start=2)]
 
 
 @dataclass(frozen=True)
@@ -89,9 +103,11 @@ class Pick:
     citation_contains: str | None = None
 
     def matches(self, r: Src) -> bool:
+        outcome_ok = (r["outcome"].startswith(self.outcome[:-1]) if self.outcome.endswith("*")
+                      else r["outcome"] == self.outcome)
         return (
             r["study_id"] == self.study
-            and r["outcome"] == self.outcome
+            and outcome_ok
             and r["measure"] == self.measure
             and (self.arm is None or r["arm"] == self.arm)
             and (self.confidence is None or r["confidence"] == self.confidence)
@@ -169,11 +185,16 @@ def identifiers(rows: Iterable[Src]) -> str:
 def provenance(rows: Sequence[Src]) -> dict[str, str]:
     """source / doi_or_pmid / location / verification / source_rows of one output row."""
     unique = list(dict.fromkeys(rows))
+    files = {r.file for r in unique}
+    if len(files) != 1:
+        raise BuildError(f"one output row cannot mix source tables: {sorted(files)}")
     if len(unique) == 1:
         location = unique[0]["source_location"]
     else:
         location = " | ".join(f"row {r.number}: {r['source_location']}" for r in unique)
+    file = files.pop()
     return {
+        "source_file": "" if file == SOURCE_NAME else file,
         "source": joined(r["source_citation"] for r in unique),
         "doi_or_pmid": identifiers(unique),
         "location": location,
@@ -198,6 +219,7 @@ class StudySpec:
     n: tuple[Pick, Pick] | None = None
     n_fields: Pick | None = None  # one row whose n_cart/n_control cells give the arm sizes
     notes: str = ""
+    intervention: str | None = None  # overrides the source's product cell
 
 
 SOC = "standard-of-care salvage chemotherapy (± autologous transplant)"
@@ -237,9 +259,12 @@ STUDIES: tuple[StudySpec, ...] = (
         "BELINDA_Bishop2022", "BELINDA (Bishop 2022)", "RCT", 1, SOC,
         n=(Pick("BELINDA_Bishop2022", "randomized", "n", "CAR-T"),
            Pick("BELINDA_Bishop2022", "randomized", "n", "SOC")),
-        notes="Every BELINDA result in the source table is a lead (GitHub dataset only), so "
-              "BELINDA enters only the 'lead' sensitivity analysis. Total randomised 322 is "
-              "verified (source row 120); the arm sizes are secondary.",
+        notes="The one randomised trial whose primary end point was not met. Its EFS hazard "
+              "ratio, response counts and grade >=3 toxicity counts are secondary-source "
+              "numbers corroborated by independent sources, so BELINDA is in the primary "
+              "analyses of those outcomes (flagged as secondary). It has no corroborated OS "
+              "estimate. Total randomised 322 is verified (source row 120); the arm sizes are "
+              "secondary.",
     ),
     StudySpec(
         "ZUMA1_vs_SCHOLAR1_Neelapu2021", "ZUMA-1 vs SCHOLAR-1 (Neelapu 2021)",
@@ -307,14 +332,18 @@ def study_row(spec: StudySpec, source: Sequence[Src], used: set[int]) -> dict[st
     follow = re.search(r"median follow-up (\d+(?:\.\d+)?) mo", cut)
     out = {
         "study_id": spec.study_id, "trial": first["trial_name"], "label": spec.label,
-        "design": spec.design, "design_detail": first["design"], "product": first["product"],
+        "design": spec.design, "design_detail": first["design"],
+        "product": spec.intervention or first["product"],
         "comparator": spec.comparator, "line": first["line"],
         "n_cart": "", "n_control": "", "n_source": "", "n_doi_or_pmid": "", "n_location": "",
         "n_verification": "", "n_source_rows": "",
         "data_cut": cut, "cut_order": str(spec.cut_order),
         "median_follow_up_months": follow.group(1) if follow else "",
         "citation": citation, "doi_or_pmid": ids, "notes": spec.notes,
+        "features": "", "features_source": "",
     }
+    if spec.design == "RCT":
+        out["features"], out["features_source"] = FEATURES[first["trial_name"]]
     n_rows: list[Src] = []
     if spec.n is not None:
         n_rows = [find(source, p) for p in spec.n]
@@ -422,25 +451,37 @@ def _derive(pct_row: Src, den: Denominator, source: Sequence[Src], arm: str) -> 
 def _percent_row(spec: RowSpec, source: Sequence[Src]) -> tuple[dict[str, str], list[Src], str]:
     if spec.n_cart is None:
         raise BuildError(f"{spec.row_id}: a derived row needs n_cart")
-    ev, n, text, rows = _derive(find(source, spec.cart), spec.n_cart, source, "events_cart")
+    ev, n, text, rows = _derive(find(source, spec.cart), spec.n_cart, source, "events_int")
     out = {"events_cart": ev, "n_cart": n}
     texts = [text]
     if spec.control is not None:
         if spec.n_control is None:
             raise BuildError(f"{spec.row_id}: a derived two-arm row needs n_control")
         ev2, n2, text2, rows2 = _derive(find(source, spec.control), spec.n_control, source,
-                                        "events_control")
+                                        "events_comp")
         out.update(events_control=ev2, n_control=n2)
         texts.append(text2)
         rows += rows2
     return out, rows, "; ".join(texts)
 
 
+def _check_source_derivation(r: Src) -> str:
+    """Recompute a count the source table derived from a percentage; say how."""
+    n = int(number(r["n_cart"], "n_cart", r))
+    count, lo, hi = count_from_percent(r["value"], n)
+    if r["measure"] != "percent" or str(count) != r["events_cart"] or lo != hi:
+        raise BuildError(f"source row {r.number} ({r.file}): derived count {r['events_cart']} "
+                         f"does not follow from {r['value']}% of {n} uniquely")
+    return (f"events_int: {count} = round({r['value']}% x {n}) from source row {r.number} "
+            f"({r.file}); the only count compatible with the rounded percentage (the source "
+            "table derived it the same way)")
+
+
 OUTCOME_COLUMNS = (
     "row_id", "outcome", "study_id", "analysis", "definition", "estimate", "ci_lb", "ci_ub",
     "pval", "pval_text", "events_cart", "n_cart", "events_control", "n_control", "grading",
-    "derived", "derivation", "lead_only", "source", "doi_or_pmid", "location", "verification",
-    "source_rows", "notes",
+    "source_file", "derived", "derivation", "lead_only", "source", "doi_or_pmid", "location",
+    "verification", "source_rows", "notes",
 )
 
 
@@ -455,6 +496,8 @@ def outcome_row(spec: RowSpec, source: Sequence[Src], used: set[int]) -> dict[st
         data, rows, derivation = _percent_row(spec, source)
     else:
         raise BuildError(f"{spec.row_id}: unknown kind {spec.kind!r}")
+    if spec.kind == "counts" and any(r.derived_in_source for r in rows):
+        derivation = "; ".join(_check_source_derivation(r) for r in rows if r.derived_in_source)
     data_rows = [r for r in rows if r["study_id"] == spec.study] or rows
     prov = provenance(rows)
     if prov["lead_only"] == "true" and spec.analysis not in ("lead", "alternative"):
@@ -497,6 +540,8 @@ def _arm_n(study: str, outcome: str, arm: str, cell: str, what: str) -> Denomina
     return Denominator(P(study, outcome, "percent", arm), cell=cell, what=what)
 
 
+CORR_NOTE = ("Secondary source, corroborated by independent sources (source location "
+             "'CORROBORATED'): data, in the primary analysis, flagged as secondary.")
 GH_NOTE = "Only in the unpublished GitHub NMA dataset: a lead, not data."
 NOT_ANALYSED_P = ("No confidence interval, and the p-value's sidedness is not stated; read as "
                   "two-sided it implies a narrower interval than the one reported for the same "
@@ -522,10 +567,14 @@ ROWS: tuple[RowSpec, ...] = (
     RowSpec("efs.transform.alt-2023", "efs", T23, "alternative", "ratio",
             P(T23, "EFS (primary endpoint; IRC)"),
             notes="Intermediate data cut (primary analysis, 2023); secondary source."),
-    RowSpec("efs.belinda.lead", "efs", BEL, "lead", "ratio",
+    RowSpec("efs.belinda.primary", "efs", BEL, "primary", "ratio",
             P(BEL, "EFS (primary endpoint; SD/PD at or after week 12 or death; IRC)"),
-            notes=GH_NOTE),
+            notes=CORR_NOTE + " The sources agree on the HR and CI but not on the P value; "
+                  "the CI is used."),
     # ---------------------------------------------------------------- PFS (HR)
+    RowSpec("pfs.zuma7.primary", "pfs", Z23, "primary", "ratio",
+            P(Z23, "PFS (investigator-assessed)"),
+            notes=CORR_NOTE + " Investigator-assessed PFS at the primary OS analysis."),
     RowSpec("pfs.transform.primary", "pfs", T25, "primary", "ratio", P(T25, "PFS"),
             notes="Latest TRANSFORM analysis (3-year follow-up)."),
     RowSpec("pfs.transform.earlier", "pfs", T23, "earlier-cut", "ratio",
@@ -534,9 +583,6 @@ ROWS: tuple[RowSpec, ...] = (
     RowSpec("pfs.transform.alt-2023-verified", "pfs", T23, "alternative", "ratio",
             P(T23, "PFS (IRC)", confidence=VERIFIED),
             notes="Verified point estimate without CI ('P < .0001' only): not analysable."),
-    RowSpec("pfs.zuma7.lead", "pfs", Z23, "lead", "ratio", P(Z23, "PFS (investigator-assessed)"),
-            notes=GH_NOTE + " The shared verification notes name one news summary that gives "
-                  "the same HR, but the source table has not upgraded the row."),
     # ---------------------------------------------------------------- OS (HR)
     RowSpec("os.zuma7.primary", "os", Z23, "primary", "ratio",
             P(Z23, "OS", citation="LBA107"),
@@ -598,10 +644,10 @@ ROWS: tuple[RowSpec, ...] = (
     RowSpec("cr.transform.alt-github", "cr", T23, "alternative", "counts",
             P(T23, "CR (IRC)", "events/total", "CAR-T"), P(T23, "CR (IRC)", "events/total", "SOC"),
             notes=GH_NOTE),
-    RowSpec("cr.belinda.lead", "cr", BEL, "lead", "counts",
+    RowSpec("cr.belinda.primary", "cr", BEL, "primary", "counts",
             P(BEL, "CR (best overall response at or after week 12; IRC)", "events/total", "CAR-T"),
             P(BEL, "CR (best overall response at or after week 12; IRC)", "events/total", "SOC"),
-            notes=GH_NOTE),
+            notes=CORR_NOTE),
     RowSpec("cr.zuma1-scholar.primary", "cr", NEE, "primary", "percent",
             P(NEE, "CR", "percent", "CAR-T"), P(NEE, "CR", "percent", "SOC"),
             _arm_n(NEE, "CR", "CAR-T", "n_cart", "response-evaluable ZUMA-1 patients"),
@@ -628,9 +674,9 @@ ROWS: tuple[RowSpec, ...] = (
             P(T23, "ORR (IRC)", "percent", "CAR-T"), P(T23, "ORR (IRC)", "percent", "SOC"), *T_N,
             notes="Percentages from a secondary source (news report of the ASH 2022 "
                   "presentation); counts derived."),
-    RowSpec("orr.belinda.lead", "orr", BEL, "lead", "counts",
+    RowSpec("orr.belinda.primary", "orr", BEL, "primary", "counts",
             P(BEL, "ORR (at or after week 12; IRC)", "events/total", "CAR-T"),
-            P(BEL, "ORR (at or after week 12; IRC)", "events/total", "SOC"), notes=GH_NOTE),
+            P(BEL, "ORR (at or after week 12; IRC)", "events/total", "SOC"), notes=CORR_NOTE),
     RowSpec("orr.zuma1-scholar.primary", "orr", NEE, "primary", "percent",
             P(NEE, "ORR", "percent", "CAR-T"), P(NEE, "ORR", "percent", "SOC"),
             _arm_n(NEE, "ORR", "CAR-T", "n_cart", "response-evaluable ZUMA-1 patients"),
@@ -642,55 +688,200 @@ ROWS: tuple[RowSpec, ...] = (
             _arm_n(VAN, "ORR", "SOC", "n_control", "matched real-world controls"),
             notes="Propensity-matched cohorts; counts derived."),
     # ---------------------------------------------------------------- grade >= 3 CRS (PLO)
-    RowSpec("crs_g3.zuma7.primary", "crs_g3", Z22, "primary", "percent",
+    RowSpec("crs_g3.zuma7.primary", "crs_g3", Z22, "primary", "counts",
+            P(Z22, "CRS_G3plus (grading: modified Lee 2014 per secondary dataset)",
+              "events/total", "CAR-T"),
+            grading="Lee 2014",
+            notes=CORR_NOTE + " Trial-publication grouping, as for the other trials' arms; "
+                  "modified Lee 2014 grading per one secondary dataset only."),
+    RowSpec("crs_g3.zuma7.alt-fda", "crs_g3", Z22, "alternative", "percent",
             P(Z22, "CRS_G3plus (FDA review)", "percent", "CAR-T"),
             n_cart=Denominator(P(Z22, "CRS_G3plus (FDA review)", "percent", "CAR-T"),
                                cell="source_location", pattern=r"(\d+) axi-cel recipients",
                                what=FDA_168),
-            grading="not stated in source",
-            notes="FDA reviewers' grouping of events (regulatory source). Not mixed with the "
-                  "trial-publication figures (alternative row)."),
-    RowSpec("crs_g3.zuma7.alt-github", "crs_g3", Z22, "alternative", "counts",
-            P(Z22, "CRS_G3plus (grading: modified Lee 2014 per secondary dataset)",
-              "events/total", "CAR-T"),
-            grading="modified Lee 2014 (per GitHub dataset; unverified)", notes=GH_NOTE),
+            grading="not stated",
+            notes="FDA reviewers' grouping of events (regulatory source, verified); counted "
+                  "differently from the trial publication, so not mixed with it."),
     RowSpec("crs_g3.transform.primary", "crs_g3", T23, "primary", "percent",
             P(T23, "CRS_G3plus (grade 3; no grade 4/5)", "percent", "CAR-T"),
             n_cart=Denominator(P(T23, "randomized", "n", "CAR-T"), what=T_SAFETY),
-            grading="not stated in source",
+            grading="not stated",
             notes="Lee 2014 per the GitHub dataset (unverified)."),
-    RowSpec("crs_g3.belinda.lead", "crs_g3", BEL, "lead", "counts",
+    RowSpec("crs_g3.belinda.primary", "crs_g3", BEL, "primary", "counts",
             P(BEL, "CRS_G3plus (grading: Lee 2014 per secondary dataset)", "events/total",
               "CAR-T"),
-            grading="Lee 2014 (per GitHub dataset; unverified)",
-            notes=GH_NOTE + " Denominator = infused patients."),
+            grading="Lee 2014",
+            notes=CORR_NOTE + " Denominator = infused patients; Lee 2014 grading per one "
+                  "secondary dataset only."),
     # ---------------------------------------------------------------- grade >= 3 neuro (PLO)
-    RowSpec("ne_g3.zuma7.primary", "ne_g3", Z22, "primary", "percent",
+    RowSpec("ne_g3.zuma7.primary", "ne_g3", Z22, "primary", "counts",
+            P(Z22, "NE_G3plus (neurologic events; grading CTCAE v4.03 per secondary dataset; "
+                   "not ICANS/ASTCT)", "events/total", "CAR-T"),
+            grading="CTCAE",
+            notes=CORR_NOTE + " Trial-publication grouping ('neurologic events'); CTCAE "
+                  "v4.03 per one secondary dataset only; not ICANS graded by ASTCT."),
+    RowSpec("ne_g3.zuma7.alt-fda", "ne_g3", Z22, "alternative", "percent",
             P(Z22, "NE_G3plus (FDA review, neurologic toxicity)", "percent", "CAR-T"),
             n_cart=Denominator(P(Z22, "NE_G3plus (FDA review, neurologic toxicity)", "percent",
                                  "CAR-T"),
                                cell="source_location", pattern=r"(\d+) axi-cel recipients",
                                what=FDA_168),
-            grading="not stated in source",
-            notes="FDA reviewers' grouping ('neurologic toxicity'), broader than the trial's "
-                  "'neurologic events'; not ICANS graded by ASTCT."),
-    RowSpec("ne_g3.zuma7.alt-github", "ne_g3", Z22, "alternative", "counts",
-            P(Z22, "NE_G3plus (neurologic events; grading CTCAE v4.03 per secondary dataset; "
-                   "not ICANS/ASTCT)", "events/total", "CAR-T"),
-            grading="CTCAE v4.03 (per GitHub dataset; unverified)", notes=GH_NOTE),
+            grading="not stated",
+            notes="FDA reviewers' grouping ('neurologic toxicity', regulatory source, "
+                  "verified), broader than the trial's 'neurologic events'; not mixed with it."),
     RowSpec("ne_g3.transform.primary", "ne_g3", T23, "primary", "percent",
             P(T23, "NE_G3plus (investigator-identified neurological events; grade 3; no grade "
                    "4/5)", "percent", "CAR-T"),
             n_cart=Denominator(P(T23, "randomized", "n", "CAR-T"), what=T_SAFETY),
-            grading="not stated in source",
+            grading="not stated",
             notes="Investigator-identified neurological events; CTCAE v4.03 per the GitHub "
                   "dataset (unverified)."),
-    RowSpec("ne_g3.belinda.lead", "ne_g3", BEL, "lead", "counts",
+    RowSpec("ne_g3.belinda.primary", "ne_g3", BEL, "primary", "counts",
             P(BEL, "NE_G3plus (neurologic events; CTCAE per secondary dataset)", "events/total",
               "CAR-T"),
-            grading="CTCAE (per GitHub dataset; unverified)",
-            notes=GH_NOTE + " Denominator = infused patients."),
+            grading="CTCAE",
+            notes=CORR_NOTE + " Denominator = infused patients; CTCAE grading per one "
+                  "secondary dataset only. Sources print 2% or 3% for this count."),
 )
+
+
+# =========================================================================== toxicity cohorts
+# CAR-T-treated cohorts beyond the randomised arms (cart_toxicity_cohorts.csv): one report per
+# patient set (its .md names the overlaps), relapsed/refractory LBCL only, products kept
+# apart ("mixed:" cohorts only in the all-CAR-T real-world stratum, never in a product group).
+
+SINGLE_ARM, REAL_WORLD = "single-arm", "real-world"
+NO_ROB_DESIGNS = (SINGLE_ARM, REAL_WORLD)
+
+TOX_STUDIES: tuple[StudySpec, ...] = (
+    StudySpec("ZUMA1_Neelapu2017", "ZUMA-1 (Neelapu 2017)", SINGLE_ARM, 1, "none (single arm)",
+              n_fields=P("ZUMA1_Neelapu2017", "CRS_G3plus*", "percent", "CAR-T"),
+              notes="Pivotal phase 2 trial, 101 patients. Its grade >=3 rates are known only from "
+                    "a single unverifiable source, so they enter the 'leads' sensitivity "
+                    "analysis only. The label (108), 2-year (108) and 5-year (101) reports are "
+                    "the same patients and are not used."),
+    StudySpec("ZUMA1_C4_Topp2021", "ZUMA-1 cohort 4 (Topp 2021)", SINGLE_ARM, 1,
+              "none (single arm)", n_fields=P("ZUMA1_C4_Topp2021", "CRS_G3plus*", "percent",
+                                              "CAR-T"),
+              notes="Safety-management cohort (earlier steroids and tocilizumab); different "
+                    "patients from the pivotal ZUMA-1 cohort."),
+    StudySpec("ZUMA1_C6_Oluwole2021", "ZUMA-1 cohort 6 (Oluwole 2021)", SINGLE_ARM, 1,
+              "none (single arm)", n_fields=P("ZUMA1_C6_Oluwole2021", "CRS_G3plus*",
+                                              "events/total", "CAR-T"),
+              notes="Safety-management cohort (prophylactic dexamethasone); different patients "
+                    "from the pivotal ZUMA-1 cohort."),
+    StudySpec("JULIET_Schuster2019", "JULIET (Schuster 2019)", SINGLE_ARM, 1,
+              "none (single arm)", n_fields=P("JULIET_Schuster2019", "CRS_G3plus*", "percent",
+                                              "CAR-T"),
+              notes="Pivotal tisagenlecleucel trial (111 infused). The regrading papers are the "
+                    "same patients (any-grade events only) and are not pooled."),
+    StudySpec("PILOT_Sehgal2025", "PILOT (Sehgal 2025)", SINGLE_ARM, 1, "none (single arm)",
+              n_fields=P("PILOT_Sehgal2025", "CRS_G3plus*", "percent", "CAR-T"),
+              notes="Second line, transplant not intended; final analysis."),
+    StudySpec("ALYCANTE_Houot2023", "ALYCANTE (Houot 2023)", SINGLE_ARM, 1,
+              "none (single arm)", n_fields=P("ALYCANTE_Houot2023", "CRS_G3plus*", "percent",
+                                              "CAR-T"),
+              notes="Second line, transplant-ineligible; ASTCT grading."),
+    StudySpec("EU_singlecentre_PMID32744738", "European single-centre cohort (2020)",
+              REAL_WORLD, 1, "none (treated patients only)",
+              n_fields=P("EU_singlecentre_PMID32744738", "CRS_G3plus*", "percent", "CAR-T"),
+              intervention="mixed: axi-cel and tisa-cel",
+              notes="Commercial axi-cel and tisa-cel, not separable by product: used only in "
+                    "the all-CAR-T real-world stratum, never in a product subgroup."),
+    StudySpec("CIBMTR_THRLBCL2024", "CIBMTR registry, THRLBCL subset (2024)", REAL_WORLD, 1,
+              "none (treated patients only)",
+              n_fields=P("CIBMTR_THRLBCL2024", "CRS_G3plus*", "percent", "CAR-T"),
+              intervention="mixed: axi-cel and tisa-cel",
+              notes="T-cell/histiocyte-rich LBCL treated with axi-cel (69%) or tisa-cel; not "
+                    "separable by product."),
+)
+
+
+def _tox(key: str, study: str, outcome: str, measure: str, grading: str,
+         analysis: str = "primary", notes: str = "") -> RowSpec:
+    return RowSpec(f"{key}.{study}.{analysis}", key, study, analysis, "counts",
+                   P(study, outcome, measure, "CAR-T"), grading=grading, notes=notes)
+
+
+TOX_ROWS: tuple[RowSpec, ...] = (
+    _tox("crs_g3", "ZUMA1_Neelapu2017", "CRS_G3plus*", "percent", "Lee 2014", "lead",
+         "A lead (single unverifiable source); counts derived by the source table."),
+    _tox("ne_g3", "ZUMA1_Neelapu2017", "NE_G3plus*", "percent", "CTCAE", "lead",
+         "A lead (single unverifiable source); counts derived by the source table."),
+    _tox("crs_g3", "ZUMA1_C4_Topp2021", "CRS_G3plus*", "percent", "not stated"),
+    _tox("ne_g3", "ZUMA1_C4_Topp2021", "NE_G3plus*", "percent", "not stated"),
+    _tox("crs_g3", "ZUMA1_C6_Oluwole2021", "CRS_G3plus*", "events/total", "not stated",
+         notes="Zero events is stated by the source ('all grade <=2'), not derived."),
+    _tox("ne_g3", "ZUMA1_C6_Oluwole2021", "NE_G3plus*", "percent", "not stated"),
+    _tox("crs_g3", "JULIET_Schuster2019", "CRS_G3plus*", "percent", "Penn",
+         notes="Corroborated secondary percentage with the infused denominator."),
+    _tox("ne_g3", "JULIET_Schuster2019", "NE_G3plus*", "percent", "CTCAE",
+         notes="Corroborated secondary percentage; CTCAE v4.03 per secondary sources."),
+    _tox("crs_g3", "PILOT_Sehgal2025", "CRS_G3plus*", "percent", "not stated"),
+    _tox("ne_g3", "PILOT_Sehgal2025", "NE_G3plus*", "percent", "not stated"),
+    _tox("crs_g3", "ALYCANTE_Houot2023", "CRS_G3plus*", "percent", "ASTCT 2019"),
+    _tox("ne_g3", "ALYCANTE_Houot2023", "ICANS_G3plus*", "percent", "ASTCT 2019",
+         notes="ICANS graded by ASTCT 2019, not CTCAE neurological events."),
+    _tox("crs_g3", "EU_singlecentre_PMID32744738", "CRS_G3plus*", "percent", "not stated"),
+    _tox("ne_g3", "EU_singlecentre_PMID32744738", "ICANS_G3plus*", "percent", "not stated",
+         notes="ICANS (scale not stated)."),
+    _tox("crs_g3", "CIBMTR_THRLBCL2024", "CRS_G3plus*", "percent", "not stated"),
+)
+
+TOX_UNUSED_RULES: tuple[tuple[str, Any], ...] = (
+    ("first line (ZUMA-12): outside a relapsed/refractory pool",
+     lambda r: r["line"].startswith("1L")),
+    ("leukaemia and lymphoma pooled (not LBCL-specific)",
+     lambda r: "ALL+NHL" in r["outcome"]),
+    ("any-grade events: the review's outcomes are grade >= 3 events",
+     lambda r: r["outcome"].startswith(("CRS_any", "NE_any", "ICANS_any"))),
+    ("no number in the source (placeholder row)", lambda r: not r["value"]),
+    ("same patients as a ZUMA-1 report already used (one row per patient set)",
+     lambda r: r["study_id"].startswith("ZUMA1_")),
+    ("special population in complete remission at infusion (low tumour burden): kept out "
+     "of the pool", lambda r: "CRinfusion" in r["study_id"] or "noDisease" in r["study_id"]),
+    ("count not derivable (no stated denominator, or several counts fit the rounded "
+     "percentage)", lambda r: not r["events_cart"]),
+)
+
+
+def tox_unused(source: Sequence[Src], used: set[int]) -> list[dict[str, Any]]:
+    groups: dict[str, list[int]] = {reason: [] for reason, _ in TOX_UNUSED_RULES}
+    for r in source:
+        if r.number in used:
+            continue
+        for reason, rule in TOX_UNUSED_RULES:
+            if rule(r):
+                groups[reason].append(r.number)
+                break
+        else:
+            raise BuildError(f"toxicity source row {r.number} is neither used nor explained")
+    return [{"file": TOX_NAME, "reason": reason, "rows": rows}
+            for reason, rows in groups.items() if rows]
+
+
+NARRATIVE_OS = re.compile(r"That dataset also lists an OS HR \((\d\.\d+), (\d\.\d+)-(\d\.\d+)\)")
+
+
+def belinda_os_lead(narrative: str) -> dict[str, str]:
+    """BELINDA's uncorroborated OS HR, quoted only in the extraction narrative (a lead)."""
+    m = NARRATIVE_OS.search(narrative)
+    if m is None:
+        raise BuildError(f"{NARRATIVE}: the BELINDA OS lead sentence was not found")
+    row = {c: "" for c in OUTCOME_COLUMNS}
+    row.update(
+        row_id="os.belinda.lead", outcome="os", study_id=BEL, analysis="lead",
+        definition="OS (HR, CAR-T vs SOC)", estimate=m.group(1), ci_lb=m.group(2),
+        ci_ub=m.group(3), source_file=NARRATIVE, derived="false", lead_only="true",
+        source="Unpublished GitHub network-meta-analysis dataset "
+               "(zoubayda-b/network-meta-analysis-project-CART), as quoted in the extraction "
+               "narrative",
+        location=f"{NARRATIVE}, section 1, BELINDA: '{m.group(0)}'",
+        verification=SECONDARY,
+        notes="A lead, not data: the extractor left it out of the table because no other "
+              "source corroborates it and OS was immature at 10 months' follow-up.",
+    )
+    return row
 
 
 # =========================================================================== control risks
@@ -739,6 +930,7 @@ PUBLISHED_STUDIES = {
     "MA_Asghar2024": "Asghar et al., Front Oncol 2024",
     "MA_Kim2023": "Kim et al., Cancer Res Treat 2023",
     "MA_OpenAlexW4417011161": "Meta-analysis OpenAlex W4417011161",
+    "MA_BJH2022_3RCT": "Three-trial meta-analysis, Br J Haematol 2022",
 }
 PUBLISHED_OUTCOME = {"EFS": "efs", "PFS": "pfs", "OS": "os", "CMR": "cr", "CR": "cr",
                      "ORR": "orr", "CRS_G3plus": "crs_g3"}
@@ -864,8 +1056,12 @@ ROB_RCT: dict[str, tuple[Judgement, ...]] = {
                   "EFS and response assessed by an independent review committee (source rows "
                   "123, 128, 130).", (123, 128, 130)),
         Judgement("D4", "crs_g3;ne_g3", "some concerns", SAFETY_D4),
+        Judgement("D4", "os", "low", "Death is not open to assessor judgement."),
         Judgement("D5", "efs", "low", "Pre-specified primary endpoint."),
         Judgement("D5", "cr;orr;crs_g3;ne_g3", "some concerns", D5_OTHER),
+        Judgement("D5", "os", "high",
+                  "No OS result in any retrieved publication or news text; the only value is "
+                  "in an unpublished dataset (a lead, sensitivity analysis only)."),
         Judgement("overall", "*", "some concerns", OVERALL_RCT),
     ),
 }
@@ -937,6 +1133,8 @@ ROB_COLUMNS = ("study_id", "outcomes", "tool", "domain", "judgement", "support")
 def rob_rows(studies: Sequence[dict[str, str]], cited: set[int]) -> list[dict[str, str]]:
     out = []
     for s in studies:
+        if s["design"] in NO_ROB_DESIGNS:
+            continue
         if s["design"] == "RCT":
             tool, judgements = "RoB 2", ROB_RCT[s["trial"]]
         else:
@@ -959,14 +1157,14 @@ EXCLUSIONS: tuple[dict[str, str], ...] = (
                "placebo-controlled'. The only source is an AI-generated page that opens with a "
                "language-model refusal. Excluded; none of its numbers is used.",
      "category": "fabricated or untraceable report", "stage": "reports",
-     "source": "issue 4; shared/data/cart_dlbcl_studies.md section 4"},
+     "source": "sources/cart_dlbcl_studies.md section 4"},
     {"id": "ZUMA7_age65_CCR2023",
      "citation": "Prespecified subgroup analysis of patients aged >=65 years in ZUMA-7. Clin "
                  "Cancer Res 2023;29(10):1894",
      "reason": "Subgroup of ZUMA-7, which is already included: pooling it would count the same "
                "patients twice.",
      "category": "overlapping population", "stage": "reports",
-     "source": "shared/data/cart_dlbcl_studies.csv"},
+     "source": "sources/cart_dlbcl_studies.csv"},
     {"id": "MA_PMID42340791_2026",
      "citation": "Systematic review and meta-analysis of CAR-T vs salvage chemotherapy in R/R "
                  "DLBCL (January 2026; PubMed ID 42340791 per aggregator URL; title, journal "
@@ -974,44 +1172,51 @@ EXCLUSIONS: tuple[dict[str, str], ...] = (
      "reason": "A meta-analysis, not a primary study; its pooled claims are set beside this "
                "review's results (published.csv), never pooled.",
      "category": "not a primary study", "stage": "reports",
-     "source": "shared/data/cart_dlbcl_studies.csv"},
+     "source": "sources/cart_dlbcl_studies.csv"},
     {"id": "MA_Asghar2024",
      "citation": "Asghar K et al. Front Oncol 2024, doi:10.3389/fonc.2024.1407001",
      "reason": "A meta-analysis of the three randomised trials, not a primary study; compared "
                "with this review's results (published.csv).",
      "category": "not a primary study", "stage": "reports",
-     "source": "shared/data/cart_dlbcl_studies.csv"},
+     "source": "sources/cart_dlbcl_studies.csv"},
+    {"id": "MA_BJH2022_3RCT",
+     "citation": "Meta-analysis of the three second-line CAR-T RCTs. Br J Haematol "
+                 "2022;198(5):838-846, doi:10.1111/bjh.18335",
+     "reason": "A meta-analysis of the three randomised trials, not a primary study; its "
+               "pooled claims are set beside this review's results (published.csv).",
+     "category": "not a primary study", "stage": "reports",
+     "source": "sources/cart_dlbcl_studies.csv"},
     {"id": "MA_Kim2023",
      "citation": "Kim J et al. Cancer Res Treat 2023;55(3):1031-1047, PMID 36915243",
      "reason": "A meta-analysis of pooled single-arm proportions, not a primary study.",
      "category": "not a primary study", "stage": "reports",
-     "source": "shared/data/cart_dlbcl_studies.csv"},
+     "source": "sources/cart_dlbcl_studies.csv"},
     {"id": "MA_OpenAlexW4417011161",
      "citation": "Meta-analysis of CAR-T vs SOC in R/R B-cell lymphoma (OpenAlex W4417011161; "
                  "title and journal not identified)",
      "reason": "A meta-analysis, not a primary study; compared with this review's results "
                "(published.csv).",
      "category": "not a primary study", "stage": "reports",
-     "source": "shared/data/cart_dlbcl_studies.csv"},
+     "source": "sources/cart_dlbcl_studies.csv"},
     {"id": "TriNetX-unattributed",
      "citation": "Unattributed TriNetX abstract comparing CAR-T with autologous transplant",
      "reason": "Its citation could not be identified, so its numbers cannot be traced; not in "
                "the extraction table.",
      "category": "source not identifiable", "stage": "reports",
-     "source": "shared/data/cart_dlbcl_studies.md section 2"},
+     "source": "sources/cart_dlbcl_studies.md section 2"},
     {"id": "NMA_ExpertRevAnticancerTher2024",
      "citation": "Network meta-analysis, Expert Rev Anticancer Ther 2024;24(6):457, PMID "
                  "38646700",
      "reason": "Compares CAR-T products with each other (CAR-T vs CAR-T), not CAR-T with "
                "salvage chemotherapy.",
      "category": "wrong comparator", "stage": "reports",
-     "source": "shared/data/cart_dlbcl_studies.md section 3"},
+     "source": "sources/cart_dlbcl_studies.md section 3"},
     {"id": "Tian2023_FrontImmunol",
      "citation": "Tian L et al. Front Immunol 2023, doi:10.3389/fimmu.2022.1041177",
      "reason": "A systematic review of CAR-T vs autologous transplant, not a primary study; "
                "its numbers were not retrieved.",
      "category": "not a primary study", "stage": "reports",
-     "source": "shared/data/cart_dlbcl_studies.md section 3"},
+     "source": "sources/cart_dlbcl_studies.md section 3"},
 )
 EXCLUDED_STUDY_IDS = {e["id"] for e in EXCLUSIONS}
 
@@ -1070,7 +1275,8 @@ def unused_rows(source: Sequence[Src], used: set[int], cited: set[int]) -> list[
 def gaps(source: Sequence[Src], included: set[str]) -> list[dict[str, Any]]:
     return [
         {"study_id": r["study_id"], "item": f"{r['outcome']} ({r['measure']}, {r['arm']})",
-         "note": r["source_location"], "source_rows": [r.number]}
+         "note": r["source_location"], "source_rows": [r.number],
+         "outcome": PUBLISHED_OUTCOME.get(r["outcome"].split(" ")[0].split("/")[0], "")}
         for r in source if not r["value"] and r["study_id"] in included
     ]
 
@@ -1102,6 +1308,8 @@ def toml_table(name: str | None, values: dict[str, Any], array: bool = False) ->
     for key, value in values.items():
         if value is None or value == "":
             continue
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", key):
+            key = toml_str(key)
         if isinstance(value, list) and len(toml_value(value)) > 90:
             items = [f"  {toml_value(v)}," for v in value]
             lines += [f"{key} = [", *items, "]"]
@@ -1161,20 +1369,133 @@ OUTCOMES: tuple[dict[str, Any], ...] = (
     {"key": "crs_g3", "label": "Grade ≥3 cytokine release syndrome (CAR-T arm)",
      "measure": "PLO", "scale": "proportion", "favours": "lower", "importance": "critical",
      "arm": "CAR-T",
-     "grading_note": "Each row names its grading system in the 'grading' column (Lee 2014, "
-                     "ASTCT 2019, Penn, CTCAE...). No verified source in this review states it; "
-                     "the GitHub dataset's grading labels are unverified.",
+     "grading_note": "Each row names its grading scale in the 'grading' column (Lee 2014, "
+                     "Penn, ASTCT 2019, or 'not stated'); for the randomised arms the scale "
+                     "comes from one secondary dataset only. Scales differ in what counts as "
+                     "grade 3, so the scale is a pre-specified subgroup.",
      "imprecision": TOX_IMPRECISION},
     {"key": "ne_g3", "label": "Grade ≥3 neurological events / ICANS (CAR-T arm)",
      "measure": "PLO", "scale": "proportion", "favours": "lower", "importance": "critical",
      "arm": "CAR-T",
-     "definition": "Neurological events as each source groups them (FDA 'neurologic "
-                   "toxicity'; trial 'neurological events'); none of the sources reports "
-                   "ASTCT-graded ICANS.",
-     "grading_note": "Each row names its grading system in the 'grading' column; no verified "
-                     "source in this review states it.",
+     "definition": "Neurological events as each source groups them (trial 'neurological "
+                   "events', CTCAE) or immune effector cell-associated neurotoxicity "
+                   "syndrome (ICANS, ASTCT 2019) where a cohort reports that.",
+     "grading_note": "Each row names its grading scale in the 'grading' column. CTCAE "
+                     "'neurological events' and ASTCT 'ICANS' are not the same outcome: in "
+                     "JULIET's regrading, any-grade neurotoxicity fell from 50 (CTCAE) to 19 "
+                     "(ASTCT) of 111 patients; the scale is a pre-specified subgroup.",
      "imprecision": TOX_IMPRECISION},
 )
+
+FEW_STUDIES: dict[str, Any] = {
+    "max_k": 4, "model": "bayes", "tau_prior": "halfnormal:0.5",
+    "prior_sensitivity": ["halfnormal:0.25", "halfnormal:1"], "proportions": "glmm",
+    "rationale": "With two to four trials the between-trial variance cannot be estimated "
+                 "from the data: REML can return zero and Hartung-Knapp intervals on 1-3 "
+                 "degrees of freedom are erratic. A Bayesian random-effects model with a "
+                 "weakly informative half-normal(0.5) prior on the between-trial standard "
+                 "deviation of log hazard or risk ratios averages over the plausible "
+                 "heterogeneity instead. Röver C et al. (Res Synth Methods 2021;12:448-474) "
+                 "discuss half-normal priors with scales 0.5 and 1 for log ratio measures; "
+                 "half-normal(0.5) gives about 95% prior probability to a between-trial "
+                 "standard deviation below 1 on the log scale. Scales 0.25 and 1 are the "
+                 "prior sensitivity analysis. One-arm toxicity rates use the binomial-normal "
+                 "GLMM "
+                 "(exact binomial likelihood; Stijnen T et al., Stat Med 2010;29:3046-3067), "
+                 "which needs no continuity correction for zero events.",
+}
+
+SUBGROUPS: tuple[dict[str, Any], ...] = (
+    {"key": "product", "label": "CAR-T product", "column": "intervention",
+     "rationale": "The three products differ in construct and manufacturing."},
+    {"key": "design", "label": "Study design", "column": "design"},
+    {"key": "efs-definition", "label": "EFS definition counts stable disease at week 12",
+     "column": "feature:efs_week12", "outcomes": ["efs"],
+     "rationale": "BELINDA counted stable or progressive disease at or after week 12 as an "
+                  "event, which makes early events likelier in both arms."},
+    {"key": "bridging", "label": "Bridging chemotherapy",
+     "column": "feature:bridging", "outcomes": ["efs"],
+     "rationale": "Bridging chemotherapy is given because the disease cannot wait for the "
+                  "cells; where it is allowed widely, more patients progress before CAR-T."},
+    {"key": "time-to-infusion", "label": "Time from randomisation to infusion",
+     "column": "feature:time_to_infusion", "outcomes": ["efs"],
+     "rationale": "A longer wait for infusion lets the disease progress before CAR-T is "
+                  "given, and EFS counts that progression against the CAR-T arm."},
+    {"key": "crossover", "label": "Crossover to CAR-T in the comparator arm",
+     "column": "feature:crossover", "outcomes": ["efs", "os"],
+     "rationale": "Planned crossover dilutes overall survival. For EFS it marks how the "
+                  "trials defined the comparator pathway: BELINDA allowed crossover only after "
+                  "a week-12 event, TRANSFORM planned it after standard-care failure, ZUMA-7 "
+                  "had none."},
+    {"key": "grading", "label": "Toxicity grading scale", "column": "grading",
+     "outcomes": ["crs_g3", "ne_g3"],
+     "rationale": "Scales differ in what counts as grade 3 (Lee, Penn, ASTCT; CTCAE "
+                  "neurological events vs ASTCT ICANS)."},
+)
+
+#: Design features of the randomised trials (studies.csv ``features``), each with its source.
+FEATURES: dict[str, tuple[str, str]] = {
+    "ZUMA-7": ("efs_week12=no; bridging=less; time_to_infusion=shorter; "
+               "crossover=none planned",
+               "sources/cart_dlbcl_studies.md section 1: ZUMA-7 'Crossover: none was planned'; "
+               "BELINDA 'allowed bridging chemotherapy and had a longer time to infusion' "
+               "(comparison with the other trials)"),
+    "TRANSFORM": ("efs_week12=no; bridging=less; time_to_infusion=shorter; "
+                  "crossover=planned",
+                  "source row 118 (66% crossed over by design); sources/cart_dlbcl_studies.md "
+                  "section 1 (BELINDA comparison for bridging)"),
+    "BELINDA": ("efs_week12=yes; bridging=allowed; time_to_infusion=longer; "
+                "crossover=allowed after week 12",
+                "sources/cart_dlbcl_studies.md section 1: verified abstract (EFS definition, "
+                "crossover after a week-12 event); 'BELINDA allowed bridging chemotherapy and "
+                "had a longer time to infusion'"),
+}
+
+REPORT_TEXT: dict[str, Any] = {
+    "intervention": "CAR-T",
+    "comparator": "standard care",
+    "intervention_arm_label": "CAR-T-treated patients",
+    "limitations": [
+        "Three randomised trials contribute to event-free survival and response, two to "
+        "progression-free and overall survival: between-trial heterogeneity is barely "
+        "estimable and every interval rests on the choice of method.",
+        "Risk-of-bias judgements were made from abstracts and summaries, not full texts.",
+        "Open-label trials with crossover to CAR-T in the comparator arms dilute the "
+        "overall-survival comparison; a crossover-adjusted estimate is shown where a trial "
+        "reports one.",
+        "Toxicity from single-arm and real-world cohorts describes treated patients only; "
+        "products, lines of therapy and grading scales differ between cohorts.",
+    ],
+    "data_caveats": [
+        "Numbers were extracted from abstracts, regulatory summaries and secondary reports; "
+        "no full text of the NEJM or Lancet trial papers could be read.",
+        "BELINDA's results are secondary-source numbers corroborated by independent "
+        "sources; no primary text of its results was available.",
+    ],
+    "safety_note": "Toxicity is pooled as the proportion of CAR-T-treated patients with the "
+                   "event. Randomised CAR-T arms, single-arm trials and real-world cohorts "
+                   "are separate strata and are never pooled together; cohorts that mix "
+                   "products are used only in the real-world stratum.",
+    "published_note": "Why numbers can differ: the study set (some published analyses pool "
+                      "randomised trials with comparative cohort studies); the data cut "
+                      "(this review uses each trial's latest analysis); the interval method "
+                      "(most published analyses report z-based intervals); and definitions "
+                      "(complete metabolic vs complete response; grading scales).",
+    "abbreviations": {
+        "CAR-T": "chimeric antigen receptor T-cell therapy",
+        "EFS": "event-free survival", "PFS": "progression-free survival",
+        "OS": "overall survival", "CRS": "cytokine release syndrome",
+        "ICANS": "immune effector cell-associated neurotoxicity syndrome",
+        "LBCL": "large B-cell lymphoma", "DLBCL": "diffuse large B-cell lymphoma",
+        "R/R": "relapsed or refractory", "SOC": "standard of care",
+        "ASCT": "autologous stem-cell transplantation",
+        "auto-HCT": "autologous haematopoietic cell transplantation",
+        "ASTCT": "American Society for Transplantation and Cellular Therapy (grading)",
+        "CTCAE": "Common Terminology Criteria for Adverse Events",
+        "axi-cel": "axicabtagene ciloleucel", "liso-cel": "lisocabtagene maraleucel",
+        "tisa-cel": "tisagenlecleucel",
+    },
+}
 
 DATA_CUT_RULE = (
     "For each trial and outcome the primary analysis uses the latest data cut whose number is "
@@ -1184,16 +1505,23 @@ DATA_CUT_RULE = (
     "analysis (Kamdar 2025), response and toxicity from the 2023 primary analysis (Abramson "
     "2023), which the 3-year report does not give. The earliest other data cut of each trial "
     "is the 'earlier-cut' sensitivity analysis. Other versions of the same number (other "
-    "roundings, sources, weighting methods) are kept as 'alternative' rows and not analysed."
+    "roundings, sources, weighting methods) are kept as 'alternative' rows and not analysed. "
+    "ZUMA-7 grade >=3 toxicity uses the trial publication's counts (170 treated), like the "
+    "other trials; the FDA reviewers' differently grouped figures are alternative rows."
 )
 SOURCE_RULE = (
     "Numbers verified in the study's own text and numbers from secondary sources (news "
     "reports, reviews, presentations) both enter the primary analysis; each keeps its "
     "verification status and the report states how many primary inputs are secondary-source. "
-    "Numbers whose only source is the unpublished GitHub network-meta-analysis dataset "
-    "(source location 'ONLY in GitHub NMA dataset') are leads, not data: they never enter the "
-    "primary analysis, only the 'lead' sensitivity analysis. As a result BELINDA, whose "
-    "results are all GitHub-only, is not in the primary analysis. Counts computed from a "
+    "Numbers seen in a single unverifiable source (source location 'ONLY in ...', e.g. an "
+    "unpublished GitHub network-meta-analysis dataset) are leads, not data: they never enter the "
+    "primary analysis, only the 'lead' sensitivity analysis. Every eligible randomised trial "
+    "is in the primary analysis of each outcome it reports with data: BELINDA's EFS, response "
+    "and grade >=3 toxicity numbers are secondary but corroborated by independent sources "
+    "(source location 'CORROBORATED'), so they are data; BELINDA has no corroborated OS "
+    "hazard ratio, so OS rests on ZUMA-7 and TRANSFORM, and the uncorroborated BELINDA OS "
+    "value appears only in the leads analysis. A 'verified in source only' analysis shows "
+    "every answer without the secondary numbers. Counts computed from a "
     "reported percentage and a known denominator are marked derived, with the arithmetic and "
     "the range of counts compatible with the rounded percentage. P-values are used only when "
     "exact and not one-sided; hazard ratios otherwise need their confidence interval."
@@ -1207,14 +1535,16 @@ def review_toml(
     unused: list[dict[str, Any]],
     sha256: str,
     n_source: int,
+    tables: list[dict[str, Any]],
 ) -> str:
     n_trials = len({s["trial"] for s in studies})
     lines = [
         "# The bundled review: CAR-T cell therapy vs salvage chemotherapy in R/R large B-cell",
         "# lymphoma. GENERATED by tools/build_cart_review.py from",
-        f"# {SOURCE_NAME}; do not edit by hand, edit the script and rerun it.",
+        f"# {SOURCE_NAME} and {TOX_NAME}; do not edit by hand, edit the script and",
+        "# rerun it.",
         "",
-        "format_version = 1",
+        "format_version = 2",
         'title = "CAR-T cell therapy versus salvage chemotherapy in relapsed/refractory large '
         'B-cell lymphoma"',
         "summary = " + toml_str(
@@ -1258,6 +1588,17 @@ def review_toml(
          "rob_tool": "ROBINS-I", "certainty_start": "low",
          "description": "CIBMTR: axi-cel vs auto-HCT in partial remission after salvage; a "
                         "different comparator."},
+        {"key": SINGLE_ARM, "label": "Single-arm CAR-T trials (toxicity only)",
+         "rob_tool": "none", "certainty_start": "low",
+         "description": "Pivotal and second-line single-arm trials of one CAR-T product: "
+                        "grade >= 3 toxicity among treated patients. No comparison arm.",
+         "rob_note": "No comparison, so no risk-of-bias tool for comparative effects applies; "
+                     "the rates depend on who was treated and how events were graded."},
+        {"key": REAL_WORLD, "label": "Real-world CAR-T cohorts (toxicity only)",
+         "rob_tool": "none", "certainty_start": "low",
+         "description": "Registry and centre cohorts of patients treated outside trials, with "
+                        "products not separable; grade >= 3 toxicity among treated patients.",
+         "rob_note": "No comparison; retrospective ascertainment and grading by each centre."},
     )
     for d in designs:
         lines += toml_table("designs", d, array=True)
@@ -1275,6 +1616,10 @@ def review_toml(
         "pool_across_designs": False, "data_cut_rule": DATA_CUT_RULE,
         "source_rule": SOURCE_RULE,
     })
+    lines += comment("Few trials: with k <= 4 the primary analysis is a Bayesian random-effects "
+                     "model; grade >= 3 toxicity rates are pooled with the binomial-normal "
+                     "GLMM.")
+    lines += toml_table("analysis.few_studies", FEW_STUDIES)
     lines += comment("Shown next to the primary method: with 2-3 trials per outcome the "
                      "t-based (Hartung-Knapp) intervals on 1-2 degrees of freedom are very "
                      "wide.")
@@ -1300,16 +1645,23 @@ def review_toml(
                       "(TRANSFORM); the others keep their intention-to-treat estimate."},
         {"key": "verified-only", "label": "Inputs verified in the study's own text",
          "verified_only": True},
-        {"key": "leads", "label": "Adding leads (numbers only in the GitHub NMA dataset)",
+        {"key": "leads", "label": "Adding unverified numbers (single-source 'leads')",
          "rows": "lead",
-         "rationale": "Shows what the unverified numbers, among them all of BELINDA, would "
-                      "change; not a basis for conclusions."},
+         "rationale": "Numbers seen in only one unverifiable source (among them BELINDA's "
+                      "overall survival and ZUMA-1's toxicity rates) replace or join the "
+                      "primary inputs; shows what they would change, not a basis for "
+                      "conclusions."},
     )
     for s in sensitivity:
         lines += toml_table("analysis.sensitivity", s, array=True)
-    for g in ({"key": "product", "label": "CAR-T product", "column": "product"},
-              {"key": "design", "label": "Study design", "column": "design"}):
+    lines += comment("Pre-specified sources of heterogeneity. With three randomised trials a "
+                     "subgroup of one trial is that trial: the tests say whether the trials "
+                     "differ, not why.")
+    for g in SUBGROUPS:
         lines += toml_table("subgroups", g, array=True)
+    lines += toml_table("report", {k: v for k, v in REPORT_TEXT.items()
+                                   if k != "abbreviations"})
+    lines += toml_table("report.abbreviations", REPORT_TEXT["abbreviations"])
     lines += comment("The full search is not reproduced: the shared data were compiled from "
                      "public web pages, PubMed/PMC mirrors, journal pages, conference-abstract "
                      "mirrors, news reports and public GitHub files, without record counts. "
@@ -1333,6 +1685,8 @@ def review_toml(
         "built_by": "tools/build_cart_review.py",
         "note": "Source rows are numbered as in a spreadsheet (header = row 1).",
     })
+    for t in tables:
+        lines += toml_table("source.tables", t, array=True)
     for u in unused:
         lines += toml_table("source.unused", u, array=True)
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -1350,14 +1704,27 @@ def csv_text(columns: Sequence[str], rows: Iterable[dict[str, str]]) -> str:
     return buf.getvalue()
 
 
-def build(source_path: Path) -> dict[str, str]:
+def v2(row: dict[str, str]) -> dict[str, str]:
+    """A studies/outcomes row with the review format's arm-neutral column names."""
+    return {V2_NAMES.get(k, k): v for k, v in row.items()}
+
+
+def build(source_path: Path, tox_path: Path | None = None) -> dict[str, str]:
     """All files of the review folder as {name: text}; raises BuildError on any mismatch."""
+    tox_path = tox_path or source_path.with_name("cart_toxicity_cohorts.csv")
+    narrative_path = source_path.with_name("cart_dlbcl_studies.md")
     raw = source_path.read_bytes()
+    tox_raw = tox_path.read_bytes()
     source = read_source(source_path)
+    tox = read_source(tox_path, TOX_NAME)
     used: set[int] = set()
+    used_tox: set[int] = set()
     studies = [study_row(s, source, used) for s in STUDIES]
+    studies += [study_row(s, tox, used_tox) for s in TOX_STUDIES]
     included = {s["study_id"] for s in studies}
     outcome_rows = [outcome_row(spec, source, used) for spec in ROWS]
+    outcome_rows.append(belinda_os_lead(narrative_path.read_text(encoding="utf-8")))
+    outcome_rows += [outcome_row(spec, tox, used_tox) for spec in TOX_ROWS]
     for row in outcome_rows:
         if row["study_id"] not in included:
             raise BuildError(f"{row['row_id']}: study {row['study_id']} is not included")
@@ -1367,16 +1734,22 @@ def build(source_path: Path) -> dict[str, str]:
     rob = rob_rows(studies, cited)
     gap_list = gaps(source, included)
     used.update(n for g in gap_list for n in g["source_rows"])
-    unused = unused_rows(source, used, cited)
+    unused = unused_rows(source, used, cited) + tox_unused(tox, used_tox)
+    studies = [v2(s) for s in studies]
+    outcome_rows = [v2(r) for r in outcome_rows]
+    tables = [{"file": TOX_NAME, "sha256": hashlib.sha256(tox_raw).hexdigest(),
+               "rows": len(tox),
+               "note": "CAR-T-treated cohorts beyond the randomised arms (grade >= 3 CRS and "
+                       "neurological events); rows numbered as in a spreadsheet."}]
     columns = {
         "studies.csv": tuple(studies[0]),
-        "outcomes.csv": OUTCOME_COLUMNS,
+        "outcomes.csv": tuple(V2_NAMES.get(c, c) for c in OUTCOME_COLUMNS),
         "risk_of_bias.csv": ROB_COLUMNS,
         "published.csv": PUBLISHED_COLUMNS,
     }
     return {
         "review.toml": review_toml(studies, controls, gap_list, unused,
-                                   hashlib.sha256(raw).hexdigest(), len(source)),
+                                   hashlib.sha256(raw).hexdigest(), len(source), tables),
         "studies.csv": csv_text(columns["studies.csv"], studies),
         "outcomes.csv": csv_text(columns["outcomes.csv"], outcome_rows),
         "risk_of_bias.csv": csv_text(columns["risk_of_bias.csv"], rob),
@@ -1396,10 +1769,12 @@ def write(files: dict[str, str], out: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    parser.add_argument("--toxicity", type=Path, default=None,
+                        help="toxicity cohorts table (default: next to --source)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     try:
-        files = build(args.source)
+        files = build(args.source, args.toxicity)
     except (BuildError, OSError) as exc:
         print(f"build_cart_review: error: {exc}", file=sys.stderr)
         return 2

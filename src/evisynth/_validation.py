@@ -9,13 +9,14 @@ right.
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from evisynth.errors import InputError
+from evisynth.errors import EvisynthWarning, InputError
 
 FloatArray = NDArray[np.float64]
 
@@ -407,6 +408,9 @@ def check_number(
     InputError
         If the value is not a real number, is NaN/inf, or lies outside the range.
     """
+    if isinstance(value, float) and (lo is None or value >= lo) and (hi is None or value <= hi) \
+            and value - value == 0.0:
+        return float(value) if isinstance(value, float) else value  # the common case
     allowed = _range_text(lo, hi, unit)
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise InputError(
@@ -441,6 +445,8 @@ def check_int(name: str, value: Any, *, lo: int | None = None, hi: int | None = 
         If the value is not an integer (``True``, ``2.0`` and ``"2"`` are not) or is
         outside the range.
     """
+    if type(value) is int and (lo is None or value >= lo) and (hi is None or value <= hi):
+        return value  # the common case, checked without building any message
     allowed = _range_text(lo, hi, "")
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
         raise InputError(
@@ -518,3 +524,117 @@ def number_from_text(name: str, text: str) -> float | int:
     if not np.isfinite(x):
         raise InputError(f"option {name}: {describe(text)} is not a finite number", where=name)
     return x
+
+
+# --- counts (escalc and the Mantel-Haenszel/Peto pools) ---
+
+
+_TO = ("all", "only0", "if0all", "none")
+
+
+# metafor leaves PAS/PFT uncorrected unless 'add' is given explicitly: both
+# transforms are finite at 0 and 1.
+_NO_ADD_BY_DEFAULT = ("PAS", "PFT")
+
+
+def _need(code: str, given: dict[str, Any], names: Sequence[str], how: str) -> None:
+    missing = [a for a in names if a not in given]
+    if missing:
+        raise InputError(
+            f"measure {code!r} needs {how}; missing: {', '.join(missing)}",
+            where=",".join(missing),
+        )
+
+
+def _check_add_to(code: str, add: float | None, to: str) -> tuple[float, str]:
+    to_ = check_choice("to", to, _TO)
+    if add is None:
+        return (0.0 if code in _NO_ADD_BY_DEFAULT else 0.5), to_
+    a = check_number("add", add, lo=0.0, hint="give a number >= 0 (metafor's default is 1/2)")
+    return a, to_
+
+
+def _vectors(
+    given: dict[str, Any], names: Sequence[str], labels: tuple[str, ...] | None
+) -> tuple[dict[str, FloatArray], int]:
+    arrays = {n: as_float_vector(n, given[n], labels=labels) for n in names if n in given}
+    k = check_same_length(arrays)
+    return arrays, k
+
+
+MAX_COUNT = 1e15
+"""Largest accepted count or group size (whole numbers are exact below 2**53, about 9e15)."""
+
+
+def _check_counts(
+    arrays: dict[str, FloatArray], names: Sequence[str], labels: tuple[str, ...] | None
+) -> None:
+    """Counts must be from 0 to :data:`MAX_COUNT`; non-integer counts are accepted
+    with a warning."""
+    for n in names:
+        if n in arrays:
+            check_positive(n, arrays[n], labels=labels, strict=False)
+            big = arrays[n] > MAX_COUNT
+            if big.any():
+                i = int(np.flatnonzero(big)[0])
+                raise InputError(
+                    f"argument {n!r}, {study_name(i, labels)}: count {fmt_num(arrays[n][i])} "
+                    f"is above {MAX_COUNT:.0e}, beyond which counts are not exact in double "
+                    "precision; check the data",
+                    where=n,
+                )
+    for n in names:
+        if n in arrays:
+            frac = arrays[n] != np.round(arrays[n])
+            if frac.any():
+                i = int(np.flatnonzero(frac)[0])
+                warnings.warn(
+                    f"argument {n!r}, {study_name(i, labels)}: count {arrays[n][i]:g} is not a "
+                    "whole number; it is used as given (metafor does the same)",
+                    EvisynthWarning,
+                    stacklevel=4,
+                )
+
+
+def _events_and_rest(
+    ev_name: str,
+    rest_name: str,
+    tot_name: str,
+    arrays: dict[str, FloatArray],
+    labels: tuple[str, ...] | None,
+) -> FloatArray:
+    """Non-events from the total when only the total is given; check consistency."""
+    ev = arrays[ev_name]
+    if tot_name in arrays:
+        tot = arrays[tot_name]
+        over = ev > tot
+        if over.any():
+            i = int(np.flatnonzero(over)[0])
+            raise InputError(
+                f"argument {ev_name!r}, {study_name(i, labels)}: {ev[i]:g} events exceed the "
+                f"group size {tot_name}={tot[i]:g}; events must be at most the group size",
+                where=ev_name,
+            )
+        if rest_name in arrays:
+            bad = arrays[rest_name] != tot - ev
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise InputError(
+                    f"argument {tot_name!r}, {study_name(i, labels)}: {tot_name}={tot[i]:g} is "
+                    f"not {ev_name} + {rest_name} = {ev[i] + arrays[rest_name][i]:g}; give "
+                    "consistent numbers or only one of them",
+                    where=tot_name,
+                )
+        return tot - ev
+    return arrays[rest_name]
+
+
+def _check_group_size(name: str, n: FloatArray, labels: tuple[str, ...] | None) -> None:
+    bad = n <= 0
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"argument {name!r}, {study_name(i, labels)}: group size is {n[i]:g}; "
+            "each group needs at least one participant",
+            where=name,
+        )

@@ -8,6 +8,35 @@ line and exit with status 2.
 
 from __future__ import annotations
 
+import re
+from typing import ClassVar
+
+#: numpy scalar reprs (``np.float64(inf)``, ``np.str_('a')``) -> their value.
+_NP_REPR = re.compile(r"\bnp\.(?:float|int|uint|bool|complex|str|bytes)\w*\(([^()]*)\)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MAX_MESSAGE = 2000
+
+
+def clean_message(message: str, *, multiline: bool = False) -> str:
+    r"""A message fit for one terminal line: numpy scalar reprs replaced by their value,
+    control characters by spaces, line breaks joined (unless ``multiline``), and at
+    most 2000 characters per line.
+
+    Examples
+    --------
+    >>> clean_message("value is np.float64(inf);\nsee\r above")
+    'value is inf; see above'
+    """
+    text = _NP_REPR.sub(r"\1", str(message))
+    lines = text.split("\n") if multiline else [" ".join(text.split())]
+    out = []
+    for line in lines:
+        line = _CONTROL.sub(" ", line)
+        if not multiline:
+            line = " ".join(line.split())
+        out.append(line if len(line) <= _MAX_MESSAGE else line[: _MAX_MESSAGE - 3] + "...")
+    return "\n".join(out)
+
 
 class EvisynthError(Exception):
     """Base class of all evisynth errors."""
@@ -24,8 +53,11 @@ class InputError(EvisynthError, ValueError):
         Optional machine-readable location (argument name, ``file:row:column``).
     """
 
+    #: Subclasses whose message is a list of lines (a review's problems) set this.
+    multiline: ClassVar[bool] = False
+
     def __init__(self, message: str, *, where: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(clean_message(message, multiline=self.multiline))
         self.where = where
 
 

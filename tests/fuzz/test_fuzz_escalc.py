@@ -6,12 +6,15 @@ import math
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import evisynth as ev
 from evisynth.errors import InputError
 from tests.fuzz._common import FUZZ, check_message, finite_floats, maybe_junk, vector
+
+pytestmark = pytest.mark.filterwarnings("ignore::evisynth.errors.EvisynthWarning")
 
 MEASURE_ARGS = {
     "RR": ("ai", "bi", "ci", "di"), "OR": ("ai", "bi", "ci", "di"),

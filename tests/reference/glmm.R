@@ -59,18 +59,53 @@ refit <- function(args, X) {
        logLik_lme4_fit = c(logLik(fit)))
 }
 
+# CM.EL refit: metafor's own likelihood (.dnchg, BiasedUrn densities) with integrate() at
+# rel.tol 1e-12, polished by nlminb from the tight fit, numDeriv Hessian in (beta, log tau^2).
+refit_cmel <- function(args, X) {
+  d <- suppressWarnings(do.call(rma.glmm, c(args, list(retdat = TRUE))))
+  keep <- !(is.na(args$ai) | FALSE)
+  a <- d$dat.grp[, "xi"]; cc <- d$dat.grp[, "mi"]
+  n1 <- args$n1i; n2 <- args$n2i
+  dropped <- (args$ai == 0 & args$ci == 0) | (args$ai == n1 & args$ci == n2)
+  n1 <- n1[!dropped]; n2 <- n2[!dropped]
+  ic <- list(lower = -Inf, upper = Inf, subdivisions = 1000L, rel.tol = 1e-12)
+  f <- function(par) metafor:::.dnchg(par, ai = a, bi = n1 - a, ci = cc, di = n2 - cc,
+                                      X.fit = X, random = TRUE, verbose = FALSE,
+                                      digits = c(est = 4, se = 4, test = 4, pval = 4, ci = 4,
+                                                 var = 4, sevar = 4, fit = 4, het = 4),
+                                      dnchgcalc = "dFNCHypergeo", dnchgprec = 1e-10,
+                                      intCtrl = ic)
+  r <- suppressWarnings(rma.glmm(measure = "OR", ai = args$ai, n1i = args$n1i, ci = args$ci,
+                                 n2i = args$n2i, model = "CM.EL", control = tight_cmel))
+  opt <- nlminb(c(c(r$beta), log(r$tau2)), f, control = list(rel.tol = 1e-14, eval.max = 1e4,
+                                                               iter.max = 1e4))
+  H <- numDeriv::hessian(f, opt$par)
+  V <- solve(H)
+  p <- ncol(X)
+  list(beta = opt$par[seq_len(p)], se = sqrt(diag(V)[seq_len(p)]), tau2 = exp(opt$par[p + 1]),
+       ll = -opt$objective)
+}
+
 cases <- list()
+# CM.EL for the odds ratio is fitted by metafor itself (nlminb over beta and log tau^2,
+# integrate() over the noncentral hypergeometric density from BiasedUrn, numDeriv Hessian),
+# not by lme4; its tight variant tightens integrate() (a tighter nlminb rel.tol makes
+# metafor's fixed-effects fit fail with convergence = 1).
+tight_cmel <- list(intCtrl = list(rel.tol = 1e-10, subdivisions = 1000L))
 add_case <- function(name, args, mods = NULL, formula = NULL, data = NULL, note = "") {
+  cmel <- args$measure == "OR" && !is.null(args$model) && args$model == "CM.EL"
   call_args <- args
   if (!is.null(mods)) call_args$mods <- mods
   if (!is.null(formula)) { call_args$mods <- formula; call_args$data <- data }
   r1 <- suppressWarnings(do.call(rma.glmm, call_args))
-  r2 <- suppressWarnings(do.call(rma.glmm, c(call_args, list(control = tight))))
+  r2 <- suppressWarnings(do.call(rma.glmm, c(call_args,
+                                              list(control = if (cmel) tight_cmel else tight))))
   X <- if (!is.null(formula)) model.matrix(formula, data = data) else
     if (!is.null(mods)) cbind(1, mods) else matrix(1, nrow = r1$k.all, ncol = 1)
   if (!is.null(r1$not.na) && any(!r1$not.na)) X <- X[r1$not.na, , drop = FALSE]
-  ml <- is.null(args$method) || args$method == "ML"
+  ml <- (is.null(args$method) || args$method == "ML") && !cmel
   rf <- if (ml) refit(call_args[setdiff(names(call_args), c("mods", "data"))], X) else NULL
+  if (cmel && is.null(mods) && is.null(formula) && r2$tau2 > 1e-3) rf <- refit_cmel(args, X)
   inp <- args[setdiff(names(args), c("measure", "model", "method", "test", "nAGQ"))]
   inp <- lapply(inp, function(v) as.numeric(v))
   case <- list(name = name, measure = args$measure,
@@ -127,7 +162,12 @@ add_case("bcg_or_umfs_ablat", list(measure = "OR", ai = bcg$tpos, bi = bcg$tneg,
          mods = cbind(bcg$ablat), note = "moderator")
 add_case("bcg_or_cmal_ablat", list(measure = "OR", ai = bcg$tpos, bi = bcg$tneg, ci = bcg$cpos,
                                    di = bcg$cneg, model = "CM.AL"), mods = cbind(bcg$ablat))
+add_case("nielweise2007_or_cmel", list(measure = "OR", ai = nw$ai, n1i = nw$n1i, ci = nw$ci,
+                                       n2i = nw$n2i, model = "CM.EL"),
+         note = "exact conditional likelihood (BiasedUrn)")
 hi <- dat.hine1989
+add_case("hine1989_or_cmel", list(measure = "OR", ai = hi$ai, n1i = hi$n1i, ci = hi$ci,
+                                  n2i = hi$n2i, model = "CM.EL"))
 add_case("hine1989_or_umfs", list(measure = "OR", ai = hi$ai, n1i = hi$n1i, ci = hi$ci,
                                   n2i = hi$n2i, model = "UM.FS"), note = "k = 6")
 nw8 <- dat.nielweise2008

@@ -70,9 +70,55 @@ def test_report_states_provenance_and_secondary_inputs(bundled_run: Path) -> Non
     for claim in ("HR 0.55 (0.42 to 0.71)", "HR 0.68 (0.54 to 0.86)", "HR 0.51 (0.27 to 0.97)",
                   "HR 0.47 (0.37 to 0.6)", "HR 0.76 (0.56 to 1.03)"):
         assert claim in md, claim
-    for section in ("Summary of findings", "Why three kinds of interval", "Studies",
-                    "Risk of bias", "Efficacy", "Safety", "Limitations"):
+    for section in ("Key findings", "Summary of findings", "Why the intervals differ",
+                    "Studies", "Risk of bias", "Comparative outcomes",
+                    "Single-arm outcomes (rates)", "Limitations"):
         assert f"## {section}" in md, section
+
+
+def test_key_findings_box_precedes_the_summary_of_findings(bundled_run: Path) -> None:
+    html = (bundled_run / "report.html").read_text()
+    key = html.index('id="key-findings"')
+    sof = html.index('id="summary-of-findings"')
+    assert key < sof
+    box = html[key:sof]
+    review = load_bundled()
+    assert box.count('class="note"') >= len(review.outcomes)
+    assert "events per 1,000" in box
+    # GRADE informative-statement wording (Santesso et al. 2020)
+    assert re.search(r"very uncertain|probably|may (improve|reduce|increase|worsen)", box)
+
+
+def test_efs_primary_has_three_rcts_including_belinda(bundled_run: Path) -> None:
+    entry = json.loads((bundled_run / "results.json").read_text())["outcomes"]["efs"]
+    labels = [s["label"] for s in entry["studies"]]
+    assert len(labels) == 3 and any(lab.startswith("BELINDA") for lab in labels)
+    assert entry["design"] == "RCT"
+
+
+def _proportion_intervals(entry: dict) -> list[tuple[float, float]]:
+    out = [(entry["transformed"]["ci_lb"], entry["transformed"]["ci_ub"])]
+    for other in entry["other_strata"].values():
+        out.append((other["transformed"]["ci_lb"], other["transformed"]["ci_ub"]))
+    return out
+
+
+def test_no_proportion_interval_spans_zero_to_one_hundred_percent(bundled_run: Path) -> None:
+    res = json.loads((bundled_run / "results.json").read_text())["outcomes"]
+    for key in ("crs_g3", "ne_g3"):
+        for lb, ub in _proportion_intervals(res[key]):
+            assert not (lb < 0.005 and ub > 0.995), (key, lb, ub)
+    md = (bundled_run / "report.md").read_text()
+    assert not re.search(r"\b0(\.0)?% to 100(\.0)?%", md)
+    assert "E-" not in md and "e-0" not in md  # no scientific notation for proportions
+
+
+def test_no_method_jargon_left_unexplained(bundled_run: Path) -> None:
+    md = (bundled_run / "report.md").read_text()
+    assert "knha" not in md and ", q " not in md
+    assert "## Abbreviations and terms" in md
+    for term in ("CI:", "HR:", "GRADE:", "Hartung–Knapp:", "lead:"):
+        assert term in md, term
 
 
 def test_html_is_self_contained(bundled_run: Path) -> None:
@@ -111,3 +157,54 @@ def test_out_that_is_a_file_is_rejected(tmp_path: Path, capsys) -> None:
     assert main(["run", "-o", str(target), "--quiet"]) == 2
     assert "not a folder" in capsys.readouterr().err
     assert target.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("key", [o.key for o in load_bundled().outcomes])
+def test_headline_equals_the_library_model_on_the_same_inputs(bundled_run: Path,
+                                                              key: str) -> None:
+    """The primary model the report leads with is ev.bayesmeta (k <= 4 ratio outcomes) or
+    ev.rma_glmm (rates) called on the same inputs, with the plan's prior."""
+    res = json.loads((bundled_run / "results.json").read_text())["outcomes"][key]
+    review = load_bundled()
+    fs = review.analysis.few_studies
+    assert fs is not None
+    es, used = review.effect_sizes(key, analysis="primary", design=review.analysis.design)
+    head = res["headline"]
+    f = back_transform(es.measure)
+    if es.measure == "PLO":
+        fit = ev.rma_glmm("PLO", xi=[u.row.events_int for u in used],
+                          ni=[u.row.n_int for u in used])
+        assert head["model"] == "glmm"
+    else:
+        assert es.k <= fs.max_k
+        fit = ev.bayesmeta(es, tau_prior=fs.tau_prior)
+        assert head["model"] == "bayes"
+        for row, spec in zip(head["prior_sensitivity"], fs.prior_sensitivity, strict=True):
+            alt = ev.bayesmeta(es, tau_prior=spec)
+            assert row["estimate"] == pytest.approx(float(f(alt.estimate)), rel=1e-12)
+            assert row["ci_ub"] == pytest.approx(float(f(alt.ci_ub)), rel=1e-12)
+    for name in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
+        assert head[name] == pytest.approx(float(f(getattr(fit, name))), rel=1e-12), name
+
+
+def test_every_interval_in_the_key_findings_is_the_headline(bundled_run: Path) -> None:
+    res = json.loads((bundled_run / "results.json").read_text())["outcomes"]
+    md = (bundled_run / "report.md").read_text()
+    box = md[md.index("## Key findings"):md.index("## Summary of findings")]
+    efs = res["efs"]["headline"]
+    assert f"{efs['estimate']:.2f}" in box and f"{efs['ci_lb']:.2f} to {efs['ci_ub']:.2f}" in box
+    assert "credible interval" in box
+
+
+def test_forest_plots_carry_the_reviews_favour_labels_and_counts(bundled_run: Path) -> None:
+    html = (bundled_run / "report.html").read_text()
+    review = load_bundled()
+    forests = re.findall(r'<figure data-name="forest-(\w+)-RCT">(.*?)</figure>', html, re.S)
+    assert {k for k, _ in forests} == {o.key for o in review.outcomes}
+    for key, fig in forests:
+        assert "<text" in fig
+        if review.outcome(key).measure in ("HR", "RR"):
+            assert f"Favours {review.report.intervention}" in fig, key
+            assert f"Favours {review.report.comparator}" in fig, key
+    cr = dict(forests)["cr"]
+    assert "46/162" in cr and "44/160" in cr  # BELINDA's events/N per arm

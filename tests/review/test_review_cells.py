@@ -115,7 +115,18 @@ def test_text_is_stripped_and_empty_is_none(text: str) -> None:
 @given(pmid=st.integers(min_value=1, max_value=99_999_999), remark=st.text(max_size=10))
 def test_doi_or_pmid_keeps_text_with_an_identifier(pmid: int, remark: str) -> None:
     cell = f"PMID:{pmid} {remark}".replace("\n", " ").replace("\r", " ")
-    assert _cells.parse_doi_or_pmid(cell) == cell.strip()
+    # control characters become spaces (they never belong in a review's words)
+    assert _cells.parse_doi_or_pmid(cell) == _cells.clean_text(cell).strip()
+
+
+@given(text=st.text(max_size=30))
+def test_control_characters_never_survive_a_text_cell(text: str) -> None:
+    try:
+        got = _cells.parse_text(text)
+    except ValueError:
+        return
+    assert got is None or not any(
+        (ord(c) < 32 and c != "\t") or 0x7F <= ord(c) <= 0x9F for c in got)
 
 
 def test_doi_or_pmid_without_identifier_is_rejected() -> None:
@@ -128,3 +139,26 @@ def test_choice_names_the_right_spelling() -> None:
         _cells.parse_choice("Primary", ("primary", "lead"))
     with pytest.raises(ValueError, match="not one of: primary, lead"):
         _cells.parse_choice("main", ("primary", "lead"))
+
+
+_NAME = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,8}", fullmatch=True)
+_VALUE = st.text(alphabet=st.characters(blacklist_characters=";=\n\r",
+                                        blacklist_categories=("Cc", "Cs", "Zs")),
+                 min_size=1, max_size=10)
+
+
+@given(items=st.dictionaries(_NAME, _VALUE, max_size=4))
+def test_features_round_trip(items: dict[str, str]) -> None:
+    text = "; ".join(f"{k}={v}" for k, v in items.items())
+    assert _cells.parse_features(text) == tuple(items.items())
+
+
+@given(text=st.text(max_size=30))
+def test_features_parse_or_say_why(text: str) -> None:
+    try:
+        out = _cells.parse_features(text)
+    except ValueError as exc:
+        assert "feature" in str(exc)
+        return
+    names = [k for k, _ in out]
+    assert len(names) == len(set(names))

@@ -83,23 +83,23 @@ CELL_CASES = [
     ("outcomes.csv", ROW, "doi_or_pmid", "no doi", "doi_or_pmid", "holds no identifier"),
     ("outcomes.csv", ROW, "source_rows", "4;x", "source_rows", "not a row number"),
     ("outcomes.csv", ROW, "derived", "maybe", "derived", "not true or false"),
-    ("outcomes.csv", ("row_id", "cr.zuma7.primary"), "events_cart", "181", "events_cart",
+    ("outcomes.csv", ("row_id", "cr.zuma7.primary"), "events_int", "181", "events_int",
      "more than the 180 patients"),
-    ("outcomes.csv", ("row_id", "cr.zuma7.primary"), "n_control", "17.9", "n_control",
+    ("outcomes.csv", ("row_id", "cr.zuma7.primary"), "n_comp", "17.9", "n_comp",
      "not a whole number"),
-    ("outcomes.csv", ("row_id", "cr.zuma7.primary"), "events_control", "", "events_control",
+    ("outcomes.csv", ("row_id", "cr.zuma7.primary"), "events_comp", "", "events_comp",
      "needs events and totals of both arms"),
     ("outcomes.csv", ("row_id", "os.cibmtr.primary"), "pval", "1.5", "pval",
      "not a p-value"),
     ("outcomes.csv", ("row_id", "efs.zuma7.alt-ash2021"), "analysis", "primary", "analysis",
      "already has a 'primary' row"),
-    ("outcomes.csv", ("row_id", "efs.belinda.lead"), "analysis", "primary", "analysis",
+    ("outcomes.csv", ("row_id", "os.belinda.lead"), "analysis", "primary", "analysis",
      "marked lead_only"),
     ("outcomes.csv", ("row_id", "cr.zuma7.primary"), "derivation", "", "derivation",
      "must say how it was derived"),
     ("outcomes.csv", ("row_id", "efs.zuma7.alt-ash2021"), "row_id", "efs.zuma7.primary",
      "row_id", "already used in row"),
-    ("studies.csv", ("study_id", "ZUMA7_Westin2023"), "n_cart", "-180", "n_cart", "negative"),
+    ("studies.csv", ("study_id", "ZUMA7_Westin2023"), "n_int", "-180", "n_int", "negative"),
     ("studies.csv", ("study_id", "ZUMA7_Westin2023"), "design", "RCT-ish", "design",
      "not a design of review.toml"),
     ("studies.csv", ("study_id", "ZUMA7_Westin2023"), "cut_order", "1", "cut_order",
@@ -144,14 +144,14 @@ TOML_CASES = [
     ('test = "knha"\nlevel = 95', 'test = "knapp"\nlevel = 95', "analysis.test", "knha"),
     ('design = "RCT"\npool_across', 'design = "RCTs"\npool_across', "analysis.design",
      "not a declared design"),
-    ("reports_excluded = 9", "reports_excluded = 8", "prisma.reports_excluded",
+    ("reports_excluded = 10", "reports_excluded = 9", "prisma.reports_excluded",
      "exclusion log"),
     ('key = "leads"', 'key = "dl"', "analysis.sensitivity", "used 2 times"),
     ('outcomes = ["os"]', 'outcomes = ["overall"]', "analysis.sensitivity[4].outcomes",
      "not an outcome"),
-    ('column = "product"', 'column = "drug"', "subgroups[0].column", "not a column"),
+    ('column = "intervention"', 'column = "drug"', "subgroups[0].column", "not a column"),
     ('rob_tool = "RoB 2"', 'rob_tool = "RoB2"', "designs[0].rob_tool", "RoB 2"),
-    ("format_version = 1", "format_version = 1\ncolour = 2", "colour", "unknown key"),
+    ("format_version = 2", "format_version = 2\ncolour = 2", "colour", "unknown key"),
 ]
 
 
@@ -167,9 +167,9 @@ def test_bad_toml_value_is_reported_with_its_key(
 
 
 def test_toml_syntax_error_names_the_line(folder: Path) -> None:
-    replace_toml(folder, "format_version = 1", "format_version = = 1")
+    replace_toml(folder, "format_version = 2", "format_version = = 2")
     p = only(folder)
-    assert p.file == "review.toml" and "line 5" in p.reason
+    assert p.file == "review.toml" and "line 6" in p.reason
 
 
 def test_row_with_wrong_cell_count(folder: Path) -> None:
@@ -217,23 +217,25 @@ def test_not_a_folder(tmp_path: Path) -> None:
 
 def test_several_problems_are_all_reported_and_files_untouched(folder: Path) -> None:
     row_a = set_cell(folder, "outcomes.csv", ROW, "estimate", "abc")
-    row_b = set_cell(folder, "outcomes.csv", ("row_id", "cr.zuma7.primary"), "events_cart",
+    row_b = set_cell(folder, "outcomes.csv", ("row_id", "cr.zuma7.primary"), "events_int",
                      "999")
     row_c = set_cell(folder, "outcomes.csv", ("row_id", "os.zuma7.primary"), "study_id",
                      "NOPE")
-    row_d = set_cell(folder, "studies.csv", ("study_id", "BELINDA_Bishop2022"), "n_cart", "x")
+    row_d = set_cell(folder, "studies.csv", ("study_id", "BELINDA_Bishop2022"), "n_int", "x")
     replace_toml(folder, 'test = "knha"\nlevel = 95', 'test = "wald"\nlevel = 95')
-    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()
+              if p.is_file()}
     found = problems(folder)
     where = {(p.file, p.row, p.column) for p in found}
     assert {
         ("outcomes.csv", row_a, "estimate"),
-        ("outcomes.csv", row_b, "events_cart"),
+        ("outcomes.csv", row_b, "events_int"),
         ("outcomes.csv", row_c, "study_id"),
-        ("studies.csv", row_d, "n_cart"),
+        ("studies.csv", row_d, "n_int"),
         ("review.toml", None, "analysis.test"),
     } <= where
-    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()
+              if p.is_file()}
     assert before == after
     with pytest.raises(ReviewError) as info:
         load_review(folder)

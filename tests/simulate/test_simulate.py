@@ -18,6 +18,7 @@ from evisynth.errors import InputError
 from evisynth.simulate import (
     BLOCK,
     BinaryData,
+    ContinuousData,
     FixedVariances,
     RandomVariances,
     SurvivalData,
@@ -121,8 +122,9 @@ def _loop_table(design: ev.SimDesign, methods: list[tuple[str, str]], reps: int,
 
 @pytest.mark.parametrize(
     "data",
-    [RandomVariances(0.01, 0.5, "loguniform"), BinaryData(n=(20, 60), p_control=0.15)],
-    ids=["random-vi", "binary"],
+    [RandomVariances(0.01, 0.5, "loguniform"), BinaryData(n=(20, 60), p_control=0.15),
+     ContinuousData(n=(8, 40), sd=1.5), SurvivalData(n=(30, 90), hazard=0.1, follow_up=10)],
+    ids=["random-vi", "binary", "continuous", "survival"],
 )
 def test_table_equals_a_plain_loop_over_rma(data: object) -> None:
     design = ev.SimDesign(k=[2, 4], tau=[0, 0.4], mu=0.2, vi=data)

@@ -1,4 +1,4 @@
-"""``evisynth new DIR``: scaffold an empty review folder."""
+"""``evisynth new DIR``: scaffold an empty review folder; ``evisynth migrate DIR``: format 2."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 
 from evisynth.cli._app import app
 from evisynth.review import new_review
+from evisynth.review.migrate import migrate_review
 
 
 @app.command("new")
@@ -22,3 +23,15 @@ def new_command(
     path = new_review(folder)
     typer.echo(f"created review folder {path}: review.toml, studies.csv, outcomes.csv, "
                "risk_of_bias.csv, published.csv (see docs/review-format.md)")
+
+
+@app.command("migrate")
+def migrate_command(
+    folder: Annotated[Path, typer.Argument(help="Review folder of format version 1.")],
+) -> None:
+    """Rewrite a version-1 review folder in format version 2 (arm-neutral columns)."""
+    changed = migrate_review(folder)
+    if changed:
+        typer.echo(f"Migrated {folder} to format version 2: rewrote {', '.join(changed)}")
+    else:
+        typer.echo(f"{folder} is already format version 2; nothing to do")

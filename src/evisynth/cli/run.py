@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -17,9 +18,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 import evisynth
 from evisynth.cli._app import app
 from evisynth.errors import InputError
-from evisynth.report import build_report
+from evisynth.report import build_report, results_json
 from evisynth.review import load_bundled, load_review
 from evisynth.review.analyse import analyse_review
+from evisynth.review.compare import compare_results, read_results
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -129,16 +131,20 @@ def run_command(
     review_dir: Annotated[
         Path | None,
         typer.Argument(help="Review folder (review.toml + CSV tables). Default: the bundled "
-                       "CAR-T vs salvage chemotherapy review."),
+                       "review cart_dlbcl."),
     ] = None,
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for report.html, report.md "
                                       "and results.json.")] = Path("evisynth-report"),
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    compare: Annotated[Path | None, typer.Option(
+        "--compare", help="results.json of a previous run: adds a 'What changed' section "
+                          "(estimates, intervals, certainty, inputs).")] = None,
 ) -> None:
     """Run a review end to end and write report.html, report.md and results.json."""
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a folder; give a folder path",
                          where="--out")
+    previous = None if compare is None else read_results(compare)
     console = Console(stderr=True, quiet=quiet)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console,
                   transient=True) as progress:
@@ -147,7 +153,11 @@ def run_command(
         progress.update(task, description=f"Analysing {len(review.outcomes)} outcomes")
         results = analyse_review(review)
         progress.update(task, description="Drawing figures and writing the report")
-        report = build_report(results, version=evisynth.__version__)
+        changes = None
+        if previous is not None:
+            now = json.loads(results_json(results))
+            changes = compare_results(previous, now, previous=str(compare))
+        report = build_report(results, version=evisynth.__version__, changes=changes)
         replace_file_set(out, report.files())
     typer.echo(f"Wrote {out / 'report.html'}, {out / 'report.md'} and {out / 'results.json'}")
     if report.sof_markdown:

@@ -2,7 +2,7 @@
 
 For clinical decision support only: every result carries its reasons and source, and
 the current prescribing information and local protocol take precedence. Rules are
-taken from ``shared/research/clinical-protocol.md``; rules it marks unconfirmed are
+taken from ``data/clinic/clinical-protocol.md``; rules it marks unconfirmed are
 not encoded (see each module's docstring).
 """
 

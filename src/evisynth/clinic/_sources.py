@@ -1,6 +1,6 @@
 """Citations for the bedside rules, kept in one place so every result can name its source.
 
-Confidence marks follow ``shared/research/clinical-protocol.md``: ``[V]`` wording read
+Confidence marks follow ``data/clinic/clinical-protocol.md``: ``[V]`` wording read
 in a primary source or a verbatim copy, ``[S]`` seen only in a secondary summary.
 Rules the notes mark ``[U]`` (unconfirmed) are not encoded anywhere in this package.
 """

@@ -2,7 +2,7 @@
 
 Source: Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-638 (table and
 footnotes reproduced verbatim in PMC8021214 Table 1), as summarised in
-``shared/research/clinical-protocol.md`` section 1 (all rules used here are marked [V]).
+``data/clinic/clinical-protocol.md`` section 1 (all rules used here are marked [V]).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Body surface area, label lymphodepletion for CD19 CAR-T products, tocilizumab dose.
 
-Sources (``shared/research/clinical-protocol.md`` sections 3.1 and 4): the US
+Sources (``data/clinic/clinical-protocol.md`` sections 3.1 and 4): the US
 prescribing information of Yescarta, Breyanzi and Kymriah [V]; Mosteller 1987 and
 DuBois 1916 [V]; ASCO (Griggs 2012, update 2021) on BSA capping [V]; Kymriah PI §2.4,
 ASCO 2021 and NCCN CART-6 for tocilizumab [V], with the 3-doses-per-24-h limit [S].

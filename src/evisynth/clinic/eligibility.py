@@ -2,7 +2,7 @@
 
 Trials: ZUMA-7 (axi-cel; Locke NEJM 2022), TRANSFORM (liso-cel; Kamdar Lancet 2022),
 BELINDA (tisa-cel; Bishop NEJM 2022). Criteria and confidence marks from
-``shared/research/clinical-protocol.md`` section 5 (cross-trial tables in PMC9542944
+``data/clinic/clinical-protocol.md`` section 5 (cross-trial tables in PMC9542944
 Table 1 and ASH-SAP; registry copies of NCT03391466 and NCT03570892). Only the criteria
 the notes list are encoded; the full protocols have many more, so "eligible" here
 means "meets every encoded criterion", never "may be enrolled".

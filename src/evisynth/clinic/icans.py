@@ -2,7 +2,7 @@
 
 Source: Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-638 (ICE table as
 reproduced in PMC9327779 and PMC8153820; ASCO 2021 pocket guideline p.9), as
-summarised in ``shared/research/clinical-protocol.md`` section 2 (rules marked [V]).
+summarised in ``data/clinic/clinical-protocol.md`` section 2 (rules marked [V]).
 The paediatric CAPD pathway (<12 years, marked [S] in the notes) is not encoded.
 """
 

@@ -1,6 +1,6 @@
 """Dated follow-up plan after CAR-T infusion, exportable as iCalendar (RFC 5545).
 
-Sources (``shared/research/clinical-protocol.md`` sections 3, 5 and 7): the US labels
+Sources (``data/clinic/clinical-protocol.md`` sections 3, 5 and 7): the US labels
 for lymphodepletion timing [V]; the FDA Safety Communication of 26 June 2025 and the
 updated labels for monitoring, proximity and driving [V]; NCCN CART-9 for twice-daily
 ICE/CRS assessment [S]; Hill et al. 2019 for monthly IgG [S]; the trial publications

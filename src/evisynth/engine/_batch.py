@@ -15,7 +15,6 @@ computed here without ever forming a ``k x k`` matrix.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -93,7 +92,8 @@ def normalise(batch: Batch) -> tuple[Batch, Array, Array]:
     """
     vmin = np.where(batch.mask, batch.vi, np.inf).min(axis=1)
     ok = np.isfinite(vmin) & (vmin > 0)
-    e = np.where(ok, np.round(np.log2(np.where(ok, vmin, 1.0)) / 2.0), 0.0).astype(np.int64)
+    # frexp: vmin = m 2^ex with m in [0.5, 1); scale by 2^(ex // 2) so vmin / s² is in [1/8, 1).
+    e = np.frexp(np.where(ok, vmin, 1.0))[1] // 2
     if not e.any():
         ones = np.ones(batch.B)
         return batch, ones, ones
@@ -145,52 +145,50 @@ class WLS:
         """``y'PPy = |Py|^2``, shape ``(B,)``."""
         return np.einsum("bk,bk->b", self.Py, self.Py)
 
-    @cached_property
-    def _traces_p1(self) -> tuple[Array, Array]:
-        """``(tr(P), tr(PP))`` of a one-coefficient model, computed together once."""
-        return _trace_p1(self.w, self.X[:, :, 0])
-
     def trace_P(self) -> Array:
         """``tr(P) = sum_i w_i (1 - h_ii)``, computed without cancellation.
 
         The textbook ``sum(w) - tr((X'WX)^{-1} X'W^2X)`` subtracts two nearly
         equal numbers when one weight dominates (``vi`` spanning many orders of
-        magnitude) and can even come out negative. With one coefficient,
-        ``1 - h_ii = sum_{j != i} w_j x_j^2 / sum_j w_j x_j^2`` is formed from
-        exclusive sums (prefix plus suffix sums of positive terms), which is
-        exact to rounding. With more coefficients the textbook formula is used
-        and members where it has lost more than half of its digits are
-        recomputed from an orthonormal basis of the residual space.
+        magnitude) and can even come out negative. It is used where it keeps at
+        least 12 digits (the result is above ``1e-4 sum(w)``); the other members
+        are recomputed exactly: with one coefficient from exclusive sums
+        (``1 - h_ii = sum_{j != i} w_j x_j^2 / sum_j w_j x_j^2``, prefix plus
+        suffix sums of positive terms), otherwise from an orthonormal basis of
+        the residual space.
         """
-        if self.X.shape[2] == 1:
-            return self._traces_p1[0]
         XtW2X = np.einsum("bki,bk,bkj->bij", self.X, self.w**2, self.X)
-        tr = self.w.sum(axis=1) - np.einsum("bij,bji->b", self.XtWX_inv, XtW2X)
-        bad = ~(tr > _SQRT_EPS * self.w.sum(axis=1))
+        sw = self.w.sum(axis=1)
+        tr = sw - np.einsum("bij,bji->b", self.XtWX_inv, XtW2X)
+        bad = ~(tr > _KEEP * sw)
         if bad.any():
             tr = tr.copy()
-            tr[bad] = _trace_qr(self.w[bad], self.X[bad])[0]
+            tr[bad] = self._stable_traces(bad)[0]
         return tr
 
     def trace_PP(self) -> Array:
         """``tr(PP) = sum_ij P_ij^2``, computed without cancellation (see :meth:`trace_P`).
 
         Textbook form ``sum(w^2) - 2 tr(A X'W^3X) + tr(A X'W^2X A X'W^2X)`` with
-        ``A = (X'WX)^{-1}``; one-coefficient models use exclusive sums instead.
+        ``A = (X'WX)^{-1}``, recomputed exactly where it cancels.
         """
-        if self.X.shape[2] == 1:
-            return self._traces_p1[1]
         A = self.XtWX_inv
         XtW2X = np.einsum("bki,bk,bkj->bij", self.X, self.w**2, self.X)
         XtW3X = np.einsum("bki,bk,bkj->bij", self.X, self.w**3, self.X)
         AM2 = A @ XtW2X
         w2 = (self.w**2).sum(axis=1)
         tr = w2 - 2.0 * np.einsum("bij,bji->b", A, XtW3X) + np.einsum("bij,bji->b", AM2, AM2)
-        bad = ~(tr > _SQRT_EPS * w2)
+        bad = ~(tr > _KEEP * w2)
         if bad.any():
             tr = tr.copy()
-            tr[bad] = _trace_qr(self.w[bad], self.X[bad])[1]
+            tr[bad] = self._stable_traces(bad)[1]
         return tr
+
+    def _stable_traces(self, rows: np.ndarray) -> tuple[Array, Array]:
+        w, X = self.w[rows], self.X[rows]
+        if X.shape[2] == 1:
+            return _trace_p1(w, X[:, :, 0])
+        return _trace_qr(w, X)
 
     def hat_diag(self) -> Array:
         """Diagonal of the hat matrix ``X (X'WX)^{-1} X'W``, shape ``(B, k)``."""
@@ -232,7 +230,9 @@ def wls(X: Array, y: Array, w: Array) -> WLS:
     return WLS(w=w, beta=beta, XtWX_inv=inv, resid=resid, X=X)
 
 
-_SQRT_EPS = float(np.sqrt(np.finfo(np.float64).eps))
+#: The textbook traces are kept where they exceed this fraction of their first
+#: term (so that at most 4 of the 16 digits are lost to cancellation).
+_KEEP = 1e-4
 
 
 def _exclusive_sum(a: Array) -> Array:
@@ -245,9 +245,6 @@ def _exclusive_sum(a: Array) -> Array:
     return out
 
 
-_DOMINANT = 1.0 - 1e-3
-
-
 def _trace_p1(w: Array, x: Array) -> tuple[Array, Array]:
     """``tr(P)`` and ``tr(PP)`` of a one-coefficient model, from exclusive sums.
 
@@ -258,26 +255,11 @@ def _trace_p1(w: Array, x: Array) -> tuple[Array, Array]:
     """
     a = w * x * x
     S = a.sum(axis=1)
-    aw = a * w
-    F = aw.sum(axis=1)
-    # ``S - a_i`` loses at most 3 digits where no study carries more than 99.9% of
-    # the total (relative error <= 1e3 eps): then it is used; members where one
-    # study dominates get prefix-plus-suffix sums, which never subtract.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ok = (a.max(axis=1) <= _DOMINANT * S) & (aw.max(axis=1) <= _DOMINANT * F)
-    if ok.all():
-        e = S[:, None] - a
-        f = F[:, None] - aw
-    else:
-        e = np.empty_like(a)
-        f = np.empty_like(a)
-        e[ok] = S[ok, None] - a[ok]
-        f[ok] = F[ok, None] - aw[ok]
-        e[~ok] = _exclusive_sum(a[~ok])
-        f[~ok] = _exclusive_sum(aw[~ok])
+    e = _exclusive_sum(a)
+    f = _exclusive_sum(a * w)
     with np.errstate(divide="ignore", invalid="ignore"):
         trp = np.einsum("bk,bk->b", w, e) / S
-        trpp = (np.einsum("bk,bk->b", w * w, e * e) + np.einsum("bk,bk->b", aw, f)) / S**2
+        trpp = (np.einsum("bk,bk->b", w * w, e * e) + np.einsum("bk,bk->b", a * w, f)) / S**2
     return trp, trpp
 
 

@@ -240,6 +240,7 @@ def _loglik(
     with np.errstate(divide="ignore"):
         slogw = np.where(mask[:, None, :], np.log(np.where(w > 0, w, 1.0)), 0.0).sum(axis=2)
     if mu_prior is None:
+        W = np.where(W > 0, W, 1.0)  # only rows without studies (reported as not proper)
         mhat = Wy / W
         Wt = W
         extra = 0.0
@@ -359,7 +360,9 @@ def posterior_grid(
     v = np.where(mask, vi, 1.0)
     B = y.shape[0]
     k = np.maximum(mask.sum(axis=1), 1)
-    anchor = 0.5 * np.log(np.where(mask, v, 0.0).sum(axis=1) / k)
+    nonempty = mask.any(axis=1)
+    vsum = np.where(mask, v, 0.0).sum(axis=1)
+    anchor = 0.5 * np.log(np.where(nonempty, vsum, 1.0) / k)
     upper = float(prior.upper)
     bounded = math.isfinite(upper)
     xu = math.log(upper) if bounded else math.inf
@@ -417,7 +420,7 @@ def posterior_grid(
     with np.errstate(invalid="ignore", divide="ignore"):
         ext_r = np.where(right_open & right_ok, (sc["lk_r"] - cut) / np.where(sr < 0, -sr, 1.0),
                          0.0)
-    proper = sc["ok"] & left_ok & right_ok
+    proper = sc["ok"] & left_ok & right_ok & nonempty
     fins = []
     ext_m = np.zeros(B)
     for r in (1, 2):
@@ -467,7 +470,8 @@ def posterior_grid(
         weight = e / Z[:, None]
         log_norm = lmax + np.log(Z)
     proper &= np.isfinite(log_norm) & (Z > 0)
-    weight = np.where(proper[:, None], weight, 0.0)
+    # Rows that are not proper get harmless uniform weights (their results are NaN).
+    weight = np.where(proper[:, None], weight, 1.0 / weight.shape[1])
     panel = weight.reshape(B, _PANELS, _GL_N).sum(axis=2)
     cum = np.concatenate([np.zeros((B, 1)), np.cumsum(panel, axis=1)], axis=1)
     return BayesGrid(

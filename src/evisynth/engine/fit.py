@@ -33,7 +33,7 @@ import numpy as np
 from scipy import special
 
 from evisynth.engine._batch import Array, Batch, normalise, weights, wls
-from evisynth.engine.tau2 import Tau2Estimate, _estimate_scaled
+from evisynth.engine.tau2 import Tau2Estimate, estimate_scaled
 
 TESTS = ("z", "t", "knha", "adhoc")
 _EPS = np.finfo(np.float64).eps
@@ -117,7 +117,7 @@ def fit_batch(
     if tau2 is None:
         init = None if tau2_init is None else np.broadcast_to(
             np.asarray(tau2_init, dtype=np.float64), (B,)) / s2
-        est = _estimate_scaled(batch, method, tol, maxiter, init)
+        est = estimate_scaled(batch, method, tol, maxiter, init)  # batch is normalised already
     else:
         t = np.broadcast_to(np.asarray(tau2, dtype=np.float64), (B,)) / s2
         est = Tau2Estimate(t, np.ones(B, dtype=bool), np.zeros(B, dtype=np.int64))

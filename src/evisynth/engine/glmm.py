@@ -26,11 +26,12 @@ strictly concave), ``σ̂ = (-g''(û))^{-1/2}`` and normal Gauss–Hermite nodes
 binomial coefficients (``log C(n, y)``) and ``-log y!`` (Poisson).
 
 Maximisation: Newton–Raphson on ``(gamma, theta, alpha)`` for every batch
-member at once, with the gradient and Hessian by central finite differences
-of the per-study contributions. Because ``alpha_i`` enters study ``i`` only,
-all ``alpha`` are perturbed together and the Hessian has an arrow shape
-(dense shared block, diagonal ``alpha`` block); the Newton system is solved by
-its Schur complement, so the cost grows linearly in ``k``. The likelihood is
+member at once, with the exact gradient of the quadrature formula and the
+Hessian by central differences of that gradient, per study. Because
+``alpha_i`` enters study ``i`` only, all ``alpha`` are perturbed together
+and the Hessian has an arrow shape (dense shared block, diagonal ``alpha``
+block); the Newton system is solved by its Schur complement, so the cost
+grows linearly in ``k``. The likelihood is
 even in ``theta``; ``|theta|`` is reported. Steps are damped
 (Levenberg–Marquardt) and halved until the likelihood increases.
 
@@ -52,6 +53,7 @@ applications in sparse data. Stat Med 29:3046-3067.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,7 +62,7 @@ from scipy import special
 Array = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-FAMILIES = ("binomial", "poisson")
+FAMILIES = ("binomial", "poisson", "nchg")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class GLMMData:
     obs: BoolArray
     mask: BoolArray
     family: str
+    support: Array | None = None
+    logc: Array | None = None
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -93,6 +97,7 @@ class GLMMData:
         return int(self.D.shape[3])
 
 
+@lru_cache(maxsize=32)
 def gh_rule(nagq: int) -> tuple[Array, Array]:
     """Gauss–Hermite nodes and weights for the standard normal density (weights sum to 1)."""
     t, w = np.polynomial.hermite_e.hermegauss(nagq)
@@ -102,7 +107,10 @@ def gh_rule(nagq: int) -> tuple[Array, Array]:
 def _cond_terms(data: GLMMData, eta: Array) -> tuple[Array, Array, Array]:
     """Per-observation log density, score ``y - mu`` and weight ``d mu/d eta`` at ``eta``."""
     y, n = data.y, data.n
-    if data.family == "binomial":
+    if data.family == "nchg":
+        ll = _logdens(data, eta)
+        score, wt, _ = _family_terms(data, eta)
+    elif data.family == "binomial":
         # log f = y eta - n log(1 + e^eta) + log C(n, y)
         ll = y * eta - n * np.logaddexp(0.0, eta)
         mu_p = special.expit(eta)
@@ -119,7 +127,11 @@ def _cond_terms(data: GLMMData, eta: Array) -> tuple[Array, Array, Array]:
 
 def log_constants(data: GLMMData) -> Array:
     """Per-study sum of the constants of the log density (``log C(n, y)`` or ``-log y!``)."""
-    if data.family == "binomial":
+    if data.family == "nchg":
+        assert data.support is not None and data.logc is not None
+        hit = (data.support == data.y[..., None]) & np.isfinite(data.logc)
+        c = np.where(hit, data.logc, 0.0).sum(axis=-1)
+    elif data.family == "binomial":
         c = special.gammaln(data.n + 1) - special.gammaln(data.y + 1) - special.gammaln(
             data.n - data.y + 1
         )
@@ -138,21 +150,36 @@ def linear_predictor(data: GLMMData, gamma: Array, alpha: Array | None) -> Array
 
 @dataclass(frozen=True)
 class StudyLik:
-    """Per-study marginal log-likelihood ``ll (B, k)`` with the conditional modes ``u``."""
+    """Per-study marginal log-likelihood ``ll (B, k)`` with the conditional modes ``u``.
+
+    ``grad (B, k, P)`` (when asked for): derivatives of each study's ``ll`` with
+    respect to ``(gamma, theta, alpha_i)`` (theta only when estimated, alpha only
+    when the model has study intercepts).
+    """
 
     ll: Array
     u: Array
     drsum: Array
+    grad: Array | None = None
 
 
 def study_loglik(
-    data: GLMMData, gamma: Array, theta: Array, alpha: Array | None, nagq: int
+    data: GLMMData,
+    gamma: Array,
+    theta: Array,
+    alpha: Array | None,
+    nagq: int,
+    *,
+    grad: bool = False,
+    with_theta: bool = True,
 ) -> StudyLik:
     """Adaptive Gauss–Hermite marginal log-likelihood of every study (see module docstring).
 
     Excluded studies (``mask`` false) contribute 0. ``drsum`` is the
     conditional deviance (sum of squared deviance residuals) at the modes,
-    lme4's ``deviance()`` of a GLMM, per study.
+    lme4's ``deviance()`` of a GLMM, per study. With ``grad=True`` the exact
+    gradient of the quadrature formula is returned too, differentiated through
+    the mode (implicit function theorem on ``g'(u) = 0``) and the scale.
     """
     eta0 = linear_predictor(data, gamma, alpha)
     tz = theta[:, None, None] * data.z
@@ -191,16 +218,149 @@ def study_loglik(
     if nagq == 1:
         ll = np.log(sig) + g
     else:
-        terms = []
-        for tq in t:
-            gq, _, _ = g_parts(u + sig * tq)
-            terms.append(gq + 0.5 * tq**2)
-        stack = np.stack(terms, axis=-1)
-        ll = np.log(sig) + special.logsumexp(stack, axis=-1, b=w)
+        # all nodes at once: a trailing node axis on eta
+        uq = u[:, :, None] + sig[:, :, None] * t  # (B, k, Q)
+        eta_q = eta0[:, :, :, None] + tz[:, :, :, None] * uq[:, :, None, :]
+        lq = _logdens(data, eta_q)
+        gq = np.where(data.obs[..., None], lq, 0.0).sum(axis=2) - 0.5 * uq**2 + 0.5 * t**2
+        top = gq.max(axis=-1)
+        ll = np.log(sig) + top + np.log(np.exp(gq - top[..., None]) @ w)
     ll = ll + log_constants(data)
     drsum = _deviance_residuals(data, eta0 + tz * u[:, :, None])
     mask = data.mask
-    return StudyLik(np.where(mask, ll, 0.0), np.where(mask, u, 0.0), np.where(mask, drsum, 0.0))
+    gr = None
+    if grad:
+        gr = np.where(
+            mask[:, :, None], _gradient(data, eta0, theta, u, g2, sig, nagq, with_theta), 0.0
+        )
+    return StudyLik(
+        np.where(mask, ll, 0.0), np.where(mask, u, 0.0), np.where(mask, drsum, 0.0), gr
+    )
+
+
+def _family_terms(data: GLMMData, eta: Array) -> tuple[Array, Array, Array]:
+    """Score ``y - mu``, weight ``w = dmu/deta`` and ``dw/deta`` per observation.
+
+    ``eta`` may carry trailing axes beyond ``(B, k, J)`` (quadrature nodes).
+    """
+    y, n = data.y, data.n
+    extra = eta.ndim - y.ndim
+    if extra:
+        y = y.reshape(y.shape + (1,) * extra)
+        n = n.reshape(n.shape + (1,) * extra)
+    if data.family == "nchg":
+        _, mean, var, k3 = _nchg_moments(data, eta)
+        return y - mean, var, k3
+    if data.family == "binomial":
+        p = special.expit(eta)
+        w = n * p * (1.0 - p)
+        return y - n * p, w, w * (1.0 - 2.0 * p)
+    mu = np.exp(eta)
+    return y - mu, mu, mu
+
+
+def _gradient(
+    data: GLMMData,
+    eta0: Array,
+    theta: Array,
+    u: Array,
+    g2: Array,
+    sig: Array,
+    nagq: int,
+    with_theta: bool,
+) -> Array:
+    """Per-study gradient of the AGQ log-likelihood, ``(B, k, P)`` (see study_loglik).
+
+    Parameter order: gamma (m), theta (if ``with_theta``), alpha (if the model has
+    study intercepts).
+    """
+    B, k, _ = data.y.shape
+    m = data.m
+    obs = data.obs
+    z = np.where(obs, data.z, 0.0)
+    th = theta[:, None, None]
+    cols = [np.where(obs[..., None], data.D, 0.0)]
+    if data.A is not None:
+        cols.append(np.where(obs, data.A, 0.0)[..., None])
+    dfix = np.concatenate(cols, axis=-1)  # d eta / d (gamma, alpha), (B, k, J, Pf)
+    uh = u[:, :, None]
+    sc, w, w1 = _family_terms(data, eta0 + th * z * uh)
+    sc, w, w1 = (np.where(obs, a, 0.0) for a in (sc, w, w1))
+    # partial derivatives of g'(u) and g''(u) at the mode, and g'''(u)
+    dg1 = -np.einsum("bkj,bkjp->bkp", w * th * z, dfix)
+    dg2 = -np.einsum("bkj,bkjp->bkp", w1 * th**2 * z**2, dfix)
+    g3 = -(w1 * th**3 * z**3).sum(axis=2)
+    if with_theta:
+        dg1_th = (sc * z - w * th * z * z * uh).sum(axis=2)[..., None]
+        dg2_th = -(2 * th * z**2 * w + th**2 * z**3 * w1 * uh).sum(axis=2)[..., None]
+        dg1 = np.concatenate([dg1[..., :m], dg1_th, dg1[..., m:]], axis=-1)
+        dg2 = np.concatenate([dg2[..., :m], dg2_th, dg2[..., m:]], axis=-1)
+    du = -dg1 / g2[..., None]  # implicit function theorem on g'(u) = 0
+    dlogsig = -0.5 * (dg2 + g3[..., None] * du) / g2[..., None]
+    dsig = sig[..., None] * dlogsig
+    t, wq = gh_rule(nagq)
+    uq = u[:, :, None] + sig[:, :, None] * t  # (B, k, Q)
+    eta_q = eta0[..., None] + (th * z)[..., None] * uq[:, :, None, :]  # (B, k, J, Q)
+    scq, _, _ = _family_terms(data, eta_q)
+    scq = np.where(obs[..., None], scq, 0.0)
+    gp = np.einsum("bkjq,bkjp->bkqp", scq, dfix)
+    if with_theta:
+        pth = ((scq * z[..., None]).sum(axis=2) * uq)[..., None]
+        gp = np.concatenate([gp[..., :m], pth, gp[..., m:]], axis=-1)
+    g1q = (scq * (th * z)[..., None]).sum(axis=2) - uq
+    dLq = gp + g1q[..., None] * (du[:, :, None, :] + t[None, None, :, None] * dsig[:, :, None, :])
+    if nagq == 1:
+        pi = np.ones((B, k, 1))
+    else:
+        lq = _logdens(data, eta_q)
+        Lq = np.where(obs[..., None], lq, 0.0).sum(axis=2) - 0.5 * uq**2 + 0.5 * t**2
+        Lq = Lq + np.log(wq)
+        Lq = Lq - Lq.max(axis=-1, keepdims=True)
+        pi = np.exp(Lq)
+        pi = pi / pi.sum(axis=-1, keepdims=True)
+    out: Array = dlogsig + np.einsum("bkq,bkqp->bkp", pi, dLq)
+    return out
+
+
+def _logdens(data: GLMMData, eta: Array) -> Array:
+    """Log density without its constants, per observation; ``eta`` may carry trailing axes."""
+    y, n = data.y, data.n
+    extra = eta.ndim - y.ndim
+    if extra:
+        y = y.reshape(y.shape + (1,) * extra)
+        n = n.reshape(n.shape + (1,) * extra)
+    if data.family == "nchg":
+        lse = _nchg_moments(data, eta)[0]
+        out: Array = y * eta - lse
+        return out
+    if data.family == "binomial":
+        out = y * eta - n * np.logaddexp(0.0, eta)
+        return out
+    out = y * eta - np.exp(eta)
+    return out
+
+
+def _nchg_moments(data: GLMMData, eta: Array) -> tuple[Array, Array, Array, Array]:
+    """Fisher's noncentral hypergeometric distribution with log odds ratio ``eta``.
+
+    Returns ``log Σ_x C(n1, x) C(n2, m1 - x) e^{x eta}`` and the mean, variance and
+    third central moment of ``x`` (the derivatives of the first in ``eta``).
+    """
+    assert data.support is not None and data.logc is not None
+    extra = eta.ndim - data.y.ndim
+    shp = data.support.shape[:3] + (1,) * extra + data.support.shape[3:]
+    xs = data.support.reshape(shp)
+    lc = data.logc.reshape(shp)
+    L = lc + xs * eta[..., None]
+    top = L.max(axis=-1, keepdims=True)
+    P = np.exp(L - top)
+    Z = P.sum(axis=-1)
+    p = P / Z[..., None]
+    mean = (p * xs).sum(axis=-1)
+    dev = xs - mean[..., None]
+    var = (p * dev**2).sum(axis=-1)
+    k3 = (p * dev**3).sum(axis=-1)
+    return top[..., 0] + np.log(Z), mean, var, k3
 
 
 def _xlogy_ratio(a: Array, b: Array) -> Array:
@@ -209,6 +369,8 @@ def _xlogy_ratio(a: Array, b: Array) -> Array:
 
 
 def _deviance_residuals(data: GLMMData, eta: Array) -> Array:
+    if data.family == "nchg":  # no saturated fitted values; the caller uses 2 (ll_sat - ll)
+        return np.zeros(data.y.shape[:2])
     y = data.y
     if data.family == "binomial":
         n = data.n
@@ -289,7 +451,7 @@ class _Problem:
         return hs, ha
 
     def derivs(self, x: Array, alpha: Array | None, hs: Array, ha: Array) -> _Derivs:
-        """Central-difference gradient and arrow-shaped Hessian of the log-likelihood.
+        """Exact gradient and arrow-shaped Hessian (central differences of the gradient).
 
         ``hs (B, s)`` are the steps of the shared parameters, ``ha (B, k)`` those of
         the study intercepts; all intercepts move together (each one enters its
@@ -299,57 +461,46 @@ class _Problem:
         s = self.s
         d = s + (1 if self.local else 0)
 
-        def ev(cs: Array, ca: float) -> Array:
-            # cs: (d,) multipliers of the steps of the shared parameters (+ the alpha step)
-            v = x + cs[None, :s] * hs
+        def ev(cs: Array, ca: float) -> StudyLik:
+            v = x + cs[None, :] * hs
             a = alpha + ca * ha if (self.local and alpha is not None) else alpha
-            return self.per_study(v, a)  # (B, k)
+            gamma, theta = self.split(v)
+            return study_loglik(
+                self.data, gamma, theta, a, self.nagq, grad=True, with_theta=self.est_theta
+            )
 
-        def unit(a: int, sign: float = 1.0) -> tuple[Array, float]:
-            cs = np.zeros(d)
-            cs[a] = sign
-            return cs, (cs[s] if self.local else 0.0)
-
-        # per-study step of every direction, (B, k, d)
+        base = ev(np.zeros(s), 0.0)
+        g0 = base.grad
+        assert g0 is not None
         hstep = np.concatenate(
             [np.broadcast_to(hs[:, None, :], (B, k, s))] + ([ha[:, :, None]] if self.local else []),
             axis=2,
         )
-        f0 = ev(np.zeros(d), 0.0)
-        plus, minus = [], []
-        for a in range(d):
-            cs, ca = unit(a)
-            plus.append(ev(cs, ca))
-            minus.append(ev(-cs, -ca))
-        grad = np.stack(
-            [(plus[a] - minus[a]) / (2 * hstep[:, :, a]) for a in range(d)], axis=-1
-        )
         H = np.zeros((B, k, d, d))
         for a in range(d):
-            H[:, :, a, a] = (plus[a] - 2 * f0 + minus[a]) / hstep[:, :, a] ** 2
-            for b in range(a + 1, d):
-                cs = np.zeros(d)
-                cs[a], cs[b] = 1.0, 1.0
-                cs2 = cs.copy()
-                cs2[b] = -1.0
-                ca, ca2 = (cs[s], cs2[s]) if self.local else (0.0, 0.0)
-                fpp, fmm = ev(cs, ca), ev(-cs, -ca)
-                fpm, fmp = ev(cs2, ca2), ev(-cs2, -ca2)
-                hab = (fpp - fpm - fmp + fmm) / (4 * hstep[:, :, a] * hstep[:, :, b])
-                H[:, :, a, b] = hab
-                H[:, :, b, a] = hab
+            cs = np.zeros(s)
+            ca = 0.0
+            if a < s:
+                cs[a] = 1.0
+            else:
+                ca = 1.0
+            gp, gm = ev(cs, ca).grad, ev(-cs, -ca).grad
+            assert gp is not None and gm is not None
+            H[:, :, a, :] = (gp - gm) / (2 * hstep[:, :, a, None])
+        H = 0.5 * (H + np.swapaxes(H, 2, 3))
+        f0 = base.ll
         if self.local:
             return _Derivs(
                 f=f0.sum(axis=1),
-                gs=grad[:, :, :s].sum(axis=1),
-                ga=grad[:, :, s],
+                gs=g0[:, :, :s].sum(axis=1),
+                ga=g0[:, :, s],
                 Hss=H[:, :, :s, :s].sum(axis=1),
                 Hsa=np.transpose(H[:, :, :s, s], (0, 2, 1)),
                 Haa=H[:, :, s, s],
             )
         return _Derivs(
             f=f0.sum(axis=1),
-            gs=grad.sum(axis=1),
+            gs=g0.sum(axis=1),
             ga=np.zeros((B, k)),
             Hss=H.sum(axis=1),
             Hsa=np.zeros((B, s, k)),
@@ -531,6 +682,47 @@ def _vcov(dv: _Derivs, local: bool, mask: BoolArray, m: int) -> Array:
             continue
         out[b] = 0.5 * (inv[:m, :m] + inv[:m, :m].T)
     return out
+
+
+def nchg_data(
+    ai: Array, bi: Array, ci: Array, di: Array, X: Array, mask: BoolArray | None = None
+) -> GLMMData:
+    """Conditional (exact) model for 2x2 tables, ``(B, k)`` counts, design ``X (B, k, p)``.
+
+    Given the margins, ``ai`` follows Fisher's noncentral hypergeometric
+    distribution with log odds ratio ``X beta + u`` (metafor's ``model="CM.EL"``).
+    """
+    a, b, c, d = (np.atleast_2d(np.asarray(v, dtype=np.float64)) for v in (ai, bi, ci, di))
+    B, k = a.shape
+    n1, n2, m1 = a + b, c + d, a + c
+    lo = np.maximum(0.0, m1 - n2)
+    hi = np.minimum(n1, m1)
+    S = int((hi - lo).max()) + 1
+    xs = lo[..., None] + np.arange(S, dtype=np.float64)
+    ok = xs <= hi[..., None]
+    xs = np.where(ok, xs, lo[..., None])
+    lc = (
+        special.gammaln(n1 + 1)[..., None] - special.gammaln(xs + 1)
+        - special.gammaln(n1[..., None] - xs + 1)
+        + special.gammaln(n2 + 1)[..., None] - special.gammaln(m1[..., None] - xs + 1)
+        - special.gammaln(n2[..., None] - m1[..., None] + xs + 1)
+    )
+    lc = np.where(ok, lc, -np.inf)
+    m = np.ones((B, k), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    Xb = np.broadcast_to(np.asarray(X, dtype=np.float64), (B, k, np.shape(X)[-1]))
+    return GLMMData(
+        y=a[:, :, None],
+        n=m1[:, :, None],
+        off=np.zeros((B, k, 1)),
+        D=Xb[:, :, None, :].copy(),
+        A=None,
+        z=np.ones((B, k, 1)),
+        obs=np.broadcast_to(m[:, :, None], (B, k, 1)).copy(),
+        mask=m,
+        family="nchg",
+        support=xs[:, :, None, :],
+        logc=lc[:, :, None, :],
+    )
 
 
 def proportions_data(xi: Array, ni: Array, mask: BoolArray | None = None) -> GLMMData:

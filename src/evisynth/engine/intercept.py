@@ -208,31 +208,40 @@ def _scoring(
         if failed.any():
             adj[failed] = 0.0
         pos = adj > 0
-        neg = adj < 0
         np.maximum(lo, cur, out=lo, where=pos)
-        np.minimum(hi, cur, out=hi, where=neg)
+        np.minimum(hi, cur, out=hi, where=adj < 0)
         thr = tol * (cur + vmin)
-        at_bound = (cur == 0.0) & ~pos
         cand = cur + adj
-        newton_done = np.abs(adj) < thr
-        bracketed = hi < inf
-        below = cand < lo
-        lo_pos = lo > 0
-        to_zero = below & ~lo_pos
-        outside = (below & lo_pos) | (cand > hi) | ((cand == lo) & neg & lo_pos)
-        slow = bracketed & (np.abs(adj) > 0.5 * prev) & ~to_zero
-        mid = np.where(bracketed, hi, cur)
-        mid += lo
-        mid *= 0.5
-        nxt = np.where(to_zero, 0.0, cand)
-        outside |= slow
-        np.copyto(nxt, mid, where=outside)
-        width_done = bracketed & (hi - lo < thr)
-        done = at_bound | newton_done | width_done
+        aadj = np.abs(adj)
+        newton_done = aadj < thr
+        # Members whose scoring step is not simply taken: below/at the lower or above
+        # the upper end of the bracket, or slow (a finite prev implies a bracket).
+        # The bracket logic of tau2._fisher_scoring runs on them only.
+        special = np.flatnonzero((cand <= lo) | (cand > hi) | (aadj > 0.5 * prev))
+        nxt = cand
+        if special.size:
+            c, lo_s, hi_s, cur_s = cand[special], lo[special], hi[special], cur[special]
+            br = hi_s < inf
+            below = c < lo_s
+            lo_pos = lo_s > 0
+            to_zero = below & ~lo_pos
+            outside = (below & lo_pos) | (c > hi_s) | ((c == lo_s) & (adj[special] < 0) & lo_pos)
+            outside |= br & (aadj[special] > 0.5 * prev[special]) & ~to_zero
+            mid = 0.5 * (lo_s + np.where(br, hi_s, cur_s))
+            nxt = cand.copy()
+            nxt[special] = np.where(outside, mid, np.where(to_zero, 0.0, c))
+        done = newton_done | ((hi - lo) < thr)
         take = newton_done & (cand >= lo) & (cand <= hi)
-        final = np.where(at_bound, 0.0, np.where(take, cand, cur))
-        prev = np.where(bracketed, np.abs(nxt - cur), inf)
-        cur = np.where(done, final, np.where(failed, cur, nxt))
+        final = np.where(take, cand, cur)
+        zero = cur == 0.0
+        if zero.any():
+            at_bound = zero & ~pos
+            done |= at_bound
+            final[at_bound] = 0.0
+        prev = np.where(hi < inf, np.abs(nxt - cur), inf)
+        if failed.any():
+            nxt = np.where(failed, cur, nxt)
+        cur = np.where(done, final, nxt)
         finish = (done | failed) & alive
         n_fin = int(np.count_nonzero(finish))
         if n_fin:

@@ -50,22 +50,20 @@ from scipy import stats
 
 from evisynth._validation import (
     FloatArray,
-    as_labels,
-    check_bool,
-    check_choice,
-    check_level,
-    study_name,
-)
-from evisynth.effects import (
-    _add_cells,
     _check_add_to,
     _check_counts,
     _check_group_size,
     _events_and_rest,
     _need,
     _vectors,
-    escalc,
+    as_labels,
+    check_bool,
+    check_choice,
+    check_level,
+    study_name,
 )
+from evisynth.effects import escalc
+from evisynth.effects._common import _add_cells
 from evisynth.errors import EvisynthWarning, InputError
 from evisynth.meta.bias import dict_html
 from evisynth.meta.results import _fmt_p, _stars, pval_text

@@ -41,11 +41,18 @@ metafor's "typical" within-study variance ``vt = (k - p) / tr(P)`` from the
 escalc variances (1/2 added to the cells of studies with a zero cell), as
 ``rma.glmm`` does.
 
+``"OR"``, ``model="CM.EL"``
+    Conditional model, exact likelihood: given the margins, ``a_i`` follows
+    Fisher's noncentral hypergeometric distribution with log odds ratio
+    ``x_i' beta + u_i``. metafor integrates it with ``integrate()`` (densities
+    from BiasedUrn); here it is adaptive quadrature with at least 21 nodes.
+    The cost grows with the number of events per study (the support of the
+    distribution): trials with thousands of events take seconds.
+
 Not built (metafor has them): ``model="UM.RS"`` (random study effects, a
-two-dimensional integral per study), ``model="CM.EL"`` for the odds ratio
-(the noncentral hypergeometric likelihood that metafor integrates with
-``integrate()`` and BiasedUrn), the experimental measures ``RR``, ``RD``,
-``PR``, ``PLN`` and ``IRLN``, and ``cor=TRUE``.
+two-dimensional integral per study, which lme4 fits with the Laplace
+approximation only), the experimental measures ``RR``, ``RD``, ``PR``,
+``PLN`` and ``IRLN``, and ``cor=TRUE``.
 
 References
 ----------
@@ -84,7 +91,7 @@ from evisynth._validation import (
     check_same_length,
     study_name,
 )
-from evisynth.engine.glmm import GLMMData, GLMMFit, fit_glmm
+from evisynth.engine.glmm import GLMMData, GLMMFit, _nchg_moments, fit_glmm, nchg_data
 from evisynth.errors import ConvergenceError, EvisynthWarning, InputError
 from evisynth.meta.results import _fmt_p, _stars, pval_text
 
@@ -526,6 +533,10 @@ def _or_model(
     zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
     add = np.where(zero, 0.5, 0.0)
     vi = 1 / (a + add) + 1 / (b + add) + 1 / (c + add) + 1 / (d + add)
+    if model == "CM.EL":
+        data = nchg_data(a[None], b[None], c[None], d[None], X[None])
+        ll_sat, theta, w = _nchg_saturated(data)
+        return _Model(data, ll_sat, theta, w, vi, None, None)
     if model == "UM.FS":
         ok = ~zero
         aa, bb, cc, dd = (np.where(ok, v, 1.0) for v in (a, b, c, d))
@@ -562,6 +573,36 @@ def _irr_model(
     off = np.log(t1 / t2)
     return _Model(_one_obs(x1, m, off, X, "binomial"), _binom_ll_sat(x1, m), theta, w, vi, None,
                   None)
+
+
+def _nchg_saturated(data: GLMMData) -> tuple[float, FloatArray, FloatArray]:
+    """Per-study conditional MLE of the log odds ratio (noncentral hypergeometric).
+
+    Returns the saturated log-likelihood, the estimates and their inverse
+    variances ``Var[a | eta]``; a count at the edge of its support has an
+    infinite estimate, log-likelihood 0 and weight 0.
+    """
+    from evisynth.engine.glmm import log_constants
+
+    assert data.support is not None and data.logc is not None
+    y = data.y[0, :, 0]
+    fin = np.isfinite(data.logc[0, :, 0, :])
+    xs = data.support[0, :, 0, :]
+    lo = np.where(fin, xs, np.inf).min(axis=1)
+    hi = np.where(fin, xs, -np.inf).max(axis=1)
+    inner = (y > lo) & (y < hi)
+    eta = np.zeros((1, len(y), 1))
+    for _ in range(200):
+        _, mean, var, _ = _nchg_moments(data, eta)
+        step = np.clip((data.y - mean) / np.maximum(var, 1e-300), -2.0, 2.0)
+        step = np.where(inner[None, :, None], step, 0.0)
+        eta = eta + step
+        if np.all(np.abs(step) < 1e-13):
+            break
+    lse, _, var, _ = _nchg_moments(data, eta)
+    ll_i = y * eta[0, :, 0] - lse[0, :, 0] + log_constants(data)[0]
+    ll_sat = float(np.where(inner, ll_i, 0.0).sum())
+    return ll_sat, np.where(inner, eta[0, :, 0], 0.0), np.where(inner, var[0, :, 0], 0.0)
 
 
 def _wald_qe(theta: FloatArray, w: FloatArray, X: FloatArray) -> float:
@@ -644,8 +685,10 @@ def rma_glmm(
     labels
         Study labels (used in messages and plots).
     model
-        For ``OR``: ``"UM.FS"`` (default; fixed study effects) or ``"CM.AL"``
-        (conditional, approximate likelihood). For ``IRR``: ``"UM.FS"`` or
+        For ``OR``: ``"UM.FS"`` (default; fixed study effects), ``"CM.AL"``
+        (conditional, approximate likelihood) or ``"CM.EL"`` (conditional,
+        exact noncentral hypergeometric likelihood; ``nAGQ`` at least 21).
+        For ``IRR``: ``"UM.FS"`` or
         ``"CM.EL"`` (exact conditional likelihood; ``"CM.AL"`` means the same
         for rates, as in metafor). Ignored for ``PLO``.
     mods, intercept, data, btt
@@ -713,12 +756,6 @@ def rma_glmm(
             raise InputError(
                 "argument 'model': model='UM.RS' (random study effects) is not available in "
                 "evisynth; use 'UM.FS' (fixed study effects) or a conditional model",
-                where="model",
-            )
-        if measure == "OR" and model == "CM.EL":
-            raise InputError(
-                "argument 'model': model='CM.EL' (exact noncentral hypergeometric likelihood) is "
-                "not available for the odds ratio in evisynth; use 'UM.FS' or 'CM.AL'",
                 where="model",
             )
         if measure == "IRR" and model == "CM.AL":
@@ -816,6 +853,9 @@ def rma_glmm(
         mdl = _irr_model(cols["x1i"], cols["t1i"], cols["x2i"], cols["t2i"], X, model)
         _check_estimable_two(cols["x1i"], cols["x2i"], None, None, "x1i", "x2i")
 
+    if measure == "OR" and model == "CM.EL":
+        # metafor integrates this model with integrate(); enough nodes make AGQ as exact
+        nagq = max(nagq, 21)
     fe = _fit(mdl.data, nagq, False, tol, maxiter)
     if not fe.converged[0]:
         raise ConvergenceError(
@@ -953,7 +993,11 @@ def rma_glmm(
         k=k,
         p=p,
         ll=float(fit.ll[0]),
-        deviance=float(fit.drsum[0]),
+        deviance=(
+            2.0 * (mdl.ll_sat - float(fit.ll[0]))
+            if measure == "OR" and model == "CM.EL"
+            else float(fit.drsum[0])
+        ),
         converged=bool(fit.converged[0]),
         iterations=int(fit.iterations[0]),
         flat=flat,

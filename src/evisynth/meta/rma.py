@@ -98,17 +98,15 @@ def check_effect_range(y: FloatArray, v: FloatArray, labels: tuple[str, ...] | N
     InputError
         If a value is outside the range that double precision can pool.
     """
-    big = np.abs(y) > YI_MAX
-    if big.any():
-        i = int(np.flatnonzero(big)[0])
+    if y.size and np.max(np.abs(y)) > YI_MAX:
+        i = int(np.flatnonzero(np.abs(y) > YI_MAX)[0])
         raise InputError(
             f"argument 'yi', {study_name(i, labels)}: value is {fmt_num(y[i])}; effect sizes "
             f"must lie within ±{YI_MAX:.0e} (rescale the data)",
             where="yi",
         )
-    out = (v < VI_RANGE[0]) | (v > VI_RANGE[1])
-    if out.any():
-        i = int(np.flatnonzero(out)[0])
+    if v.size and (v.min() < VI_RANGE[0] or v.max() > VI_RANGE[1]):
+        i = int(np.flatnonzero((v < VI_RANGE[0]) | (v > VI_RANGE[1]))[0])
         raise InputError(
             f"argument 'vi', {study_name(i, labels)}: value is {fmt_num(v[i])}; sampling "
             f"variances must lie from {VI_RANGE[0]:.0e} to {VI_RANGE[1]:.0e} (rescale the data)",
@@ -124,9 +122,7 @@ def check_fit_finite(f: Any, labels: tuple[str, ...] | None = None) -> None:
     InputError
         If double precision could not represent the result (extreme but in-range data).
     """
-    vals = np.concatenate([np.ravel(f.beta), np.ravel(f.se), np.ravel(f.tau2), np.ravel(f.QE),
-                           np.ravel(f.I2), np.ravel(f.H2)])
-    if not np.all(np.isfinite(vals)):
+    if not all(np.isfinite(a).all() for a in (f.beta, f.se, f.tau2, f.QE, f.I2, f.H2)):
         raise InputError(
             "arguments 'yi', 'vi': the effect sizes are too far apart relative to their "
             "standard errors to be pooled in double precision (a result is not finite); "

@@ -16,6 +16,7 @@ import numpy as np
 from evisynth.report.blocks import to_html, to_markdown
 from evisynth.report.content import report_blocks
 from evisynth.review.analyse import ReviewResults
+from evisynth.review.compare import Changes
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ def results_json(results: ReviewResults) -> str:
                       ensure_ascii=False) + "\n"
 
 
-def build_report(results: ReviewResults, *, version: str) -> ReviewReport:
+def build_report(results: ReviewResults, *, version: str,
+                 changes: Changes | None = None) -> ReviewReport:
     """Render the review results as HTML (self-contained), Markdown and JSON.
 
     Parameters
@@ -69,13 +71,16 @@ def build_report(results: ReviewResults, *, version: str) -> ReviewReport:
         Output of :func:`evisynth.review.analyse.analyse_review`.
     version
         evisynth version printed in the methods section.
+    changes
+        Differences from a previous run (:func:`evisynth.review.compare.compare_results`);
+        adds the "What changed" section.
 
     Returns
     -------
     ReviewReport
         Deterministic texts: the same results give byte-identical files.
     """
-    blocks = report_blocks(results, version)
+    blocks = report_blocks(results, version, changes)
     title = results.review.title
     subtitle = (f"Living systematic review and meta-analysis, produced by evisynth {version}. "
                 "Every number is traced to its source below.")

@@ -75,7 +75,37 @@ def parse_text(raw: str) -> str | None:
     text = raw.strip()
     if "\n" in text or "\r" in text:
         raise ValueError(f"cell {_shown(text)} contains a line break; put the text on one line")
-    return text or None
+    return clean_text(text).strip() or None
+
+
+#: Largest count of patients or events a cell may hold.
+MAX_COUNT = 1_000_000_000
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """Replace C0/C1 control characters (other than tab and line breaks) with a space.
+
+    Control characters in a label could move the cursor of a terminal or hide
+    text in a report; they never belong in a review's words.
+
+    Parameters
+    ----------
+    text
+        Any text.
+
+    Returns
+    -------
+    str
+        The text with each control character replaced by a space.
+
+    Examples
+    --------
+    >>> clean_text("ZUMA\x1b[2J-7")
+    'ZUMA [2J-7'
+    """
+    return _CONTROL.sub(" ", text)
 
 
 def parse_float(raw: str) -> float | None:
@@ -169,6 +199,9 @@ def parse_count(raw: str) -> int | None:
     value = parse_int(raw)
     if value is not None and value < 0:
         raise ValueError(f"{value} is negative; a count is 0 or more")
+    if value is not None and value > MAX_COUNT:
+        raise ValueError(f"{_shown(str(value))} is more than {MAX_COUNT:,} (no study has that "
+                         "many patients or events); check the cell")
     return value
 
 
@@ -271,6 +304,35 @@ def parse_keys(raw: str) -> tuple[str, ...] | None:
         if parsed in out:
             raise ValueError(f"{_shown(text)} names {parsed!r} twice")
         out.append(parsed)
+    return tuple(out)
+
+
+def parse_features(raw: str) -> tuple[tuple[str, str], ...]:
+    """Parse design features ``name=value; name=value`` (empty: none).
+
+    Raises
+    ------
+    ValueError
+        An item without ``=``, an empty or repeated name.
+
+    Examples
+    --------
+    >>> parse_features("crossover=planned; efs_week12=no")
+    (('crossover', 'planned'), ('efs_week12', 'no'))
+    """
+    text = clean_text(raw).strip()
+    out: list[tuple[str, str]] = []
+    if not text:
+        return ()
+    for part in text.split(";"):
+        name, eq, value = part.partition("=")
+        name, value = name.strip(), value.strip()
+        if not eq or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or not value:
+            raise ValueError(f"{_shown(part.strip())} is not a feature; write name=value "
+                             "items separated by ';'")
+        if name in dict(out):
+            raise ValueError(f"feature {name!r} is given twice")
+        out.append((name, value))
     return tuple(out)
 
 

@@ -20,6 +20,7 @@ from evisynth.review.model import (
     PublishedResult,
     Question,
     Reanalysis,
+    ReportText,
     RiskOfBias,
     SourceInfo,
     Study,
@@ -67,7 +68,7 @@ class Review(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    format_version: int = 1
+    format_version: int = 2
     title: str
     summary: str | None = None
     question: Question
@@ -86,6 +87,7 @@ class Review(BaseModel):
     published: tuple[PublishedResult, ...] = ()
     reanalyses: tuple[Reanalysis, ...] = ()
     curve_tables: tuple[CurveTable, ...] = ()
+    report: ReportText = ReportText()
     path: str | None = None
 
     def outcome(self, key: str) -> Outcome:
@@ -175,7 +177,7 @@ class Review(BaseModel):
         >>> from evisynth.review import load_bundled
         >>> es, used = load_bundled("cart_dlbcl").effect_sizes("efs")
         >>> [u.study.trial for u in used]
-        ['ZUMA-7', 'TRANSFORM']
+        ['ZUMA-7', 'TRANSFORM', 'BELINDA']
         """
         return effect_sizes(
             self, outcome, analysis=analysis, design=design, verified_only=verified_only

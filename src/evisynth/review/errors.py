@@ -68,11 +68,13 @@ class ReviewError(InputError):
 
     Examples
     --------
-    >>> err = ReviewError("rev", [Problem("studies.csv", 3, "n_cart", "-1 is negative")])
+    >>> err = ReviewError("rev", [Problem("studies.csv", 3, "n_int", "-1 is negative")])
     >>> print(err)
     review folder rev: 1 problem
-      studies.csv, row 3, column 'n_cart': -1 is negative
+      studies.csv, row 3, column 'n_int': -1 is negative
     """
+
+    multiline = True
 
     def __init__(self, folder: str, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(set(problems), key=_sort_key))

@@ -73,7 +73,7 @@ class StudyInput:
         Returns
         -------
         dict
-            ``study_id, trial, label, design, product, row_id, analysis, source,
+            ``study_id, trial, label, design, intervention, row_id, analysis, source,
             doi_or_pmid, location, verification, derived, derivation, lead_only,
             source_rows, grading, definition``.
         """
@@ -83,7 +83,7 @@ class StudyInput:
             "trial": self.study.trial,
             "label": self.study.label,
             "design": self.study.design,
-            "product": self.study.product,
+            "intervention": self.study.intervention,
             "row_id": r.row_id,
             "analysis": r.analysis,
             "source": r.source,
@@ -238,15 +238,15 @@ def _escalc(spec: Outcome, picked: tuple[StudyInput, ...]) -> EffectSizes:
     if kind == "two-arm-counts":
         return escalc(
             spec.measure,
-            ai=[r.events_cart for r in rows],
-            n1i=[r.n_cart for r in rows],
-            ci=[r.events_control for r in rows],
-            n2i=[r.n_control for r in rows],
+            ai=[r.events_int for r in rows],
+            n1i=[r.n_int for r in rows],
+            ci=[r.events_comp for r in rows],
+            n2i=[r.n_comp for r in rows],
             labels=labels,
         )
     return escalc(
         spec.measure,
-        xi=[r.events_cart for r in rows],
-        ni=[r.n_cart for r in rows],
+        xi=[r.events_int for r in rows],
+        ni=[r.n_int for r in rows],
         labels=labels,
     )

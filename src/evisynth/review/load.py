@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from evisynth.review._cells import clean_text
 from evisynth.review._review import Review
 from evisynth.review.errors import Problem, ReviewError
 from evisynth.review.model import (
@@ -39,6 +40,7 @@ from evisynth.review.model import (
     PublishedResult,
     Question,
     Reanalysis,
+    ReportText,
     RiskOfBias,
     SourceInfo,
     Study,
@@ -57,6 +59,18 @@ CSV_FILES: dict[str, tuple[type[BaseModel], bool]] = {
     "published.csv": (PublishedResult, False),
 }
 
+#: The folder format versions this loader reads (version 1: CAR-T-specific column names).
+FORMAT_VERSIONS = (1, 2)
+
+#: Version-1 column names and their version-2 (arm-neutral) names.
+V1_COLUMNS: dict[str, str] = {
+    "product": "intervention",
+    "n_cart": "n_int",
+    "n_control": "n_comp",
+    "events_cart": "events_int",
+    "events_control": "events_comp",
+}
+
 #: Analysis sets whose rows are analysed (one row per trial, outcome and set).
 _ANALYSED = ("primary", "earlier-cut", "crossover-adjusted", "lead")
 
@@ -68,7 +82,7 @@ class _Toml(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    format_version: int = 1
+    format_version: int = 2
     title: str
     summary: str | None = None
     question: Question
@@ -82,6 +96,7 @@ class _Toml(BaseModel):
     risk_of_bias_note: str | None = None
     source: SourceInfo | None = None
     reanalyses: tuple[Reanalysis, ...] = ()
+    report: ReportText = ReportText()
 
 
 @dataclass(frozen=True)
@@ -146,7 +161,8 @@ def load_review(path: str | Path) -> Review:
         )
     problems: list[Problem] = []
     header = _load_toml(folder, problems)
-    tables = {name: _load_csv(folder, name, model, required, problems)
+    version = 2 if header is None else header.toml.format_version
+    tables = {name: _load_csv(folder, name, model, required, problems, version)
               for name, (model, required) in CSV_FILES.items()}
     if header is not None:
         problems.extend(_check_links(header, tables))
@@ -191,19 +207,22 @@ def _read_numeric_csv(
     folder: Path, name: str, columns: tuple[str, ...], where: str, problems: list[Problem]
 ) -> CurveTable | None:
     try:
-        path = (folder / name).resolve()
-        inside = folder.resolve() in path.parents
+        outside = Path(name).is_absolute() or ".." in Path(name).parts
+        resolved = (folder / name).resolve()
+        inside = folder.resolve() in resolved.parents
     except (OSError, RuntimeError, ValueError):  # symlink loop, NUL byte
         problems.append(Problem(TOML_FILE, None, where,
                                 f"{name!r} is not a valid path (a symbolic-link loop or a NUL "
                                 "byte); give a plain file inside the review folder"))
         return None
-    if not inside:
+    if outside or not inside:
         problems.append(Problem(TOML_FILE, None, where,
                                 f"{name!r} must be a file inside the review folder"))
         return None
-    if not path.is_file():
-        problems.append(Problem(TOML_FILE, None, where, f"file {name!r} not found"))
+    path, why = _inside(folder, name)
+    if path is None:
+        problems.append(Problem(TOML_FILE, None, where,
+                                f"file {name!r} " + (why or "not found")))
         return None
     before = len(problems)
     rows: list[tuple[float, ...]] = []
@@ -310,19 +329,32 @@ def _reason(err: Any) -> str:
 
 def _load_toml(folder: Path, problems: list[Problem]) -> _Header | None:
     """Parse review.toml section by section, so one bad section hides no other problem."""
-    path = folder / TOML_FILE
-    if not path.is_file():
-        problems.append(Problem(TOML_FILE, None, None, "file not found; every review needs one"))
+    path, why = _inside(folder, TOML_FILE)
+    if path is None:
+        problems.append(Problem(TOML_FILE, None, None,
+                                why or "file not found; every review needs one"))
         return None
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+        raw = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(TOML_FILE, None, None,
+                                f"not UTF-8 text (byte {exc.start} cannot be decoded)"))
+        return None
+    try:
+        data = tomllib.loads(raw.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         problems.append(Problem(TOML_FILE, None, None, f"not valid TOML: {exc}"))
         return None
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(TOML_FILE, None, None, f"not UTF-8 text: {exc}"))
+    data = _clean(data)
+    version = data.get("format_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or \
+            version not in FORMAT_VERSIONS:
+        problems.append(Problem(TOML_FILE, None, "format_version",
+                                f"{_short(version)} is not a format version this evisynth "
+                                f"reads; use {' or '.join(map(str, FORMAT_VERSIONS))}"))
         return None
+    if version == 1:
+        data = _upgrade_v1(data)
     fields = _Toml.model_fields
     for key in data:
         if key not in fields:
@@ -357,6 +389,67 @@ def _load_toml(folder: Path, problems: list[Problem]) -> _Header | None:
         bad.add("designs")
     return _Header(_Toml.model_construct(**parts), frozenset(bad), frozenset(bad_outcomes),
                    frozenset(bad_designs))
+
+
+#: TOML keys that hold file paths: kept as written (a control character in a path is
+#: reported as a bad path, not silently changed into another file name).
+_PATH_KEYS = frozenset({"curve", "at_risk", "file"})
+
+
+def _clean(value: Any, key: str | None = None) -> Any:
+    """Every string of parsed TOML with control characters replaced (see ``clean_text``),
+    except file paths."""
+    if isinstance(value, str):
+        return value if key in _PATH_KEYS else clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(k): _clean(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v, key) for v in value]
+    return value
+
+
+def _short(value: Any) -> str:
+    """A value for an error message: its repr cut to 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """review.toml of format 1 in format-2 terms (subgroup columns renamed)."""
+    out = dict(data)
+    subgroups = out.get("subgroups")
+    if isinstance(subgroups, list):
+        out["subgroups"] = [
+            {**g, "column": V1_COLUMNS.get(str(g["column"]), g["column"])}
+            if isinstance(g, dict) and "column" in g else g for g in subgroups
+        ]
+    return out
+
+
+def _inside(folder: Path, name: str) -> tuple[Path | None, str | None]:
+    """``folder/name`` if it is a regular file inside the folder.
+
+    Returns ``(path, None)``; ``(None, None)`` when nothing is there; ``(None,
+    reason)`` when something is there that must not be read (a folder, a FIFO or
+    device, a symbolic link leading out of the review folder, a link loop).
+    """
+    candidate = folder / name
+    try:
+        exists = candidate.exists() or candidate.is_symlink()
+    except OSError:
+        exists = True
+    if not exists:
+        return None, None
+    try:
+        real = candidate.resolve(strict=True)
+        base = folder.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None, "cannot be resolved (a broken or looping symbolic link); give a file"
+    if base not in real.parents:
+        return None, "leads outside the review folder (symbolic link); files must lie inside it"
+    if not real.is_file():
+        return None, "is not a regular file (a folder, FIFO or device); give a CSV file"
+    return real, None
 
 
 def _each(
@@ -408,9 +501,13 @@ def _load_csv(
     model: type[M],
     required: bool,
     problems: list[Problem],
+    version: int = 2,
 ) -> _Rows:
-    path = folder / name
-    if not path.is_file():
+    path, why = _inside(folder, name)
+    if path is None:
+        if why is not None:
+            problems.append(Problem(name, None, None, why))
+            return _Rows(name, (), readable=False)
         if required:
             problems.append(Problem(name, None, None, "file not found; every review needs one"))
         return _Rows(name, (), readable=not required)
@@ -423,6 +520,8 @@ def _load_csv(
         problems.append(Problem(name, 1, None, "no header row; the first row names the columns"))
         return _Rows(name, (), readable=False)
     header = [cell.strip() for cell in records[0][1]]
+    if version == 1:
+        header = [V1_COLUMNS.get(c, c) for c in header]
     if not _check_header(name, header, model, problems):
         return _Rows(name, (), readable=False)
     key_column = next(iter(model.model_fields))
@@ -595,9 +694,11 @@ def _check_toml(ctx: _Ctx) -> list[Problem]:
                 out.append(Problem(t, None, "analysis.sensitivity",
                                    f"sensitivity key {key!r} is used {n} times"))
     for i, g in enumerate(toml.subgroups):
-        if g.column not in Study.model_fields:
+        if g.column.startswith("feature:"):
+            continue
+        if g.column not in Study.model_fields and g.column not in OutcomeRow.model_fields:
             out.append(Problem(t, None, f"subgroups[{i}].column",
-                               f"{g.column!r} is not a column of studies.csv"))
+                               f"{g.column!r} is not a column of studies.csv or outcomes.csv"))
     for key, n in Counter(e.id for e in toml.exclusions).items():
         if n > 1:
             out.append(Problem(t, None, "exclusions", f"exclusion id {key!r} is used {n} times"))
@@ -676,11 +777,11 @@ def _check_studies(ctx: _Ctx) -> list[Problem]:
             out.append(Problem(f, number, "design",
                                f"{s.design!r} is not a design of review.toml; "
                                f"designs: {', '.join(designs)}"))
-        if s.n_cart is not None or s.n_control is not None:
+        if s.n_int is not None or s.n_comp is not None:
             for name in ("n_source", "n_location", "n_verification"):
                 if getattr(s, name) is None:
                     out.append(Problem(f, number, name,
-                                       "cell is empty; n_cart/n_control need their source, "
+                                       "cell is empty; n_int/n_comp need their source, "
                                        "location and verification"))
         key = (s.trial, s.cut_order)
         if key in cut_orders:
@@ -752,20 +853,20 @@ def _row_data_problems(r: OutcomeRow, spec: Outcome) -> list[tuple[str, str]]:
                 out.append((name, f"measure {spec.measure} is computed from counts; "
                                   "leave this cell empty"))
         if analysed:
-            for name in ("events_cart", "n_cart", "events_control", "n_control"):
+            for name in ("events_int", "n_int", "events_comp", "n_comp"):
                 if getattr(r, name) is None:
                     out.append((name, f"cell is empty; an analysed {spec.measure} row "
                                       "needs events and totals of both arms"))
     if kind == "one-arm-counts":
-        for name in ("estimate", "ci_lb", "ci_ub", "pval", "events_control", "n_control"):
+        for name in ("estimate", "ci_lb", "ci_ub", "pval", "events_comp", "n_comp"):
             if getattr(r, name) is not None:
                 out.append((name, f"measure {spec.measure} is a one-arm proportion from "
-                                  "events_cart/n_cart; leave this cell empty"))
+                                  "events_int/n_int; leave this cell empty"))
         if analysed:
-            for name in ("events_cart", "n_cart"):
+            for name in ("events_int", "n_int"):
                 if getattr(r, name) is None:
                     out.append((name, f"cell is empty; an analysed {spec.measure} row "
-                                      "needs events_cart and n_cart"))
+                                      "needs events_int and n_int"))
     return out
 
 
@@ -795,7 +896,7 @@ def _ratio_problems(r: OutcomeRow, kind: str) -> list[tuple[str, str]]:
 
 def _count_problems(r: OutcomeRow) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    for arm in ("cart", "control"):
+    for arm in ("int", "comp"):
         events, n = getattr(r, f"events_{arm}"), getattr(r, f"n_{arm}")
         if n is not None and n == 0:
             out.append((f"n_{arm}", "is 0; a group has at least one patient"))
@@ -864,7 +965,7 @@ def _missing_rob(
         if r.analysis not in _ANALYSED or r.study_id not in by_id or r.outcome not in outcome_keys:
             continue
         tool = tools.get(by_id[r.study_id].design)
-        if tool is None:
+        if tool is None or tool == "none":
             continue
         lacking = tuple(d for d in ROB_DOMAINS[tool] if (r.study_id, r.outcome, d) not in covered)
         if lacking and r.outcome not in missing[(r.study_id, lacking)]:

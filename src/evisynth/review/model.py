@@ -39,6 +39,7 @@ __all__ = [
     "CurveTable",
     "Design",
     "Exclusion",
+    "FewStudies",
     "Gap",
     "Imprecision",
     "MethodSpec",
@@ -49,8 +50,10 @@ __all__ = [
     "Question",
     "Reanalysis",
     "ReanalysisArm",
+    "ReportText",
     "RiskOfBias",
     "Sensitivity",
+    "SourceFile",
     "SourceInfo",
     "Study",
     "Subgroup",
@@ -102,7 +105,7 @@ ROB_DOMAINS: dict[str, dict[str, str]] = {
 
 #: Allowed judgements per tool, from least to most concern.
 ROB_JUDGEMENTS: dict[str, tuple[str, ...]] = {
-    "RoB 2": ("low", "some concerns", "high"),
+    "RoB 2": ("low", "some concerns", "high", "no information"),
     "ROBINS-I": ("low", "moderate", "serious", "critical", "no information"),
 }
 
@@ -150,14 +153,14 @@ class Study(BaseModel):
 
     Several reports of one randomised population share the ``trial`` name and are
     ordered by ``cut_order`` (1 = earliest data cut). Every number carries its
-    source: ``n_cart``/``n_control`` come with ``n_source``, ``n_location`` and
+    source: ``n_int``/``n_comp`` come with ``n_source``, ``n_location`` and
     ``n_verification``.
 
     Examples
     --------
     >>> s = Study(study_id="T1", trial="T", label="T (2020)", design="RCT",
-    ...           product="axi-cel", cut_order=1, citation="Doe 2020")
-    >>> s.n_cart is None
+    ...           intervention="drug X", cut_order=1, citation="Doe 2020")
+    >>> s.n_int is None
     True
     """
 
@@ -168,11 +171,11 @@ class Study(BaseModel):
     label: Text
     design: Id
     design_detail: OptText = None
-    product: Text
+    intervention: Text
     comparator: OptText = None
     line: OptText = None
-    n_cart: OptCount = None
-    n_control: OptCount = None
+    n_int: OptCount = None
+    n_comp: OptCount = None
     n_source: OptText = None
     n_doi_or_pmid: OptDoi = None
     n_location: OptText = None
@@ -186,6 +189,12 @@ class Study(BaseModel):
     citation: Text
     doi_or_pmid: OptDoi = None
     notes: OptText = None
+    features: Annotated[tuple[tuple[str, str], ...], _cell(_cells.parse_features)] = ()
+    features_source: OptText = None
+
+    def feature(self, name: str) -> str | None:
+        """The value of design feature ``name`` (column ``features``), or ``None``."""
+        return dict(self.features).get(name)
 
 
 class OutcomeRow(BaseModel):
@@ -220,11 +229,12 @@ class OutcomeRow(BaseModel):
     ci_ub: OptFloat = None
     pval: OptFloat = None
     pval_text: OptText = None
-    events_cart: OptCount = None
-    n_cart: OptCount = None
-    events_control: OptCount = None
-    n_control: OptCount = None
+    events_int: OptCount = None
+    n_int: OptCount = None
+    events_comp: OptCount = None
+    n_comp: OptCount = None
     grading: OptText = None
+    source_file: OptText = None
     derived: Flag = False
     derivation: OptText = None
     lead_only: Flag = False
@@ -327,9 +337,10 @@ class Design(BaseModel):
 
     key: Id
     label: str
-    rob_tool: Literal["RoB 2", "ROBINS-I"]
+    rob_tool: Literal["RoB 2", "ROBINS-I", "none"]
     certainty_start: Literal["high", "low"] = "high"
     description: str | None = None
+    rob_note: str | None = None
 
 
 class ControlRisk(BaseModel):
@@ -453,6 +464,29 @@ class Sensitivity(BaseModel):
     rationale: str | None = None
 
 
+class FewStudies(BaseModel):
+    """The primary model for outcomes with few studies (``[analysis.few_studies]``).
+
+    With ``k <= max_k`` studies the primary analysis is ``model = "bayes"``: a
+    Bayesian random-effects model (normal-normal) with ``tau_prior`` on the
+    between-study standard deviation (``"halfnormal:0.5"``: half-normal with
+    scale 0.5 on the log-ratio scale, Röver et al. 2021), flat prior on the
+    effect; ``prior_sensitivity`` lists the priors of the prior-sensitivity
+    rows. The plan's frequentist method stays in the sensitivity table.
+    ``proportions = "glmm"`` pools one-arm proportions with the binomial-normal
+    GLMM instead of the logit-transformed normal model.
+    """
+
+    model_config = _FROZEN
+
+    max_k: int = Field(default=4, ge=2)
+    model: Literal["bayes", "frequentist"] = "bayes"
+    tau_prior: str = "halfnormal:0.5"
+    prior_sensitivity: tuple[str, ...] = ("halfnormal:0.25", "halfnormal:1")
+    proportions: Literal["glmm", "normal"] = "glmm"
+    rationale: str | None = None
+
+
 class AnalysisPlan(BaseModel):
     """The analysis plan: primary method, alternatives shown, sensitivity analyses.
 
@@ -472,10 +506,17 @@ class AnalysisPlan(BaseModel):
     source_rule: str | None = None
     alternatives: tuple[MethodSpec, ...] = ()
     sensitivity: tuple[Sensitivity, ...] = ()
+    few_studies: FewStudies | None = None
 
 
 class Subgroup(BaseModel):
-    """A subgroup variable: a column of studies.csv (``product``, ``design``...)."""
+    """A subgroup variable: a column of studies.csv (``intervention``, ``design``...).
+
+    ``column = "grading"`` (or another outcome-row column) groups by the row's
+    cell instead, e.g. the toxicity grading scale. ``outcomes`` limits the
+    subgroup analysis to some outcomes (empty: all); ``prespecified`` and
+    ``rationale`` record why the variable was chosen before seeing the results.
+    """
 
     model_config = _FROZEN
 
@@ -483,6 +524,8 @@ class Subgroup(BaseModel):
     label: str
     column: str
     rationale: str | None = None
+    outcomes: tuple[str, ...] = ()
+    prespecified: bool = True
 
 
 class Prisma(BaseModel):
@@ -532,15 +575,31 @@ class Gap(BaseModel):
     item: str
     note: str
     source_rows: tuple[int, ...] = ()
+    outcome: str | None = None
 
 
 class UnusedRows(BaseModel):
-    """Rows of the source table that the review does not use, and why."""
+    """Rows of a source table that the review does not use, and why.
+
+    ``file`` names the table when it is not the main ``[source] file``.
+    """
 
     model_config = _FROZEN
 
     reason: str
     rows: tuple[int, ...]
+    file: str | None = None
+
+
+class SourceFile(BaseModel):
+    """A further source table the review was built from (``[[source.tables]]``)."""
+
+    model_config = _FROZEN
+
+    file: str
+    sha256: str | None = None
+    rows: int | None = Field(default=None, ge=0)
+    note: str | None = None
 
 
 class SourceInfo(BaseModel):
@@ -553,7 +612,35 @@ class SourceInfo(BaseModel):
     rows: int | None = Field(default=None, ge=0)
     built_by: str | None = None
     unused: tuple[UnusedRows, ...] = ()
+    tables: tuple[SourceFile, ...] = ()
     note: str | None = None
+
+
+class ReportText(BaseModel):
+    """The review's own words for the report (``[report]`` of review.toml).
+
+    The report builder is general: every word that belongs to one review (short
+    names of the arms, what "favours" means, limitations, caveats about the data
+    sources) comes from here.
+    ``intervention`` and ``comparator`` are short arm names ("CAR-T", "placebo");
+    ``favours`` the two forest-plot labels (lower values, higher values) for
+    outcomes where lower favours the intervention; ``limitations`` and
+    ``data_caveats`` are sentences listed in the Limitations section;
+    ``safety_note`` introduces the one-arm (safety) outcomes; ``published_note``
+    explains why published pooled claims may differ; ``abbreviations`` maps each
+    abbreviation the review's words use to its meaning.
+    """
+
+    model_config = _FROZEN
+
+    intervention: str = "intervention"
+    comparator: str = "comparator"
+    intervention_arm_label: str | None = None
+    limitations: tuple[str, ...] = ()
+    data_caveats: tuple[str, ...] = ()
+    safety_note: str | None = None
+    published_note: str | None = None
+    abbreviations: dict[str, str] = Field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- curve reanalyses

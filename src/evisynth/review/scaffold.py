@@ -21,7 +21,7 @@ TEMPLATE = '''\
 # Full description: docs/review-format.md. Check the folder with
 #   python -c "import evisynth; evisynth.load_review('THIS_FOLDER')"
 
-format_version = 1
+format_version = 2
 title = ""
 # summary = "One paragraph for the report's opening."
 
@@ -97,9 +97,23 @@ pool_across_designs = false
 # outcomes = []               # empty: all outcomes
 
 # [[subgroups]]
-# key = "product"
-# label = "CAR-T product"
-# column = "product"          # a column of studies.csv
+# key = "dose"
+# label = "Dose"
+# column = "intervention"     # a column of studies.csv, "feature:NAME" (studies.csv
+#                             # features = "NAME=value; ..."), or an outcomes.csv column
+# outcomes = []               # empty: all outcomes
+# rationale = "why this variable was pre-specified"
+
+# [report]                    # the review's own words in the report
+# intervention = "drug X"     # short arm names: "Favours drug X", "with drug X"
+# comparator = "placebo"
+# intervention_arm_label = "people given drug X"
+# limitations = ["..."]
+# data_caveats = ["where the numbers come from and what that means"]
+# safety_note = "how one-arm rates are pooled"
+# published_note = "why published pooled claims may differ"
+# [report.abbreviations]
+# ABC = "what ABC means"
 
 [prisma]                      # PRISMA 2020 counts; leave out what cannot be stated
 search_reproduced = true

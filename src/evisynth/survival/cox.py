@@ -442,6 +442,13 @@ def cox_zph(
     i12 = (g[:, None, None] * c.v_t).sum(axis=0)
     i22 = (g[:, None, None] ** 2 * c.v_t).sum(axis=0)
     imat = np.block([[i11, i12], [i12.T, i22]])
+    if np.linalg.matrix_rank(imat) < imat.shape[0]:
+        raise InputError(
+            "proportional-hazards test (cox.zph): the information matrix is singular (events "
+            "at only one distinct time, or a covariate that does not vary at the event "
+            "times), so the test is undefined for these data",
+            where="time,event",
+        )
     chisq: list[float] = []
     for j in range(p):
         kk = [*range(p), p + j]

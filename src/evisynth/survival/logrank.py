@@ -77,6 +77,15 @@ def logrank_test(time: Any, event: Any, group: Any) -> LogRankResult:
     Mantel N. Cancer Chemother Rep 1966;50:163–170; R ``survival::survdiff``.
     """
     t, e = as_survival_data(time, event)
+    raw = group.tolist() if hasattr(group, "tolist") else group
+    if not isinstance(raw, str | bytes) and hasattr(raw, "__iter__"):
+        for i, g in enumerate(raw):
+            if g is None or (isinstance(g, float) and g != g):
+                raise InputError(
+                    f"argument 'group', subject {i + 1}: the group label is missing; every "
+                    "subject needs one",
+                    where="group",
+                )
     labels = as_labels(group, len(t))
     assert labels is not None
     groups, gidx = np.unique(np.asarray(labels), return_inverse=True)

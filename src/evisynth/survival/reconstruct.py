@@ -41,6 +41,8 @@ curves. BMC Med Res Methodol 2012;12:9. doi:10.1186/1471-2288-12-9
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -48,7 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evisynth._validation import FloatArray, check_whole
+from evisynth._validation import FloatArray, check_whole, describe
 from evisynth.errors import InputError
 from evisynth.survival.km import kaplan_meier
 
@@ -107,18 +109,20 @@ def _column(table: Any, col: str, arg: str) -> FloatArray:
             f"{'time, survival' if arg == 'curve' else 'time, n_risk'}, got {type(table).__name__}",
             where=arg,
         )
-    vals = pd.to_numeric(pd.Series(np.asarray(raw, dtype=object)), errors="coerce").to_numpy(
-        dtype=float
-    )
-    bad = np.flatnonzero(~np.isfinite(vals))
-    if bad.size:
-        i = int(bad[0])
-        raw_val = np.asarray(raw, dtype=object)[i]
-        raise InputError(
-            f"argument {arg!r}, row {i + 1}, column {col!r}: {raw_val!r} is not a finite number",
-            where=f"{arg}:{i + 1}:{col}",
-        )
-    return vals
+    cells = list(np.asarray(raw, dtype=object).ravel())
+    for i, cell in enumerate(cells):
+        ok = isinstance(cell, numbers.Real) and not isinstance(cell, bool | np.bool_)
+        try:
+            good = ok and math.isfinite(float(cell))
+        except OverflowError:
+            good = False
+        if not good:
+            raise InputError(
+                f"argument {arg!r}, row {i + 1}, column {col!r}: {describe(cell)} is not a "
+                "finite number",
+                where=f"{arg}:{i + 1}:{col}",
+            )
+    return np.asarray(cells, dtype=np.float64)
 
 
 def _pava_decreasing(y: FloatArray) -> FloatArray:
