@@ -133,8 +133,11 @@ class Evisynth(Tool):
         return r.estimate, r.tau2
 
     def batch(self, Y, V, method):
-        f = self.fit_batch(self.make_batch(Y, V), method=method, test="z")
-        return f.beta[:, 0], f.tau2
+        # complete intercept-only meta-analyses: the study-major engine made for them
+        from evisynth.engine.intercept import fit_intercept
+
+        f = fit_intercept(Y, V, method, "z")
+        return f.estimate, f.tau2
 
     def loo_inf(self, y, v, method):
         fit = self.ev.rma(yi=y, vi=v, method=method, test="z")
@@ -149,7 +152,7 @@ class Evisynth(Tool):
     def modes(self):
         return {
             "single": "rma()",
-            "batch": "one fit_batch(make_batch(Y, V)) call",
+            "batch": "one engine.intercept.fit_intercept(Y, V) call",
             "loo_inf": "rma() + leave_one_out() + influence()",
             "permutest": "rma() + permutest()",
         }
