@@ -152,7 +152,8 @@ def fit_batch(
     ci_lb = model.beta - crit[:, None] * se
     ci_ub = model.beta + crit[:, None] * se
 
-    fe = wls(batch.X, batch.yi, weights(batch, np.zeros(B)))
+    # With tau² = 0 everywhere the model fit *is* the fixed-effect fit (same weights).
+    fe = model if not t2.any() else wls(batch.X, batch.yi, weights(batch, np.zeros(B)))
     QE = np.maximum(fe.yPy, 0.0)
     has_df = df_resid > 0
     with np.errstate(divide="ignore", invalid="ignore"):
