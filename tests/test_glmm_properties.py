@@ -76,7 +76,11 @@ def test_zero_event_studies_stay_in_the_model(rows: list[tuple[int, float]]) -> 
     assert f.QE_LRT == pytest.approx(max(2 * (ll_sat - ll_fe), 0.0), rel=1e-6, abs=1e-8)
     fe = ev.rma_glmm("PLO", xi=x, ni=n, method="FE")
     assert fe.transf()["estimate"] == pytest.approx(p, rel=1e-7)
-    assert 0.0 < f.transf()["ci_lb"] < f.transf()["ci_ub"] < 1.0
+    lb, ub = f.transf()["ci_lb"], f.transf()["ci_ub"]
+    assert 0.0 <= lb < ub <= 1.0
+    # An interval reaching the bounds of [0, 1] (e.g. 0/12 beside 1/1) must be flagged.
+    if not 0.0 < lb < ub < 1.0:
+        assert f.flat
 
 
 @settings(max_examples=10, deadline=None)

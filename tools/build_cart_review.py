@@ -1528,6 +1528,33 @@ SOURCE_RULE = (
 )
 
 
+CEA_COMMENT = (
+    "Cost-effectiveness: the bundled US model of second-line CAR-T vs standard care "
+    "(src/evisynth/data/econ/cart_2l_lbcl.toml), run with this review's pooled hazard ratios "
+    "and grade >= 3 toxicity rates in place of the model file's single-trial values. 2,000 "
+    "probabilistic draws keep the whole run a few seconds long."
+)
+
+CEA: dict[str, Any] = {
+    "model": "cart_2l_lbcl",
+    "wtp": [100000, 150000],
+    "psa_draws": 2000,
+    "seed": 20260101,
+    "overrides": {"hr_efs": "efs", "hr_os": "os", "p_crs_g3": "crs_g3",
+                  "p_icans_g3": "ne_g3"},
+    "claims": [{
+        "label": "'USD 45,000 per QALY saved over a 5-year horizon' (the X-2026 news page)",
+        "icer": 45000,
+        "horizon": 5,
+        "exclusion": "X-2026",
+        "note": "The news page excluded as fabricated (exclusion log, X-2026) states this "
+                "figure; none of its numbers enters the review. It is examined here only "
+                "because the claim circulates: can any model with these costs give USD 45,000 "
+                "per QALY when the horizon stops at 5 years?",
+    }],
+}
+
+
 def review_toml(
     studies: Sequence[dict[str, str]],
     controls: dict[str, dict[str, Any]],
@@ -1662,6 +1689,11 @@ def review_toml(
     lines += toml_table("report", {k: v for k, v in REPORT_TEXT.items()
                                    if k != "abbreviations"})
     lines += toml_table("report.abbreviations", REPORT_TEXT["abbreviations"])
+    lines += comment(CEA_COMMENT)
+    lines += toml_table("cea", {k: v for k, v in CEA.items() if k not in ("overrides", "claims")})
+    lines += toml_table("cea.overrides", CEA["overrides"])
+    for c in CEA["claims"]:
+        lines += toml_table("cea.claims", c, array=True)
     lines += comment("The full search is not reproduced: the shared data were compiled from "
                      "public web pages, PubMed/PMC mirrors, journal pages, conference-abstract "
                      "mirrors, news reports and public GitHub files, without record counts. "

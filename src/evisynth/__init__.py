@@ -60,6 +60,7 @@ from evisynth.meta.priors import (
 from evisynth.meta.proportions import ProportionCI, proportion_ci
 from evisynth.plots import forest, funnel
 from evisynth.review import Review, ReviewError, load_review
+from evisynth.review.api import ReviewResults, review_format_doc, run_review
 from evisynth.simulate import SimDesign, simulate
 from evisynth.survival import (
     compare_arms,
@@ -72,6 +73,10 @@ from evisynth.survival import (
     pool_trials,
     reconstruct_ipd,
 )
+
+# ``audit`` is the callable package evisynth.audit (calling it runs audit.text.audit), so
+# that ``import evisynth.audit.checks`` is not shadowed by the function.
+globals()["audit"] = __import__("sys").modules["evisynth.audit"]
 
 __version__ = "0.1.0"
 
@@ -103,6 +108,7 @@ __all__ = [
     "RMAResult",
     "Review",
     "ReviewError",
+    "ReviewResults",
     "SimDesign",
     "SubgroupResult",
     "SubsequentTherapy",
@@ -141,10 +147,12 @@ __all__ = [
     "rate_certainty",
     "reconstruct_ipd",
     "regtest",
+    "review_format_doc",
     "rma",
     "rma_glmm",
     "rma_mh",
     "rma_peto",
+    "run_review",
     "simulate",
     "subgroup",
     "summary_of_findings",

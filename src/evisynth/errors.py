@@ -9,6 +9,7 @@ line and exit with status 2.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import ClassVar
 
 #: numpy scalar reprs (``np.float64(inf)``, ``np.str_('a')``) -> their value.
@@ -59,6 +60,45 @@ class InputError(EvisynthError, ValueError):
     def __init__(self, message: str, *, where: str | None = None) -> None:
         super().__init__(clean_message(message, multiline=self.multiline))
         self.where = where
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem: where it is (file, row, column) and what is wrong.
+
+    ``row`` counts as a spreadsheet does (the header is row 1, the first data row
+    is row 2); it is ``None`` for review.toml and for whole-file problems.
+    ``column`` is a CSV column or a dotted TOML key (``outcomes.os.measure``).
+
+    Examples
+    --------
+    >>> str(Problem("outcomes.csv", 7, "ci_lb", "0.9 is above the estimate 0.73"))
+    "outcomes.csv, row 7, column 'ci_lb': 0.9 is above the estimate 0.73"
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    reason: str
+
+    @property
+    def where(self) -> str:
+        """``file:row:column`` with the parts that are known."""
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(str(self.row))
+        if self.column is not None:
+            parts.append(self.column)
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        text = self.file
+        if self.row is not None:
+            text += f", row {self.row}"
+        if self.column is not None:
+            kind = "key" if self.file.endswith(".toml") else "column"
+            text += f", {kind} {self.column!r}"
+        return f"{text}: {self.reason}"
 
 
 class ConvergenceError(EvisynthError, RuntimeError):

@@ -243,9 +243,9 @@ _ARM_NAMES = (("the new drug", "usual care"), ("intervention", "control"),
               ("the experimental arm", "the standard arm"), ("drug A", "drug B"))  # fmt: skip
 
 
-def arms_statement(rng: random.Random) -> Statement:
+def arms_statement(rng: random.Random, a1: int | None = None, a2: int | None = None) -> Statement:
     """A total with two arm sizes that add up."""
-    a1, a2 = rng.randint(10, 900), rng.randint(10, 900)
+    a1, a2 = a1 or rng.randint(10, 900), a2 or rng.randint(10, 900)
     x, y = rng.choice(_ARM_NAMES)
     style = rng.randrange(4)
     tot = a1 + a2
@@ -271,10 +271,14 @@ def arms_feasible(printed: dict[str, str]) -> bool:
 # --------------------------------------------------------------------- two arms
 
 
-def two_arm_statement(rng: random.Random) -> Statement:
+def two_arm_statement(
+    rng: random.Random, n1: int | None = None, n2: int | None = None
+) -> Statement:
     """Two arm percentages and the crude risk ratio with its Wald CI."""
+    fixed = (n1, n2)
     while True:
-        n1, n2 = rng.randint(40, 400), rng.randint(40, 400)
+        n1 = fixed[0] or rng.randint(40, 400)
+        n2 = fixed[1] or rng.randint(40, 400)
         k1, k2 = rng.randint(5, n1 - 5), rng.randint(5, n2 - 5)
         p1, p2 = k1 / n1, k2 / n2
         rr = p1 / p2
@@ -315,12 +319,67 @@ def two_arm_feasible(printed: dict[str, str]) -> bool:
 
 # ------------------------------------------------------------------- injection
 
+# ------------------------------------------------------------------ composites
+
+
+def icer_statement(rng: random.Random) -> Statement:
+    """Incremental cost, incremental QALYs and their ratio, within a horizon."""
+    q = round(rng.uniform(0.05, 4.0), rng.choice([1, 2]))
+    icer = rng.uniform(5_000, 250_000)
+    cost = q * icer
+    horizon = rng.choice([math.ceil(q) + rng.randint(1, 20), 30, 40])
+    c_s = f"{round(cost, -2):,.0f}" if rng.random() < 0.5 else f"{round(cost):,}"
+    i_s = f"{round(icer, -2):,.0f}" if rng.random() < 0.5 else f"{round(icer):,}"
+    cur = rng.choice(["$", "€", "£", "US$"])
+    text = (f"Over a {horizon}-year horizon, the incremental cost was {cur}{c_s} and "
+            f"incremental QALYs were {q}, giving {cur}{i_s} per QALY gained.")  # fmt: skip
+    printed = {"cost": c_s.replace(",", ""), "qalys": str(q), "icer": i_s.replace(",", "")}
+    return Statement("icer", _unicode(text, rng), printed, {"horizon": horizon})
+
+
+def icer_feasible(printed: dict[str, str], horizon: float) -> bool:
+    """Oracle: exact rational arithmetic; cost/QALYs is continuous and monotone in both,
+    so its range over the rounding boxes is [c_lo/q_hi, c_hi/q_lo]."""
+    from fractions import Fraction as F
+
+    def money(s: str) -> tuple[F, F]:  # trailing zeros of an amount may be rounding
+        z = len(s) - len(s.rstrip("0")) if s.strip("0") else 0
+        return F(s) - F(10**z, 2), F(s) + F(10**z, 2)
+
+    c = money(printed["cost"])
+    d = len(printed["qalys"].split(".")[1]) if "." in printed["qalys"] else 0
+    q = (F(printed["qalys"]) - F(1, 2 * 10**d), F(printed["qalys"]) + F(1, 2 * 10**d))
+    i = money(printed["icer"])
+    if q[0] > horizon or q[1] <= 0:
+        return False
+    lo = c[0] / q[1]
+    hi = c[1] / q[0] if q[0] > 0 else None
+    return lo <= i[1] and (hi is None or i[0] <= hi)
+
+
+def _int_interval(s: str) -> tuple[float, float]:
+    return float(s) - 0.5, float(s) + 0.5
+
+
+def abstract_statement(rng: random.Random) -> Statement:
+    """Several statements about one trial in one paragraph (arms shared by all parts)."""
+    n1, n2 = rng.randint(40, 400), rng.randint(40, 400)
+    parts = [arms_statement(rng, n1, n2), ratio_statement(rng), two_arm_statement(rng, n1, n2)]
+    if rng.random() < 0.5:
+        parts.append(fraction_statement(rng))
+    rng.shuffle(parts[1:])  # the arms come first, as in an abstract
+    text = " ".join(p.text for p in parts)
+    return Statement("abstract", text, {}, {"parts": tuple(parts)})
+
+
 GENERATORS = {
     "ratio": ratio_statement,
     "fraction": fraction_statement,
     "granularity": granularity_statement,
     "arms": arms_statement,
     "two_arm": two_arm_statement,
+    "icer": icer_statement,
+    "abstract": abstract_statement,
 }
 
 
@@ -334,13 +393,19 @@ def feasible(st: Statement) -> bool:
         return granularity_feasible(st.printed)
     if st.kind == "arms":
         return arms_feasible(st.printed)
+    if st.kind == "icer":
+        return icer_feasible(st.printed, float(st.meta["horizon"]))  # type: ignore[arg-type]
+    if st.kind == "abstract":
+        parts = st.meta["parts"]
+        assert isinstance(parts, tuple)
+        return all(feasible(p) for p in parts)
     return two_arm_feasible(st.printed)
 
 
 def _replace_number(text: str, old: str, new: str, which: int) -> str | None:
     """Replace the ``which``-th printed occurrence of number ``old`` (as a whole number)."""
     norm = text.replace("\u00b7", ".")
-    pats = list(re.finditer(r"(?<![\d.])" + re.escape(old) + r"(?![\d])", norm))
+    pats = list(re.finditer(r"(?<![\d.])" + re.escape(old) + r"(?![\d]|[.,]\d)", norm))
     if not pats or which >= len(pats):
         return None
     m = pats[which]
@@ -357,6 +422,27 @@ def _position(st: Statement, name: str) -> int:
 
 def inject(st: Statement, rng: random.Random) -> Statement | None:
     """One injected error: a changed digit, swapped CI bounds or a wrong p-value."""
+    if st.kind == "abstract":
+        parts = list(st.meta["parts"])  # type: ignore[call-overload]
+        k = rng.randrange(len(parts))
+        bad = inject(parts[k], rng)
+        if bad is None:
+            return None
+        parts[k] = bad
+        meta = {"parts": tuple(parts), "injected_in": bad.kind}
+        return Statement("abstract", " ".join(p.text for p in parts), {}, meta, bad.injected)
+    if st.kind == "icer":
+        name = rng.choice(["cost", "qalys", "icer"])
+        old = st.printed[name]
+        digits = [i for i, c in enumerate(old) if c.isdigit()]
+        i = rng.choice(digits)
+        new = old[:i] + rng.choice([c for c in "123456789" if c != old[i]]) + old[i + 1:]
+        shown_old = f"{int(old):,}" if name != "qalys" else old
+        shown_new = f"{int(new):,}" if name != "qalys" else new
+        if st.text.count(shown_old) != 1 or float(new) <= 0:
+            return None
+        text = st.text.replace(shown_old, shown_new)
+        return Statement("icer", text, {**st.printed, name: new}, st.meta, "digit")
     names = list(st.printed)
     kinds = ["digit"]
     if "ci_lb" in st.printed:

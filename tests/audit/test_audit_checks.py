@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import ndtr, ndtri
 
 from evisynth.audit import audit, check_arms, check_icer, check_percent, check_ratio, check_two_arms
@@ -92,8 +94,25 @@ def test_p_that_fits_only_one_sided():
     text = f"HR {est:.2f} (95% CI {lb:.2f}-{ub:.2f}; p = 0.02)"
     assert rules(audit(text)) == [("p-fits-ci", "implausible")]
     one = audit(f"HR {est:.2f} (95% CI {lb:.2f}-{ub:.2f}; one-sided p = 0.02)")
-    assert rules(one) == [("p-fits-ci", "note")]
-    assert "one-sided" in one.findings[0].message
+    assert one.findings == ()
+    assert "the text says one-sided" in by_rule(one, "p-fits-ci")[0].message
+    # called one-sided, but the printed value is the two-sided one
+    wrong = audit(f"HR {est:.2f} (95% CI {lb:.2f}-{ub:.2f}; one-sided p = 0.04)")
+    assert rules(wrong) == [("p-fits-ci", "implausible")]
+    assert "called one-sided" in wrong.findings[0].message
+
+
+def test_p_from_another_test_within_the_z_allowance_is_a_note():
+    # exact Wald two-sided p for se 0.1 at z = 2.5, reported as if its z were 4% larger
+    se, z = 0.10, 2.5
+    est = math.exp(-z * se)
+    lb, ub, _ = _wald(est, se)
+    p_other = float(2 * ndtr(-z * 1.04))
+    r = check_ratio(f"{est:.3f}", f"{lb:.3f}", f"{ub:.3f}", f"{p_other:.4f}")
+    assert [(c.rule, c.severity) for c in r.findings] == [("p-fits-ci", "note")]
+    p_far = float(2 * ndtr(-z * 1.3))
+    r = check_ratio(f"{est:.3f}", f"{lb:.3f}", f"{ub:.3f}", f"{p_far:.5f}")
+    assert [(c.rule, c.severity) for c in r.findings] == [("p-fits-ci", "inconsistent")]
 
 
 def test_other_confidence_levels():
@@ -277,10 +296,55 @@ def test_cost_effectiveness():
     r = audit("The incremental cost was $100,000 with 2.0 incremental QALYs of 2.0; "
               "ICER $50,000 per QALY gained.")  # fmt: skip
     assert r.findings == ()
-    r = audit("The incremental cost was $100,000 and 2.0 QALYs gained: $80,000 per QALY gained.")
+    r = audit("The incremental cost was $104,357 and 2.05 QALYs gained: $60,000 per QALY gained.")
     (c,) = r.findings
     assert (c.rule, c.severity) == ("icer-arithmetic", "inconsistent")
-    assert c.implied[0][1:] == pytest.approx((99_999.5 / 2.05, 100_000.5 / 1.95))
+    assert c.implied[0][1:] == pytest.approx((104_356.5 / 2.055, 104_357.5 / 2.045))
+    # trailing zeros of an amount may be rounding: $100,000 is read as 50,000 to 150,000
+    assert audit("The incremental cost was $100,000 and 2.0 QALYs gained: "
+                 "$70,000 per QALY gained.").findings == ()  # fmt: skip
     r = audit("Over a 5-year horizon, incremental cost $600,000; ICER $50,000 per QALY saved.")
     assert sorted(rules(r)) == [("icer-horizon", "inconsistent"), ("icer-wording", "note")]
     assert check_icer("50000", "200000", horizon_years=10).consistent
+
+
+# ------------------------------------------------------------ properties
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.floats(min_value=-2.5, max_value=2.5),
+    st.floats(min_value=0.02, max_value=0.8),
+    st.sampled_from([90.0, 95.0, 99.0]),
+    st.integers(min_value=1, max_value=4),
+    st.integers(min_value=1, max_value=4),
+)
+def test_exact_wald_statistics_rounded_any_way_pass(m, se, level, d, dp):
+    z = float(-ndtri((1 - level / 100) / 2))
+    est, lb, ub = math.exp(m), math.exp(m - z * se), math.exp(m + z * se)
+    p = float(2 * ndtr(-abs(m) / se))
+    e_s, l_s, u_s = f"{est:.{d}f}", f"{lb:.{d}f}", f"{ub:.{d}f}"
+    if float(l_s) <= 0:
+        return
+    p_s = f"{p:.{dp}f}" if p >= 10**-dp else f"<{10**-dp:.{dp}f}"
+    r = check_ratio(e_s, l_s, u_s, p_s, level=level)
+    assert r.findings == (), r.summary()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=1, max_value=2000), st.data(), st.integers(min_value=0, max_value=2))
+def test_exact_percentages_pass_and_off_by_more_than_rounding_fail(n, data, d):
+    k = data.draw(st.integers(min_value=0, max_value=n))
+    pct = 100 * k / n
+    assert check_percent(f"{pct:.{d}f}", n, k).consistent
+    assert check_percent(f"{pct:.{d}f}", n).consistent
+    off = pct + 2 * 10.0**-d  # two units of the last digit away
+    if off <= 100:
+        assert not check_percent(f"{off:.{d}f}", n, k).consistent
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=5000), min_size=2, max_size=4),
+       st.integers(min_value=-3, max_value=3))  # fmt: skip
+def test_arms_sum_property(arms, delta):
+    total = sum(arms) + delta
+    assert check_arms(total, arms).consistent == (delta == 0)

@@ -111,6 +111,7 @@ def test_arm_percentages_and_landmarks():
         ("in 19 of 75 patients (25.3%)", 19, 75, 25.3),
         ("in 7% of 224 patients", None, 224, 7.0),
         ("in 12.5 % (n = 3/24)", 3, 24, 12.5),
+        ("grade 3 or higher events in 13 (7%) of 180 patients", 13, 180, 7.0),
     ],
 )
 def test_counts_and_denominators(text, count, n, pct):

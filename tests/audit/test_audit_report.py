@@ -184,3 +184,38 @@ def test_docstring_examples(name):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0, f"no examples in evisynth.audit.{name}"
     assert result.failed == 0
+
+
+def test_readme_shows_real_output(tmp_path, capsys, monkeypatch):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Audit of reported statistics") :]
+    block = re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    ns: dict = {}
+    exec(compile(block, "README.md", "exec"), ns)
+    shown = re.search(r"`evisynth audit` prints:\s*```\n(.*?)```", section, re.S)
+    assert shown
+    monkeypatch.chdir(tmp_path)
+    Path("abstract.txt").write_text(ns["text"], encoding="utf-8")
+    code, out, _ = run(capsys, "audit", "abstract.txt")
+    assert code == 0 and out == shown.group(1)
+    assert [(f.rule, f.severity) for f in ns["report"].findings] == [
+        ("design-blinding", "inconsistent"), ("design-placebo-active", "inconsistent"),
+        ("arms-sum", "inconsistent"), ("p-fits-ci", "inconsistent"),
+        ("percent-count", "inconsistent"),
+    ]  # fmt: skip
+
+
+def test_ev_audit_is_callable_and_the_package_stays_importable():
+    import importlib
+
+    mod = importlib.import_module("evisynth.audit.checks")
+    assert ev.audit is importlib.import_module("evisynth.audit")
+    assert ev.audit("HR 0.50 (95% CI 0.40-0.90)").findings[0].rule == "ci-log-symmetric"
+    assert ev.audit.check_ratio("0.68", "0.54", "0.86").consistent
+    assert mod.RULES["arms-sum"]
+    from evisynth import audit as a
+
+    assert a("We enrolled 10 patients (5 vs 6).").findings[0].rule == "arms-sum"

@@ -143,3 +143,17 @@ def test_to_dict_is_json_and_complete() -> None:
                                  "imprecision", "publication_bias"}
     assert d["certainty"] == r.certainty and d["level"] == r.level
     assert "OS:" in str(r)
+
+
+def test_interval_kind_reaches_the_imprecision_reason() -> None:
+    fit = _identical_hr_fit()  # HR CI (0.5416, 0.6792)
+    freq = rate_certainty(fit, design="RCT", rob=["low"] * 3, thresholds=[0.6])
+    bayes = rate_certainty(fit, design="RCT", rob=["low"] * 3, thresholds=[0.6],
+                           interval="credible")
+    assert "confidence interval" in freq.imprecision.reason
+    assert "credible interval" not in freq.imprecision.reason
+    assert "credible interval" in bayes.imprecision.reason
+    assert "confidence interval" not in bayes.imprecision.reason
+    assert bayes.imprecision.rating == freq.imprecision.rating == -1
+    with pytest.raises(InputError, match="interval"):
+        rate_certainty(fit, design="RCT", rob=["low"] * 3, interval="fiducial")

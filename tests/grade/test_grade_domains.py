@@ -201,3 +201,28 @@ def test_domain_rating_to_dict() -> None:
     assert d == {"domain": "imprecision", "rating": -1, "label": "serious",
                  "reason": d["reason"]}
     assert d["reason"].startswith("Serious imprecision")
+
+
+@pytest.mark.parametrize("kind", ["confidence", "credible"])
+def test_imprecision_reason_names_the_kind_of_interval(kind: str) -> None:
+    other = {"confidence": "credible", "credible": "confidence"}[kind]
+    ois = optimal_information_size(0.2, rrr=0.25)
+    reasons = [
+        rate_imprecision(-0.5, 0.1, [math.log(0.8), 0.0], interval=kind).reason,  # -2
+        rate_imprecision(-0.4, 0.1, [0.0], interval=kind).reason,  # -1
+        rate_imprecision(-0.4, -0.1, [0.0], interval=kind).reason,  # 0
+        rate_imprecision(-0.4, -0.1, [0.0], ois=ois, information=10, interval=kind).reason,
+        rate_imprecision(-0.4, -0.1, [0.0], ois=ois, information=10**6,
+                         interval=kind).reason,
+    ]
+    for r in reasons:
+        assert f"the {kind} interval" in r and f"{other} interval" not in r
+    # the kind changes the words only, never the rating
+    for lb, ub in [(-0.5, 0.1), (-0.4, 0.1), (-0.4, -0.1)]:
+        assert (rate_imprecision(lb, ub, [math.log(0.8), 0.0], interval=kind).rating
+                == rate_imprecision(lb, ub, [math.log(0.8), 0.0]).rating)
+
+
+def test_imprecision_unknown_interval_kind() -> None:
+    with pytest.raises(InputError, match="interval"):
+        rate_imprecision(-0.4, 0.1, [0.0], interval="prediction")

@@ -56,3 +56,75 @@ def test_bad_figure_arguments(fit: ev.BayesMetaResult) -> None:
         ev.forest(fit, labels=["only one"])
     with pytest.raises(InputError, match="show_prior"):
         bayes_posterior(fit, show_prior="yes")
+
+
+def _svg_texts(svg: str) -> list[str]:
+    """The contents of every <text> element of an SVG (text stays text)."""
+    import re
+    from html import unescape
+
+    return [unescape(re.sub(r"<[^>]+>", "", m)).strip()
+            for m in re.findall(r"<text\b[^>]*>(.*?)</text>", svg, flags=re.S)]
+
+
+def test_forest_bayes_draws_favours_counts_and_notes(fit: ev.BayesMetaResult) -> None:
+    from evisynth.plots import get_alt, to_svg
+
+    counts = [(30, 100, 55, 101), (12, 60, 25, 58), None]
+    fig = forest_bayes(fit, favours=("new", "old"), counts=counts,
+                       counts_labels=("New arm", "Old arm"),
+                       study_notes=["checked", "", "derived"], notes_title="Verification")
+    svg = to_svg(fig)
+    texts = _svg_texts(svg)
+    assert "← Favours new" in texts and "Favours old →" in texts
+    for e, n in [(30, 100), (55, 101), (12, 60), (25, 58)]:
+        assert f"{e}/{n}" in texts
+    # pooled row: the sums over the studies, shown only when every study gives the arm
+    assert "42/160" not in texts and "Events/N" in texts
+    assert "New arm" in texts and "Verification" in texts and "checked" in texts
+    assert not outside_figure(fig)
+    assert not overlapping_texts(fig)
+    assert not non_grey_colours(fig)
+    # the left label ends left of the null line and the right one starts right of it
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    boxes = {t.get_text(): t.get_window_extent(r) for t in fig.texts}
+    null_px = fig.axes[0].transData.transform((1.0, 0.0))[0]
+    assert boxes["← Favours new"].x1 < null_px < boxes["Favours old →"].x0
+    alt = get_alt(fig) or ""
+    assert alt.startswith("Bayesian forest plot.")
+    assert "Values below 1 favour new, above old." in alt
+    lo, hi = np.exp([fit.ci_lb, fit.ci_ub])
+    assert f"95% credible interval: {np.exp(fit.estimate):.2f} [{lo:.2f}, {hi:.2f}]" in alt
+
+
+def test_forest_bayes_sums_counts_when_every_study_has_them(fit: ev.BayesMetaResult) -> None:
+    from evisynth.plots import to_svg
+
+    counts = [(30, 100, 55, 101), (12, 60, 25, 58), (8, 40, 9, 41)]
+    texts = _svg_texts(to_svg(forest_bayes(fit, counts=counts)))
+    assert f"{30 + 12 + 8}/{100 + 60 + 40}" in texts
+    assert f"{55 + 25 + 9}/{101 + 58 + 41}" in texts
+
+
+def test_forest_dispatch_passes_the_keywords(fit: ev.BayesMetaResult) -> None:
+    from evisynth.plots import get_alt, to_svg
+
+    kw = dict(favours=("new", "old"), counts=[(30, 100, 55, 101), None, None],
+              counts_labels=("X", "Y"), study_notes=["n1", "n2", "n3"], title="T",
+              show_pi=False)
+    via = ev.forest(fit, **kw)  # type: ignore[arg-type]
+    direct = forest_bayes(fit, **kw)  # type: ignore[arg-type]
+    assert to_svg(via) == to_svg(direct)
+    texts = _svg_texts(to_svg(via))
+    assert "Favours old →" in texts and "30/100" in texts and "n2" in texts
+    assert "Prediction (new study)" not in texts
+    assert get_alt(ev.forest(fit, alt="custom")) == "custom"
+    with pytest.raises(InputError, match="show_weights"):
+        ev.forest(fit, show_weights=True)
+    with pytest.raises(InputError, match="favours"):
+        ev.forest(fit, favours=("only one",))  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="counts"):
+        ev.forest(fit, counts=[(1, 10, 2, 10)])
+    with pytest.raises(InputError, match="annotate"):
+        ev.forest(fit, annotate="no")  # type: ignore[arg-type]

@@ -37,8 +37,9 @@ def test_results_json_per_outcome_keys(bundled_run: Path) -> None:
     assert set(res["outcomes"]) == {o.key for o in review.outcomes}
     for key, entry in res["outcomes"].items():
         assert RMA_KEYS <= set(entry), key
-        assert ("tval" in entry) or ("zval" in entry)
-        assert set(entry["transformed"]) == {"estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"}
+        assert entry["stat_name"] in ("tval", "zval")
+        assert set(entry["transformed"]) == {"estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub",
+                                             "scale"}
         for s in entry["studies"]:
             assert STUDY_KEYS <= set(s), key
             assert s["verification"] in ("verified-in-source", "from-secondary-source")
@@ -56,7 +57,10 @@ def test_pooled_numbers_equal_rma_on_the_same_inputs(bundled_run: Path, key: str
     else:
         fit = ev.rma(es, method=review.analysis.method, test=review.analysis.test)
     for field, value in fit.to_dict().items():
-        assert entry[field] == pytest.approx(value, rel=1e-12, abs=1e-15), field
+        # results.json names the test statistic stat (with stat_name), not zval/tval
+        got = entry["stat"] if field == fit.stat_name else entry[field]
+        assert got == pytest.approx(value, rel=1e-12, abs=1e-15), field
+    assert entry["stat_name"] == fit.stat_name
     f = back_transform(es.measure)
     assert entry["transformed"]["estimate"] == pytest.approx(float(f(fit.estimate)), rel=1e-12)
     np.testing.assert_allclose([s["yi"] for s in entry["studies"]], es.yi, rtol=1e-15)
@@ -208,3 +212,41 @@ def test_forest_plots_carry_the_reviews_favour_labels_and_counts(bundled_run: Pa
             assert f"Favours {review.report.comparator}" in fig, key
     cr = dict(forests)["cr"]
     assert "46/162" in cr and "44/160" in cr  # BELINDA's events/N per arm
+
+
+def test_bayesian_primary_outcomes_draw_the_bayesian_forest(bundled_run: Path) -> None:
+    """Outcomes led by the Bayesian model show its forest (data beside shrunken estimates,
+    posterior median and credible interval as the diamond); the others the rma forest."""
+    res = json.loads((bundled_run / "results.json").read_text())["outcomes"]
+    html = (bundled_run / "report.html").read_text()
+    forests = dict(re.findall(r'<figure data-name="forest-(\w+)-RCT">(.*?)</figure>', html,
+                              re.S))
+    bayes = {k for k, r in res.items() if (r["headline"] or {}).get("model") == "bayes"}
+    assert "efs" in bayes and bayes != set(forests)
+    for key, fig in forests.items():
+        svg, caption = fig.split("<figcaption>")
+        is_bayes = key in bayes
+        assert ('aria-label="Bayesian forest plot' in svg) is is_bayes, key
+        assert ("credible interval" in caption) is is_bayes, key
+        assert ("shrunken" in caption) is is_bayes, key
+    head = res["efs"]["headline"]
+    efs = forests["efs"]
+    # the diamond row prints the headline: posterior median [credible interval]
+    assert f"{head['estimate']:.2f} [{head['ci_lb']:.2f}, {head['ci_ub']:.2f}]" in efs
+    assert f"[{head['pi_lb']:.2f}, {head['pi_ub']:.2f}]" in efs  # predictive interval
+
+
+def test_imprecision_reasons_name_the_interval_that_was_judged(bundled_run: Path) -> None:
+    res = json.loads((bundled_run / "results.json").read_text())["outcomes"]
+    kinds = set()
+    for key, r in res.items():
+        if r["certainty"] is None:
+            continue
+        reason = r["certainty"]["domains"]["imprecision"]["reason"]
+        model = (r["headline"] or {}).get("model")
+        kinds.add(model)
+        if model == "bayes":
+            assert "confidence interval" not in reason and "credible interval" in reason, key
+        else:
+            assert "credible interval" not in reason and "confidence interval" in reason, key
+    assert {"bayes", "glmm"} <= kinds

@@ -13,6 +13,10 @@ intervals), :mod:`~evisynth.audit.extraction` (patterns), :mod:`~evisynth.audit.
 (the result), :mod:`~evisynth.audit.sources` (files and HTML).
 """
 
+import sys
+import types
+from typing import Any
+
 from evisynth.audit.checks import RULES, SEVERITIES, Check
 from evisynth.audit.extraction import Item, extract
 from evisynth.audit.numbers import Num, parse_number, parse_p
@@ -22,6 +26,7 @@ from evisynth.audit.structured import (
     as_p,
     check_arms,
     check_icer,
+    check_interval,
     check_percent,
     check_ratio,
     check_two_arms,
@@ -40,6 +45,7 @@ __all__ = [
     "audit",
     "check_arms",
     "check_icer",
+    "check_interval",
     "check_percent",
     "check_ratio",
     "check_two_arms",
@@ -49,3 +55,18 @@ __all__ = [
     "parse_p",
     "read_text",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """``evisynth.audit`` is this package and, called, :func:`evisynth.audit.text.audit`.
+
+    ``ev.audit(text)`` is the public entry point, while ``import evisynth.audit.checks``
+    and ``evisynth.audit.check_ratio`` must keep working: a plain function named
+    ``audit`` on the ``evisynth`` package would shadow the subpackage for them.
+    """
+
+    def __call__(self, text: str, **kwargs: Any) -> AuditReport:
+        return audit(text, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

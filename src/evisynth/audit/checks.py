@@ -56,7 +56,9 @@ RULES: dict[str, str] = {
     "p-fits-ci": (
         "the two-sided Wald p-value 2*(1 - Phi(|log estimate| / se)), se = "
         "(log upper - log lower) / (2 z), fits the printed p for some true values "
-        "consistent with the printed digits"
+        "consistent with the printed digits (halved if the text says one-sided); a miss "
+        "within 5% on the z scale is a note (log-rank or score tests differ from Wald), "
+        "a fit only with the other sidedness is implausible"
     ),
     "percent-count": "count / denominator x 100 rounds to the printed percentage",
     "percent-granularity": (
@@ -75,6 +77,10 @@ RULES: dict[str, str] = {
         "as an adjusted estimate may differ)"
     ),
     "difference-from-arms": "a risk difference equals p1 - p2 in percentage points",
+    "reduction-from-ratio": (
+        "a stated relative reduction (\"a 45% lower risk\") equals 1 - ratio of the ratio "
+        "reported with it (implausible if not: it may refer to another estimate)"
+    ),
     "hr-landmark-ph": (
         "under proportional hazards S1(t) = S2(t)^HR, so HR = log S1(t) / log S2(t) "
         "(a model-based note; it fails when the implied HR lies outside the reported CI)"
@@ -118,6 +124,10 @@ RULES: dict[str, str] = {
 }
 
 _EPS = 1e-9
+#: Allowance on the z scale between a reported p-value and the Wald p-value of the CI,
+#: because trials often report a (stratified) log-rank or score test p-value. Within it a
+#: p-value that misses by more than rounding is a ``note``, not ``inconsistent``.
+TEST_Z_SLACK = 0.05
 
 
 @dataclass(frozen=True)
@@ -249,13 +259,21 @@ def _z_range(rows: list[tuple[float, float, float]], zc: float) -> tuple[float, 
 
 
 def _p_feasible(
-    rows: list[tuple[float, float, float]], zc: float, p: Num, factor: float = 1.0
+    rows: list[tuple[float, float, float]],
+    zc: float,
+    p: Num,
+    factor: float = 1.0,
+    slack: float = 0.0,
 ) -> bool:
-    """Is some (m, s) in the polygon with its two-sided p in factor * [p.lo, p.hi]?"""
+    """Is some (m, s) in the polygon with its two-sided p in factor * [p.lo, p.hi]?
+
+    ``slack`` widens the matching z range by that fraction on each side.
+    """
     plo, phi = min(1.0, p.lo * factor), min(1.0, p.hi * factor)
     if phi <= 0:
         return False  # "p = 0.000" or "p < 0": no test gives p = 0
     zlo, zhi = _z_of_p(phi), _z_of_p(plo)  # p large -> z small
+    zlo, zhi = zlo * (1 - slack), zhi * (1 + slack)
     for sign in (1.0, -1.0):
         extra = [(-sign, 0.0, 0.0), (-sign * zc, zlo, 0.0)]  # sign*zc*m >= zlo*s
         if math.isfinite(zhi):
@@ -362,32 +380,41 @@ def ratio_checks(
                 return out
             p_lo, p_hi = _p_of_z(zr[1]), _p_of_z(zr[0])
             ptxt = f"p {p.relation} {p.text}"
-            if _p_feasible(rows, zc, p):
-                out.append(make_check(
-                    "p-fits-ci", True, "inconsistent",
-                    f"{ptxt} fits {measure} {est.text} (CI {lb.text} to {ub.text}): the "
-                    f"two-sided p-value they imply is {_g(p_lo)} to {_g(p_hi)}",
-                    tolerance=tol + "; " + _tol(("p", p)), nums=(est, lb, ub, p),
-                    implied=(("p", p_lo, p_hi),),
-                ))  # fmt: skip
-            elif _p_feasible(rows, zc, p, factor=2.0):
-                one = sided == "one"
-                out.append(make_check(
-                    "p-fits-ci", False, "note" if one else "implausible",
-                    f"{ptxt} fits {measure} {est.text} (CI {lb.text} to {ub.text}) only as a "
-                    f"one-sided p-value; the two-sided p-value they imply is {_g(p_lo)} to "
-                    f"{_g(p_hi)}" + (" (the text says one-sided)" if one else ""),
-                    tolerance=tol + "; " + _tol(("p", p)), nums=(est, lb, ub, p),
-                    implied=(("p", p_lo, p_hi),),
-                ))  # fmt: skip
+            tol_p = tol + "; " + _tol(("p", p))
+            implied = (("p", p_lo, p_hi),)
+            nums = (est, lb, ub, p)
+            head = f"{ptxt} with {measure} {est.text} (CI {lb.text} to {ub.text}): "
+            imp = f"the two-sided Wald p-value they imply is {_g(p_lo)} to {_g(p_hi)}"
+            one = sided == "one"
+            fits = {
+                (f, s): _p_feasible(rows, zc, p, factor=f, slack=s)
+                for f in (1.0, 2.0) for s in (0.0, TEST_Z_SLACK)
+            }  # fmt: skip
+            as_stated, other = (2.0, 1.0) if one else (1.0, 2.0)
+            if fits[as_stated, 0.0]:
+                passed, sev, why = True, "inconsistent", "fits; " + imp
+            elif fits[other, 0.0]:
+                passed, sev = False, "implausible"
+                why = (("called one-sided, but it is the two-sided value; " if one else
+                        "fits only as a one-sided p-value; ") + imp)  # fmt: skip
+            elif fits[as_stated, TEST_Z_SLACK]:
+                passed, sev = False, "note"
+                why = (f"beyond rounding, but within {100 * TEST_Z_SLACK:g}% on the z scale, "
+                       "as a log-rank or score test p-value can differ from the Wald p-value "
+                       "of the CI; " + imp)  # fmt: skip
+            elif fits[other, TEST_Z_SLACK]:
+                passed, sev = False, "implausible"
+                why = ("fits only as a " + ("two" if one else "one")
+                       + f"-sided p-value, and only within {100 * TEST_Z_SLACK:g}% on the z "
+                       "scale (a log-rank or score test); " + imp)  # fmt: skip
             else:
-                out.append(make_check(
-                    "p-fits-ci", False, "inconsistent",
-                    f"{ptxt} does not fit {measure} {est.text} (CI {lb.text} to {ub.text}): "
-                    f"they imply a two-sided p-value of {_g(p_lo)} to {_g(p_hi)}",
-                    tolerance=tol + "; " + _tol(("p", p)), nums=(est, lb, ub, p),
-                    implied=(("p", p_lo, p_hi),),
-                ))  # fmt: skip
+                passed, sev, why = False, "inconsistent", "does not fit: " + imp
+            if one:
+                why += " (the text says one-sided)"
+            out.append(make_check(
+                "p-fits-ci", passed, sev, head + why,
+                tolerance=tol_p, nums=nums, implied=implied,
+            ))  # fmt: skip
     return out
 
 
@@ -602,6 +629,45 @@ def two_arm_check(
         f"{measure} {est.text} does not fit {p1.text}% vs {p2.text}%: they imply a {name} of "
         f"{_g(lo)} to {_g(hi)}{extra}",
         tolerance=tol, nums=(est, p1, p2, lb, ub), implied=((name, lo, hi),),
+    )  # fmt: skip
+
+
+def reduction_check(reduction: Num, measure: str, est: Num) -> Check:
+    """A relative reduction in percent against ``1 - ratio`` of the ratio stated with it.
+
+    Parameters
+    ----------
+    reduction
+        The printed reduction in percent (``45`` for "45% lower risk").
+    measure
+        Ratio measure (``HR``, ``RR``, ``OR``, ``IRR``).
+    est
+        The printed ratio.
+
+    Returns
+    -------
+    Check
+        ``reduction-from-ratio`` (severity ``implausible`` on failure).
+
+    References
+    ----------
+    Rothman KJ, Greenland S, Lash TL. Modern Epidemiology, 3rd ed., ch. 4
+    (relative risk reduction = 1 - RR).
+
+    Examples
+    --------
+    >>> from evisynth.audit.numbers import parse_number as n
+    >>> reduction_check(n("45"), "HR", n("0.55")).passed
+    True
+    """
+    lo, hi = 100 * (1 - est.hi), 100 * (1 - est.lo)
+    ok = _overlaps(lo, hi, reduction.lo, reduction.hi)
+    return make_check(
+        "reduction-from-ratio", ok, "implausible",
+        f"{measure} {est.text} is a {_g(lo)}% to {_g(hi)}% reduction; the text states "
+        f"{reduction.text}%",
+        tolerance=_tol((measure, est), ("reduction", reduction)), nums=(reduction, est),
+        implied=(("reduction", lo, hi),),
     )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ Recognised (examples are illustrative, not quotations):
   ``OR 2,1 (1,3-3,4)``;
 - arm percentages: ``61% with the new drug versus 40% with usual care``,
   ``rates were 30% and 22%, respectively``;
-- counts: ``46/162 (28.4%)``, ``28% (46 of 162)``, ``7% of 224 patients``;
+- counts: ``46/162 (28.4%)``, ``28% (46 of 162)``, ``13 (7%) of 180``, ``7% of 224 patients``;
 - totals and arms: ``310 patients (150 ..., 160 ...)``,
   ``310 patients ... (n = 150) ... (n = 160)``;
 - medians with units and landmark survival: ``median OS 25.5 vs 11.1 months``,
@@ -46,7 +46,7 @@ class Item:
     kind
         ``ratio``, ``percents``, ``fraction``, ``arms``, ``median``, ``median_gain``,
         ``icer``, ``cost``, ``qalys``, ``horizon``, ``design``, ``comparison``, ``dose``,
-        ``difference`` or ``weight``.
+        ``difference``, ``reduction`` or ``weight``.
     span
         ``(start, end)`` character offsets in the audited text.
     text
@@ -190,7 +190,7 @@ _CI_WORD = r"(?i:confidence interval|credible interval|CI|CrI)"
 _SEP = r"\s*(?:-|to|,|;|(?i:and))\s*"
 _RATIO = re.compile(
     r"(?<![A-Za-z])(?:" + _MEASURE_RE + r")(?![A-Za-z])"
-    r"(?:\s*\((?:a?HR|RR|OR|IRR)\))?"
+    r"(?:\s*[(\[](?:a?HR|RR|OR|IRR)[)\]])?"
     r"(?:\s*\(\s*95\s?%\s*" + _CI_WORD + r"\s*\))?"
     r"(?:\s+(?:for|of)\s+[A-Za-z][A-Za-z ,'\-]{0,50}?)?"
     r"(?:\s*(?:was|were|is|of|:|=|,))*\s*"
@@ -198,7 +198,7 @@ _RATIO = re.compile(
     r"(?:"
     r"(?P<ci>[\s,;]*(?P<open>[(\[])?\s*"
     r"(?:(?P<level>\d{2}(?:\.\d+)?)" + _PCT + r"\s*)?"
-    r"(?P<ciword>" + _CI_WORD + r")?[\s,:=]*"
+    r"(?P<ciword>" + _CI_WORD + r"(?:\s*[(\[]CI[)\]])?)?[\s,:=]*"
     r"(?P<lb>" + _NC + r")" + _SEP + r"(?P<ub>" + _NC + r")(?![\d%])"
     r"(?:\s*[;,]\s*"
     + _P
@@ -229,7 +229,9 @@ def _ratios(norm: str) -> Iterator[Item]:
         ):
             continue
         has_ci = m.group("lb") is not None
-        if has_ci and not (m.group("open") or m.group("ciword")):
+        before = norm[max(0, m.start() - 3) : m.start()]
+        wrapped = re.search(r"[(\[]\s*$", before) and m.group("close")
+        if has_ci and not (m.group("open") or m.group("ciword") or wrapped):
             has_ci = False  # "HR 0.55, 0.42" is not a CI without a bracket or the word CI
         nums: list[tuple[str, Num]] = [("estimate", _num(m, "est"))]
         attrs: list[tuple[str, str]] = [("measure", code)]
@@ -259,6 +261,7 @@ def _ratios(norm: str) -> Iterator[Item]:
 
 # ----------------------------------------------------------------------- percentages
 
+_CI_AHEAD = re.compile(r"\s*" + _CI_WORD)
 _PCT_RE = re.compile(r"(?<![\d.,])(?P<v>" + _N + r")" + _PCT)
 _CONNECT = re.compile(
     r"\b(?:versus|vs\.?|v\.|compared (?:with|to)|against|as opposed to)\s|\band\b|,\s*(?=\d)", re.I
@@ -280,16 +283,18 @@ def _percent_groups(norm: str, doc_sentences: list[tuple[int, int]]) -> Iterator
             if i in used:
                 continue
             # skip the confidence level of "95% CI"
-            if re.match(r"\s*" + _CI_WORD, sent[m.end() :]):
+            if _CI_AHEAD.match(sent, m.end()):
                 continue
             group = [m]
             connector = ""
             j = i + 1
             while j < len(pcts):
+                if pcts[j].start() - group[-1].end() > 90:
+                    break
                 mid = sent[group[-1].end() : pcts[j].start()]
                 if "%" in mid or len(mid) > 90 or re.search(r"[;:]", mid):
                     break
-                if re.match(r"\s*" + _CI_WORD, sent[pcts[j].end() :]):
+                if _CI_AHEAD.match(sent, pcts[j].end()):
                     break
                 c = _CONNECT.search(mid)
                 if c is None:
@@ -343,6 +348,10 @@ _PCT_FRACTION = re.compile(
     r"(?<![\d.,])(?P<pct>" + _N + r")" + _PCT + r"\s*[(\[]\s*(?:n\s*=\s*)?(?P<k>" + _INT + r")"
     r"\s*(?:/|\bof\b|\bout of\b)\s*(?P<n>" + _INT + r")\s*[)\]]"
 )
+_COUNT_PCT_OF_N = re.compile(
+    r"(?<![\d.,])(?P<k>" + _INT + r")\s*[(\[]\s*(?P<pct>" + _N + r")" + _PCT + r"\s*[)\]]"
+    r"\s+of\s+(?:the\s+|all\s+)?(?P<n>" + _INT + r")(?![\d.])"
+)
 _PCT_OF_N = re.compile(
     r"(?<![\d.,])(?P<pct>" + _N + r")" + _PCT + r"\s+of\s+(?:the\s+)?(?P<n>" + _INT + r")\s+"
     r"(?=[A-Za-z])"
@@ -350,10 +359,10 @@ _PCT_OF_N = re.compile(
 
 
 def _fractions(norm: str) -> Iterator[Item]:
-    seen: list[tuple[int, int]] = []
-    for rx in (_PCT_FRACTION, _FRACTION, _PCT_OF_N):
+    covered = bytearray(len(norm) + 1)
+    for rx in (_COUNT_PCT_OF_N, _PCT_FRACTION, _FRACTION, _PCT_OF_N):
         for m in rx.finditer(norm):
-            if any(a <= m.start() < b or a < m.end() <= b for a, b in seen):
+            if covered[m.start()] or covered[max(m.start(), m.end() - 1)]:
                 continue
             if rx is _FRACTION and re.search(r"\d\s*/\s*\d+\s*/", norm[m.start() : m.end() + 3]):
                 continue  # a date such as 12/05/2023
@@ -373,7 +382,7 @@ def _fractions(norm: str) -> Iterator[Item]:
             end = m.end() if rx is not _PCT_OF_N else m.end("n")
             if rx is _FRACTION and m.group("pct") is None:
                 end = m.end("n")
-            seen.append((m.start(), end))
+            covered[m.start() : end] = b"\x01" * (end - m.start())
             yield Item("fraction", (m.start(), end), norm[m.start() : end], tuple(nums))
 
 
@@ -398,7 +407,7 @@ _TOTAL = re.compile(
 
 
 def _arms(norm: str, sentences: list[tuple[int, int]]) -> Iterator[Item]:
-    taken: list[int] = []
+    taken: set[int] = set()
     for m in _ARMS_PAREN.finditer(norm):
         if re.search(r"\d", m.group("between")):
             continue
@@ -416,7 +425,7 @@ def _arms(norm: str, sentences: list[tuple[int, int]]) -> Iterator[Item]:
             )
             for k, a in enumerate(arms)
         ]
-        taken.append(m.start())
+        taken.add(m.start())
         yield Item("arms", (m.start(), m.end()), m.group(0), tuple(nums))
     for s0, s1 in sentences:
         sent = norm[s0:s1]
@@ -554,7 +563,7 @@ _HORIZON = re.compile(
 def _amount(m: re.Match[str]) -> Num:
     scale = m.group("scale")
     end = m.end("scale") if scale else m.end("amt")
-    return parse_number(m.group("amt"), span=(m.start("amt"), end),
+    return parse_number(m.group("amt"), span=(m.start("amt"), end), rounded_zeros=True,
                         scale=scale)  # fmt: skip
 
 
@@ -603,6 +612,28 @@ _ASSIGNED = re.compile(
 )
 
 
+_ARM_END = re.compile(
+    r"""['"]|\b(?:comparison|comparisons|trial|trials|study|studies|in|among|for|who|at|was|"""
+    r"""were|is|are|showed|shows|resulted|led|improved|reduced|arm|group|groups)\b""",
+    re.I,
+)
+_ARM_START = re.compile(
+    r"(?i)\b(?:of|with|comparing|compared|between|trial|study|assigned to|receive|received|"
+    r"calls|called|describes|described|is|was|were|reports|reported|tested|testing)\b"
+)
+
+
+def _arm_words(s: str, *, left: bool = False) -> str:
+    s = re.sub(r"\s+", " ", s).strip(" ,")
+    if left:
+        s = _ARM_START.split(s)[-1]
+        s = re.split(r"""['"]""", s)[-1]
+    else:
+        s = _ARM_END.split(s)[0]
+    s = s.strip(" ,")
+    return re.sub(r"(?i)^(?:(?:to|either|a|an|the|receive|with)\s+)+", "", s).strip(" ,")
+
+
 def _design(norm: str) -> Iterator[Item]:
     for label, pat in _DESIGN_WORDS:
         for m in re.finditer(r"\b(?:" + pat + r")\b", norm, re.I):
@@ -616,9 +647,7 @@ def _design(norm: str) -> Iterator[Item]:
             a = m.group("a").strip()
             b = m.group("b").strip()
             # keep the last few words of the left arm: "... trial of drug X versus Y"
-            a = re.split(
-                r"(?i)\b(?:of|with|comparing|compared|between|trial|study|assigned to|receive)\b", a
-            )[-1].strip()
+            a, b = _arm_words(a, left=True), _arm_words(b)
             if not a or not b or re.search(r"\d\s?%|^\d", a) or re.search(r"\d\s?%|^\d", b):
                 continue
             yield Item("comparison", (m.start(), m.end()), m.group(0), (),
@@ -689,7 +718,21 @@ _WEIGHT = re.compile(
 )
 
 
+_REDUCTION = re.compile(
+    r"(?<![\d.])(?P<r>" + _N + r")" + _PCT
+    + r"\s+(?:relative\s+)?(?:reduction|lower|decrease|reduced)"
+    r"\s+(?:in\s+)?(?:the\s+)?(?:risk|hazard|odds|rate)"
+    r"|(?:reduced|lowered|decreased|cut)\s+the\s+(?:risk|hazard|odds|rate)\s+of\s+"
+    r"[a-z ,\-]{1,40}?\s+by\s+"
+    r"(?P<r2>" + _N + r")" + _PCT,
+    re.I,
+)
+
+
 def _differences(norm: str) -> Iterator[Item]:
+    for m in _REDUCTION.finditer(norm):
+        g = "r" if m.group("r") else "r2"
+        yield Item("reduction", (m.start(), m.end()), m.group(0), (("reduction", _num(m, g)),))
     for m in _DIFF.finditer(norm):
         yield Item("difference", (m.start(), m.end()), m.group(0), (("difference", _num(m, "d")),))
     for m in _WEIGHT.finditer(norm):
@@ -750,24 +793,25 @@ def extract(text: str) -> Document:
     sentences = _boundaries(norm, _SENT_END)
     paragraphs = _boundaries(norm, _PARA_END)
     items: list[Item] = []
-    ratio_spans: list[tuple[int, int]] = []
+    in_ratio = bytearray(len(norm) + 1)
     for it in _ratios(norm):
         items.append(it)
-        ratio_spans.append(it.span)
+        in_ratio[it.span[0] : it.span[1]] = b"\x01" * (it.span[1] - it.span[0])
     for gen in (_percent_groups(norm, sentences), _fractions(norm), _arms(norm, sentences),
                 _medians(norm), _economics(norm), _design(norm), _doses(norm),
                 _differences(norm)):  # fmt: skip
         for it in gen:
-            if it.kind in ("percents", "fraction", "difference") and any(
-                a <= it.span[0] < b for a, b in ratio_spans
-            ):
+            inside = it.kind in ("percents", "fraction", "difference", "reduction")
+            if inside and in_ratio[it.span[0]]:
                 continue  # the "95%" of a CI inside a ratio statement
             items.append(it)
-    frac_spans = [i.span for i in items if i.kind == "fraction"]
+    in_frac = bytearray(len(norm) + 1)
+    for i in items:
+        if i.kind == "fraction":
+            in_frac[i.span[0] : i.span[1]] = b"\x01" * (i.span[1] - i.span[0])
     items = [
         i for i in items
-        if not (i.kind == "percents" and len(i.numbers) == 1
-                and any(a <= i.span[0] < b for a, b in frac_spans))
+        if not (i.kind == "percents" and len(i.numbers) == 1 and in_frac[i.span[0]])
     ]  # fmt: skip
     items.sort(key=lambda i: (i.span[0], i.span[1]))
     fixed = tuple(

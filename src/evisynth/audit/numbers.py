@@ -152,7 +152,11 @@ _SCALES = {
 
 
 def parse_number(
-    text: str, *, span: tuple[int, int] | None = None, scale: str | None = None
+    text: str,
+    *,
+    span: tuple[int, int] | None = None,
+    scale: str | None = None,
+    rounded_zeros: bool = False,
 ) -> Num:
     """Parse one printed number into its value and rounding interval.
 
@@ -168,6 +172,9 @@ def parse_number(
         Where they are in the audited text.
     scale
         Optional ``k``, ``thousand``, ``million``, ``m``, ``bn`` or ``billion``.
+    rounded_zeros
+        Read trailing zeros of a whole number as possibly rounded (``45,000`` as
+        ``[44,500, 45,500]``), as amounts of money usually are.
 
     Returns
     -------
@@ -192,6 +199,9 @@ def parse_number(
     45000.0
     >>> parse_number("2,28").value
     2.28
+    >>> n = parse_number("45,000", rounded_zeros=True)
+    >>> (n.lo, n.hi)
+    (44500.0, 45500.0)
     """
     raw = normalize(text)
     s = raw.strip()
@@ -213,6 +223,9 @@ def parse_number(
         if key not in _SCALES:
             raise InputError(f"argument 'scale': {scale!r} is not a known scale", where="scale")
         factor = _SCALES[key]
+    if rounded_zeros and decimals == 0 and value != 0:
+        digits = str(int(abs(value)))
+        decimals = -(len(digits) - len(digits.rstrip("0")))
     half = 0.5 * 10.0 ** (-decimals)
     value_scaled = value * factor
     lo, hi = (value - half) * factor, (value + half) * factor
@@ -261,15 +274,21 @@ def parse_p(text: str, relation: str = "=", *, span: tuple[int, int] | None = No
     >>> p = parse_p("0.001", "<")
     >>> (p.lo, p.hi)
     (0.0, 0.001)
+    >>> parse_p("0.0100").hi  # four printed decimals, not 0.0 x 10^0
+    0.01005
+    >>> parse_p("2.1 x 10^-5").value
+    2.1e-05
     """
     rel = {"≤": "<=", "≥": ">=", "=<": "<=", "=>": ">="}.get(relation, relation)
     if rel not in ("=", "<", "<=", ">", ">="):
         raise InputError(f"argument 'relation': {relation!r} is not one of =, <, <=, >, >=")
     s = normalize(text).strip()
-    m = re.fullmatch(r"(\d*\.?\d+)\s*[x×]?\s*(?:10\^?|e|E)\s*([-+]?\d+)", s)
-    if m is not None and ("e" in s.lower() or "10" in s):
+    m = re.fullmatch(r"(\d*\.?\d+)\s*(?:[x×]\s*10\s*\^?|[eE])\s*([-+−]?\d+)", s)
+    if m is not None:
         try:
-            value = float(m.group(1)) * 10.0 ** int(m.group(2))
+            value = float(f"{m.group(1)}e{int(m.group(2))}")
+            if not math.isfinite(value):
+                raise OverflowError
         except (OverflowError, ValueError):
             raise InputError(f"argument 'p': {text!r} is not a p-value") from None
         mant = m.group(1)
@@ -281,6 +300,7 @@ def parse_p(text: str, relation: str = "=", *, span: tuple[int, int] | None = No
         value, half = num.value, num.half_unit
     if rel == "=":
         lo, hi = max(0.0, value - half), min(1.0, value + half)
+        lo = min(lo, hi)
     elif rel in ("<", "<="):
         lo, hi = 0.0, min(1.0, value)
     else:

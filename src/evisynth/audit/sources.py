@@ -16,7 +16,7 @@ from evisynth.errors import InputError
 __all__ = ["MAX_BYTES", "SUFFIXES", "decode_text", "html_to_text", "read_text"]
 
 #: Largest file accepted (bytes).
-MAX_BYTES = 5_000_000
+MAX_BYTES = 2_000_000
 #: File types the command line reads.
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".text")
 _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
@@ -34,6 +34,8 @@ class _Text(HTMLParser):
             self.skip += 1
         elif tag in _BLOCK:
             self.parts.append("\n\n" if tag != "br" else "\n")
+        elif tag in ("td", "th"):
+            self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style", "noscript", "template"):

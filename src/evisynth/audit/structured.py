@@ -13,11 +13,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from evisynth.audit import checks as ck
-from evisynth.audit.numbers import Num, as_num, normalize, parse_p
+from evisynth.audit.numbers import Num, as_num, normalize, parse_number, parse_p
 from evisynth.audit.report import AuditReport
 from evisynth.errors import InputError
 
-__all__ = ["as_p", "check_arms", "check_icer", "check_percent", "check_ratio", "check_two_arms"]
+__all__ = [
+    "as_p",
+    "check_arms",
+    "check_icer",
+    "check_interval",
+    "check_percent",
+    "check_ratio",
+    "check_two_arms",
+]
 
 _RATIOS = ("HR", "RR", "OR", "IRR")
 
@@ -142,6 +150,60 @@ def check_ratio(
     checks = ck.ratio_checks(m, est, lb, ub, pv, level=float(level),
                              sided="one" if one_sided else None)  # fmt: skip
     return _report(source, checks)
+
+
+def check_interval(
+    estimate: Any, ci_lb: Any, ci_ub: Any, *, source: str = "interval"
+) -> AuditReport:
+    """Audit an estimate that is not a ratio (a proportion, a mean) against its interval.
+
+    Only order and containment are checked: such intervals need not be symmetric.
+
+    Parameters
+    ----------
+    estimate, ci_lb, ci_ub
+        As printed.
+    source
+        Label of the report.
+
+    Returns
+    -------
+    AuditReport
+        ``ci-order`` and ``ci-contains-estimate``.
+
+    Raises
+    ------
+    InputError
+        For a non-numeric value.
+
+    References
+    ----------
+    Altman DG et al. Statistics with Confidence, 2nd ed., BMJ Books 2000, ch. 3.
+
+    Examples
+    --------
+    >>> check_interval("0.40", "0.15", "0.65").consistent
+    True
+    >>> check_interval("0.70", "0.15", "0.65").findings[0].rule
+    'ci-contains-estimate'
+    """
+    est, lb, ub = as_num("estimate", estimate), as_num("ci_lb", ci_lb), as_num("ci_ub", ci_ub)
+    ordered = lb.lo < ub.hi
+    out = [ck.make_check(
+        "ci-order", ordered, "inconsistent",
+        f"CI {lb.text} to {ub.text}: "
+        + ("ordered" if ordered else "the lower bound is above the upper bound (swapped?)"),
+        nums=(lb, ub),
+    )]  # fmt: skip
+    if ordered:
+        inside = lb.lo <= est.hi and est.lo <= ub.hi
+        out.append(ck.make_check(
+            "ci-contains-estimate", inside, "inconsistent",
+            f"{est.text} " + ("lies in" if inside else "lies outside")
+            + f" its CI {lb.text} to {ub.text}",
+            nums=(est, lb, ub),
+        ))  # fmt: skip
+    return _report(source, out)
 
 
 def check_percent(
@@ -283,6 +345,13 @@ def check_two_arms(
     return _report(source, [c])
 
 
+def _money(name: str, value: Any) -> Num:
+    n = as_num(name, value)
+    if isinstance(value, str | int) and not isinstance(value, bool) and n.decimals == 0:
+        return parse_number(n.text.replace(",", ""), rounded_zeros=True)
+    return n
+
+
 def check_icer(
     icer: Any = None,
     incremental_cost: Any = None,
@@ -324,11 +393,11 @@ def check_icer(
 
     Examples
     --------
-    >>> check_icer("50000", "600000", horizon_years=10).consistent  # needs 12 QALYs in 10 years
+    >>> check_icer("50000", "600000", horizon_years=5).consistent  # needs 12 QALYs in 5 years
     False
     """
-    i = None if icer is None else as_num("icer", icer)
-    c = None if incremental_cost is None else as_num("incremental_cost", incremental_cost)
+    i = None if icer is None else _money("icer", icer)
+    c = None if incremental_cost is None else _money("incremental_cost", incremental_cost)
     q = None if incremental_qalys is None else as_num("incremental_qalys", incremental_qalys)
     h = None if horizon_years is None else as_num("horizon_years", horizon_years).value
     return _report(source, ck.icer_checks(i, c, q, h, wording))

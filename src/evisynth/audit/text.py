@@ -24,7 +24,7 @@ from evisynth.errors import InputError
 __all__ = ["MAX_CHARS", "audit"]
 
 #: Longest text audited in one call (characters); longer texts are refused with an InputError.
-MAX_CHARS = 5_000_000
+MAX_CHARS = 2_000_000
 
 _SURVIVAL = ("OS", "PFS", "EFS", "DFS", "RFS", "DOR")
 
@@ -88,7 +88,7 @@ def _of(doc: Document, kind: str) -> list[Item]:
 
 
 def _ratio_endpoint(doc: Document, it: Item) -> str | None:
-    s = doc.sentence_starts[doc.sentence(it.span[0])]
+    s = max(doc.sentence_starts[doc.sentence(it.span[0])], it.span[0] - 200)
     return endpoint_in(doc.norm[s : it.span[1]])
 
 
@@ -134,6 +134,7 @@ def _check_document(doc: Document) -> Iterable[ck.Check]:
                     yield ck.arm_granularity_check(pv, n)
     # --- ratios against arm percentages, landmarks and medians
     medians = [m for m in _of(doc, "median") if m.num("m2") is not None and not m.attr("follow_up")]
+    index = _Index(doc, pairs, medians)
     for r in ratios:
         measure = r.attr("measure") or "HR"
         est = r.num("estimate")
@@ -143,35 +144,35 @@ def _check_document(doc: Document) -> Iterable[ck.Check]:
         sent, para = doc.sentence(r.span[0]), doc.paragraph(r.span[0])
         lb, ub = r.num("ci_lb"), r.num("ci_ub")
 
-        def near(cands: list[Item], *, landmark: bool, ep: str | None = ep,
+        def near(group: str, *, landmark: bool, ep: str | None = ep,
                  sent: int = sent, para: int = para) -> Item | None:  # fmt: skip
-            same = [c for c in cands if doc.sentence(c.span[0]) == sent
-                    and bool(c.attr("landmark")) == landmark]  # fmt: skip
-            if same:
-                return same[0]
-            if ep is None:
-                return None
-            same_ep = [c for c in cands if doc.paragraph(c.span[0]) == para
-                       and c.attr("endpoint") == ep
-                       and bool(c.attr("landmark")) == landmark]  # fmt: skip
-            return same_ep[0] if len(same_ep) == 1 else None
+            return index.near(group, landmark, sent, para, ep)
 
         if measure in ("RR", "OR"):
-            pair = near(pairs, landmark=False)
+            pair = near("pairs", landmark=False)
             if pair is not None:
                 p1, p2 = pair.numbers[0][1], pair.numbers[1][1]
                 yield ck.two_arm_check(measure, est, p1, p2, lb, ub)
         elif measure == "HR":
-            pair = near(pairs, landmark=True)
+            pair = near("pairs", landmark=True)
             if pair is not None:
                 p1, p2 = pair.numbers[0][1], pair.numbers[1][1]
                 when = f"{pair.attr('landmark')}-{pair.attr('time_unit')}"
                 yield ck.hr_landmark_check(est, lb, ub, p1, p2, when)
-            med = near(medians, landmark=False)
+            med = near("medians", landmark=False)
             if med is not None:
                 m1, m2 = med.num("m1"), med.num("m2")
                 if m1 is not None and m2 is not None:
                     yield ck.hr_median_check(est, lb, ub, m1, m2)
+    for red in _of(doc, "reduction"):
+        rv = red.num("reduction")
+        sent = doc.sentence(red.span[0])
+        near_r = [r for r in ratios if doc.sentence(r.span[0]) == sent and r.span[0] > red.span[0]]
+        near_r = near_r or [r for r in ratios if doc.sentence(r.span[0]) == sent]
+        if rv is not None and near_r:
+            est = near_r[0].num("estimate")
+            if est is not None and est.value < 1:
+                yield ck.reduction_check(rv, near_r[0].attr("measure") or "HR", est)
     for d in _of(doc, "difference"):
         est = d.num("difference")
         sent = doc.sentence(d.span[0])
@@ -215,6 +216,31 @@ def _check_document(doc: Document) -> Iterable[ck.Check]:
     yield from _design_checks(doc)
     yield from dosing_checks(doc, [i for i in doc.items if i.kind in ("dose", "weight")])
     yield from _economics(doc)
+
+
+class _Index:
+    """Candidates for association by sentence, and by (paragraph, endpoint)."""
+
+    def __init__(self, doc: Document, pairs: list[Item], medians: list[Item]) -> None:
+        self.by_sent: dict[tuple[str, bool, int], list[Item]] = {}
+        self.by_ep: dict[tuple[str, bool, int, str], list[Item]] = {}
+        for group, cands in (("pairs", pairs), ("medians", medians)):
+            for c in cands:
+                lm = bool(c.attr("landmark"))
+                self.by_sent.setdefault((group, lm, doc.sentence(c.span[0])), []).append(c)
+                ep = c.attr("endpoint")
+                if ep:
+                    key = (group, lm, doc.paragraph(c.span[0]), ep)
+                    self.by_ep.setdefault(key, []).append(c)
+
+    def near(self, group: str, landmark: bool, sent: int, para: int, ep: str | None) -> Item | None:
+        same = self.by_sent.get((group, landmark, sent))
+        if same:
+            return same[0]
+        if ep is None:
+            return None
+        same_ep = self.by_ep.get((group, landmark, para, ep), [])
+        return same_ep[0] if len(same_ep) == 1 else None
 
 
 def _disjoint(a: Num, b: Num) -> bool:

@@ -20,9 +20,11 @@ def new_command(
 
     Refuses to write into a folder that is not empty.
     """
+    from evisynth.review.api import review_format_doc
+
     path = new_review(folder)
     typer.echo(f"created review folder {path}: review.toml, studies.csv, outcomes.csv, "
-               "risk_of_bias.csv, published.csv (see docs/review-format.md)")
+               f"risk_of_bias.csv, published.csv (format described in {review_format_doc()})")
 
 
 @app.command("migrate")

@@ -168,8 +168,6 @@ def _fisher_scoring(
     lo = np.zeros(batch.B)
     hi = np.full(batch.B, np.inf)
     prev_step = np.full(batch.B, np.inf)
-    prev_t = np.full(batch.B, np.nan)
-    prev_adj = np.full(batch.B, np.nan)
     active = np.ones(batch.B, dtype=bool)
     converged = np.zeros(batch.B, dtype=bool)
     iterations = np.zeros(batch.B, dtype=np.int64)
@@ -201,17 +199,8 @@ def _fisher_scoring(
         # finite bracket, means oscillation: bisect instead (Brent-style safeguard).
         slow = bracketed & (np.abs(adj) > 0.5 * prev_step[sel]) & ~(below & (lo[sel] == 0))
         mid = 0.5 * (lo[sel] + np.where(bracketed, hi[sel], cur))
-        # Once the root is bracketed, Fisher scoring oscillates around it and
-        # converges only linearly; a secant step on the scoring step (whose root is
-        # the score's) through the last two iterates is taken instead whenever it
-        # falls strictly inside the bracket, and bisection when neither step is
-        # acceptable.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sec = cur - adj * (cur - prev_t[sel]) / (adj - prev_adj[sel])
-        sec_ok = bracketed & np.isfinite(sec) & (sec > lo[sel]) & (sec < hi[sel])
         nxt = np.where(below & (lo[sel] == 0), 0.0, nxt)
-        nxt = np.where(sec_ok, sec, np.where(outside | slow, mid, nxt))
-        prev_t[sel], prev_adj[sel] = cur, adj
+        nxt = np.where(outside | slow, mid, nxt)
         width_done = bracketed & (hi[sel] - lo[sel] < thr)
         done = at_bound | newton_done | width_done
         # A converged Newton step is taken when it stays inside the bracket.

@@ -162,6 +162,7 @@ def rate_certainty(
     publication_bias_reason: str | None = None,
     small_study_test: Any = None,
     outcome: str | None = None,
+    interval: str = "confidence",
 ) -> CertaintyRating:
     """Rate the certainty of the evidence for one outcome (GRADE).
 
@@ -196,6 +197,10 @@ def rate_certainty(
         ``evisynth.regtest(fit)`` / ``evisynth.ranktest(fit)`` or a p-value.
     outcome
         Name of the outcome, carried into the result.
+    interval
+        What ``fit.ci_lb``/``fit.ci_ub`` are, for the imprecision reason:
+        ``"confidence"`` (default) or ``"credible"`` (e.g. the posterior
+        interval of :func:`evisynth.bayesmeta` put into the fit).
 
     Returns
     -------
@@ -207,7 +212,7 @@ def rate_certainty(
     InputError
         If ``fit`` is not an RMAResult, ``design`` is unknown, ``rob`` has the
         wrong length or an unknown judgement, thresholds are invalid, or a
-        downgrade judgement lacks its reason.
+        downgrade judgement lacks its reason, or ``interval`` is unknown.
 
     Examples
     --------
@@ -250,7 +255,8 @@ def rate_certainty(
         inconsistency=rate_inconsistency(fit.I2, pi_lb, pi_ub, k=fit.k, null=null),
         indirectness=rate_indirectness(indirectness, indirectness_reason),
         imprecision=rate_imprecision(fit.ci_lb, fit.ci_ub, list(t_an), ois=ois,
-                                     information=information, threshold_text=t_text),
+                                     information=information, threshold_text=t_text,
+                                     interval=interval),
         publication_bias=rate_publication_bias(publication_bias, publication_bias_reason,
                                                k=fit.k, test_pval=p, test_name=test_name),
     )

@@ -290,6 +290,7 @@ def rate_imprecision(
     ois: OptimalInformationSize | None = None,
     information: int | None = None,
     threshold_text: Sequence[str] | None = None,
+    interval: str = "confidence",
 ) -> DomainRating:
     """Imprecision: the confidence interval against decision thresholds, then the OIS.
 
@@ -319,6 +320,10 @@ def rate_imprecision(
         Participants (or events) in the analysis, in the unit of ``ois``.
     threshold_text
         How to print each threshold (e.g. on the ratio scale); defaults to the number.
+    interval
+        The kind of interval judged, named in the reason: ``"confidence"``
+        (default, a frequentist interval) or ``"credible"`` (a Bayesian
+        posterior interval; the same rule applies to it, GRADE guidance 34).
 
     Returns
     -------
@@ -327,15 +332,19 @@ def rate_imprecision(
     Raises
     ------
     InputError
-        No thresholds, a non-finite bound, ``ci_lb > ci_ub``, or ``ois`` without
-        ``information``.
+        No thresholds, a non-finite bound, ``ci_lb > ci_ub``, ``ois`` without
+        ``information``, or an unknown ``interval``.
 
     Examples
     --------
     >>> rate_imprecision(-0.4, 0.1, [0.0]).rating
     -1
+    >>> rate_imprecision(-0.4, 0.1, [0.0], interval="credible").reason
+    'Serious imprecision: the credible interval crosses the decision threshold 0.'
     """
-    from evisynth._validation import check_int
+    from evisynth._validation import check_choice, check_int
+
+    kind = check_choice("interval", interval, ("confidence", "credible"))
 
     t = as_float_vector("thresholds", thresholds)
     if len(t) == 0:
@@ -351,14 +360,14 @@ def rate_imprecision(
     inside = [s for x, s in zip(t, texts, strict=True) if lb < x < ub]
     if len(inside) >= 2:
         return DomainRating("imprecision", -2,
-                            "Very serious imprecision: the confidence interval includes "
+                            f"Very serious imprecision: the {kind} interval includes "
                             f"effects on both sides of {len(inside)} decision thresholds "
                             f"({', '.join(inside)}).")
     if len(inside) == 1:
         return DomainRating("imprecision", -1,
-                            "Serious imprecision: the confidence interval crosses the decision "
+                            f"Serious imprecision: the {kind} interval crosses the decision "
                             f"threshold {inside[0]}.")
-    ci_ok = "the confidence interval crosses no decision threshold"
+    ci_ok = f"the {kind} interval crosses no decision threshold"
     if ois is None:
         return DomainRating("imprecision", 0, f"Not serious: {ci_ok}.")
     if information is None:

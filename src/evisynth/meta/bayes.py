@@ -30,7 +30,6 @@ parameter in Bayesian random-effects meta-analysis. Res Synth Methods
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -403,23 +402,53 @@ class BayesMetaResult:
     def __str__(self) -> str:
         return self.summary()
 
+    def to_frame(self) -> Any:
+        """One row per study (pandas DataFrame indexed by ``label``).
+
+        Columns: ``yi, vi`` (data, analysis scale) and the posterior of each
+        study's true effect: ``theta_mean, theta_sd, theta_median, theta_lb,
+        theta_ub`` (credible interval at the model's level); for measures with
+        a natural scale also ``theta_median_natural, theta_lb_natural,
+        theta_ub_natural`` (``attrs["natural_scale"]`` names it).
+
+        Examples
+        --------
+        >>> import evisynth as ev
+        >>> fit = ev.bayesmeta(yi=[-0.5, -0.2, -0.9], vi=[0.04, 0.09, 0.06],
+        ...                    tau_prior="halfnormal:0.5")
+        >>> fit.to_frame().shape
+        (3, 7)
+        """
+        import pandas as pd
+
+        from evisynth.meta._scale import natural_scale, to_natural
+
+        data: dict[str, Any] = {
+            "yi": self.yi, "vi": self.vi, "theta_mean": self.theta_mean,
+            "theta_sd": self.theta_sd, "theta_median": self.theta_median,
+            "theta_lb": self.theta_lb, "theta_ub": self.theta_ub,
+        }
+        nat = natural_scale(self.measure)
+        if nat is not None:
+            for key in ("theta_median", "theta_lb", "theta_ub"):
+                data[f"{key}_natural"] = to_natural(self.measure, data[key])
+        frame = pd.DataFrame(data, index=pd.Index(list(self.study_labels), name="label"))
+        frame.attrs["natural_scale"] = nat
+        return frame
+
     def _repr_html_(self) -> str:
-        rows = [
-            ("tau", self.tau, self.tau_lb, self.tau_ub),
-            ("mu", self.estimate, self.ci_lb, self.ci_ub),
-            ("theta_new", self.pi_median, self.pi_lb, self.pi_ub),
-        ]
-        cells = "".join(
-            f"<tr><th style='text-align:left'>{n}</th><td>{m:.4g}</td><td>{lb:.4g}</td>"
-            f"<td>{ub:.4g}</td></tr>"
-            for n, m, lb, ub in rows
-        )
-        return (
-            f"<div><strong>{html.escape(self._title())}</strong>; tau prior "
-            f"{html.escape(self.tau_prior.label)}; {self.level:g}% credible intervals"
-            f"<table><tr><th></th><th>median</th><th>lower</th><th>upper</th></tr>{cells}"
-            f"</table></div>"
-        )
+        from evisynth.meta._scale import result_html
+
+        loc = {"estimate": self.estimate, "ci_lb": self.ci_lb, "ci_ub": self.ci_ub,
+               "pi_lb": self.pi_lb, "pi_ub": self.pi_ub}
+        other = {"tau (median)": self.tau, "tau_lb": self.tau_lb, "tau_ub": self.tau_ub,
+                 "mu (mean)": self.mean, "mu (sd)": self.sd, "bf01_tau0": self.bf01_tau0,
+                 "k": self.k}
+        names = {"estimate": "mu (median)", "ci_lb": "mu lower", "ci_ub": "mu upper",
+                 "pi_lb": "theta_new lower", "pi_ub": "theta_new upper"}
+        return result_html(self._title(), self.measure, loc, other, names=names,
+                           note=f"tau prior {self.tau_prior.label}; {self.level:g}% "
+                           f"credible intervals")
 
 
 def _q(g: BayesGrid, what: str, p: float) -> float:

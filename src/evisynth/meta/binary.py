@@ -65,7 +65,6 @@ from evisynth._validation import (
 from evisynth.effects import escalc
 from evisynth.effects._common import _add_cells
 from evisynth.errors import EvisynthWarning, InputError
-from evisynth.meta.bias import dict_html
 from evisynth.meta.results import _fmt_p, _stars, pval_text
 
 __all__ = [
@@ -410,12 +409,35 @@ class BinaryPoolResult:
     def __str__(self) -> str:
         return self.summary()
 
+    def to_frame(self) -> Any:
+        """One row per study with ``yi``/``vi`` (pandas DataFrame indexed by ``label``).
+
+        Columns ``yi, vi, sei, ci_lb, ci_ub`` (analysis scale; Wald interval at
+        the model's level), ``weight`` (empty: Mantel-Haenszel and Peto weights
+        are not inverse variances) and, for OR/RR/Peto, ``yi_natural,
+        ci_lb_natural, ci_ub_natural`` on the ratio scale.
+
+        Examples
+        --------
+        >>> import evisynth as ev
+        >>> fit = ev.rma_mh(ai=[4, 6], bi=[96, 94], ci=[8, 9], di=[92, 91])
+        >>> fit.to_frame().attrs["natural_scale"], len(fit.to_frame())
+        ('OR', 2)
+        """
+        from evisynth.meta._scale import study_frame, study_rows
+
+        labels = self.labels if self.labels is not None and len(self.labels) == len(self.yi) \
+            else None
+        return study_frame(study_rows(self.yi, self.vi, measure=self.measure,
+                                      level=self.level, labels=labels))
+
     def _repr_html_(self) -> str:
+        from evisynth.meta._scale import result_html
+
         d = self.to_dict()
-        if self.ratio_scale:
-            e = self.exp()
-            d.update({f"exp_{key}": v for key, v in e.items()})
-        return dict_html(self._title(), d)
+        other = {k: v for k, v in d.items() if k not in ("estimate", "ci_lb", "ci_ub")}
+        return result_html(self._title(), self.measure, d, other,
+                           note=f"level {self.level:g}%")
 
 
 # ---------------------------------------------------------------------- inputs

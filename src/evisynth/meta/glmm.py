@@ -72,7 +72,6 @@ J Stat Softw 36(3).
 
 from __future__ import annotations
 
-import html
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -422,23 +421,46 @@ class GLMMResult:
     def __str__(self) -> str:
         return self.summary()
 
+    def to_frame(self) -> Any:
+        """Coefficient table (pandas DataFrame indexed by coefficient ``name``).
+
+        Columns ``estimate, se, stat, pval, ci_lb, ci_ub`` (analysis scale; the
+        test statistic's kind is ``stat_name``) and ``estimate_natural,
+        ci_lb_natural, ci_ub_natural``: the inverse logit (PLO) or exp (OR, IRR)
+        of each coefficient (for slopes of a PLO model exp would be the odds
+        ratio; the column is the natural scale of the intercept).
+
+        Examples
+        --------
+        >>> import evisynth as ev
+        >>> fit = ev.rma_glmm("PLO", xi=[3, 5, 9, 2], ni=[20, 25, 30, 18])
+        >>> list(fit.to_frame().index), fit.to_frame().attrs["stat_name"]
+        (['intrcpt'], 'zval')
+        """
+        import pandas as pd
+
+        f = special.expit if self.measure == "PLO" else np.exp
+        rows = self.coef()
+        cols = ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub")
+        data: dict[str, Any] = {c: [r[c] for r in rows] for c in cols}
+        for c in ("estimate", "ci_lb", "ci_ub"):
+            data[f"{c}_natural"] = [float(f(r[c])) for r in rows]
+        frame = pd.DataFrame(data, index=pd.Index([r["name"] for r in rows], name="name"))
+        frame.attrs["stat_name"] = self.stat_name
+        frame.attrs["natural_scale"] = "proportion" if self.measure == "PLO" else self.measure
+        return frame
+
     def _repr_html_(self) -> str:
-        rows = []
-        for key, v in self.to_dict().items():
-            if key == "coef":
-                continue
-            if isinstance(v, float):
-                cell = f"{v:.6g}"
-            else:
-                cell = "; ".join(v) if isinstance(v, list) else str(v)
-            rows.append(
-                f"<tr><th style='text-align:left'>{html.escape(key)}</th>"
-                f"<td>{html.escape(cell)}</td></tr>"
-            )
-        return (
-            f"<div><strong>{html.escape(self._title())}</strong>; test: "
-            f"{html.escape(self.test)}; level {self.level:g}%<table>{''.join(rows)}</table></div>"
-        )
+        from evisynth.meta._scale import result_html
+
+        d = self.to_dict()
+        loc = {k: d[k] for k in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub")}
+        other = {k: v for k, v in d.items() if k not in loc and k != "coef"}
+        if self.p > 1:
+            loc = {k: loc[k] for k in ("estimate", "ci_lb", "ci_ub")}
+        return result_html(self._title(), self.measure, loc, other,
+                           note=f"test: {self.test}; level {self.level:g}%"
+                           + ("; first coefficient" if self.p > 1 else ""))
 
 
 # ------------------------------------------------------------------ models --

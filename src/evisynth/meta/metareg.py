@@ -520,16 +520,23 @@ class MetaRegResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
+        from evisynth.meta._scale import LOG_SCALE, analysis_scale
+
         stat = self.stat_name
-        head = "".join(
-            f"<th>{h}</th>" for h in ("", "estimate", "se", stat, "pval", "ci_lb", "ci_ub")
-        )
+        ratio = self.measure.upper() in LOG_SCALE
+        scale = html.escape(analysis_scale(self.measure))
+        cols = ["", f"estimate ({scale})", "se", stat, "pval", "ci_lb", "ci_ub"]
+        if ratio:  # exp of a coefficient: a ratio (intercept) or a ratio of ratios (slope)
+            cols += ["exp(estimate)", "exp(ci_lb)", "exp(ci_ub)"]
+        head = "".join(f"<th>{h}</th>" for h in cols)
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(c['name'])}</th>"
             + "".join(
                 f"<td>{c[key]:.4g}</td>"
                 for key in ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub")
             )
+            + ("".join(f"<td>{math.exp(c[key]):.4g}</td>" for key in ("estimate", "ci_lb",
+                                                                     "ci_ub")) if ratio else "")
             + "</tr>"
             for c in self.coef()
         )

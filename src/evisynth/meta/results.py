@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,6 +84,27 @@ class Tau2ConfInt:
             "ub_at_limit": self.ub_at_limit,
             "null_set": self.null_set,
         }
+
+    def to_frame(self) -> Any:
+        """The table of ``__str__`` as a pandas DataFrame (as metafor's ``confint``).
+
+        Index ``tau2, tau, I2, H2``; columns ``estimate, ci_lb, ci_ub``.
+
+        Examples
+        --------
+        >>> import evisynth as ev
+        >>> ci = ev.rma(yi=[-0.9, -1.6, -1.4, -0.2], vi=[0.33, 0.19, 0.42, 0.07]).confint()
+        >>> bool(ci.to_frame().loc["tau", "estimate"] == ci.tau)
+        True
+        """
+        import pandas as pd
+
+        rows = {"tau2": (self.tau2, self.tau2_lb, self.tau2_ub),
+                "tau": (self.tau, self.tau_lb, self.tau_ub),
+                "I2": (self.I2, self.I2_lb, self.I2_ub),
+                "H2": (self.H2, self.H2_lb, self.H2_ub)}
+        return pd.DataFrame.from_dict(rows, orient="index",
+                                      columns=["estimate", "ci_lb", "ci_ub"])
 
     def __str__(self) -> str:
         rows = [
@@ -327,16 +347,47 @@ class RMAResult:
     def __str__(self) -> str:
         return self.summary()
 
+    def to_frame(self) -> Any:
+        """One row per study (pandas DataFrame indexed by ``label``).
+
+        Columns: ``yi, vi, sei`` (analysis scale), ``ci_lb, ci_ub`` (the study's
+        Wald interval at the model's level), ``weight`` (model weight, percent)
+        and, for measures with a natural scale (ratios, proportions),
+        ``yi_natural, ci_lb_natural, ci_ub_natural`` (``attrs["natural_scale"]``
+        names it).
+
+        Examples
+        --------
+        >>> import evisynth as ev
+        >>> es = ev.EffectSizes([-0.5, -0.2], [0.04, 0.09], measure="HR", labels=("A", "B"))
+        >>> fit = ev.rma(es)
+        >>> list(fit.to_frame().columns)[-3:], fit.to_frame().attrs["natural_scale"]
+        (['yi_natural', 'ci_lb_natural', 'ci_ub_natural'], 'HR')
+        """
+        from evisynth.meta._scale import study_frame
+
+        return study_frame(self.study_rows())
+
+    def study_rows(self) -> list[dict[str, Any]]:
+        """Per-study estimate, CI and weight on both scales (see :meth:`to_frame`).
+
+        Examples
+        --------
+        >>> import evisynth as ev
+        >>> rows = ev.rma(yi=[-0.5, -0.2], vi=[0.04, 0.09]).study_rows()
+        >>> [round(r["weight"], 2) for r in rows], "natural" in rows[0]
+        ([69.23, 30.77], False)
+        """
+        from evisynth.meta._scale import study_rows
+
+        return study_rows(self.yi, self.vi, measure=self.measure, level=self.level,
+                          labels=self.labels, weights=self.weights)
+
     def _repr_html_(self) -> str:
+        from evisynth.meta._scale import result_html
+
         d = self.to_dict()
-        cells = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-            f"<td>{v:.6g}</td></tr>" if isinstance(v, float) else
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{v}</td></tr>"
-            for k, v in d.items()
-        )
-        return (
-            f"<div><strong>{html.escape(self._title())}</strong>; test: "
-            f"{html.escape(self.test)}; level {self.level:g}%"
-            f"<table>{cells}</table></div>"
-        )
+        other = {k: v for k, v in d.items() if k not in
+                 ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub")}
+        return result_html(self._title(), self.measure, d, other,
+                           note=f"test: {self.test}; level {self.level:g}%")

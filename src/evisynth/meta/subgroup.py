@@ -159,9 +159,16 @@ class SubgroupResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
+        from evisynth.meta._scale import natural_scale, to_natural
+
+        frame = self.to_frame()
+        nat = natural_scale(self.measure)
+        if nat is not None:  # the natural scale beside the analysis scale
+            for c in ("estimate", "ci_lb", "ci_ub"):
+                frame[f"{c} ({nat})"] = to_natural(self.measure, frame[c].to_numpy())
         return (
             f"<div><strong>Subgroup analysis</strong> ({html.escape(self.description)})"
-            f"{self.to_frame().to_html(float_format=lambda x: f'{x:.4g}')}"
+            f"{frame.to_html(float_format=lambda x: f'{x:.4g}')}"
             f"<p>{html.escape(self._test_line())}</p></div>"
         )
 

@@ -369,6 +369,39 @@ def _null_segments(ax: Axes, rows: Sequence[_Row], null: float) -> None:
             prev = i
 
 
+def _favours_widths(favours: tuple[str, str]) -> tuple[float, float]:
+    """Widths (inches) of the left and right "Favours" labels."""
+    return (text_width(f"← Favours {favours[0]}", SMALL_SIZE),
+            text_width(f"Favours {favours[1]} →", SMALL_SIZE))
+
+
+def _null_fraction(scale: Scale, lo: float, hi: float) -> float:
+    """Where the null lies across the x limits ``lo`` to ``hi`` (0: left, 1: right)."""
+    if scale.null is None:
+        return 0.5
+    if scale.log:
+        return math.log(scale.null / lo) / math.log(hi / lo)
+    return (scale.null - lo) / (hi - lo)
+
+
+def _draw_favours(fig: Figure, x_null: float, axes_bottom: float,
+                  favours: tuple[str, str]) -> None:
+    """The "← Favours left" / "Favours right →" labels either side of the null.
+
+    ``x_null`` and ``axes_bottom`` are in inches from the figure's lower left;
+    the labels sit under the tick labels (the axis label needs a labelpad of
+    ``_FAVOURS_H`` more to make room).
+    """
+    y_fav = axes_bottom - _TICK_AREA - _FAVOURS_H / 2
+    fp = font(SMALL_SIZE)
+    fig.text(x_null - _FAVOURS_GAP, y_fav, f"← Favours {favours[0]}",
+             transform=fig.dpi_scale_trans, ha="right", va="center", fontproperties=fp,
+             color=INK, parse_math=False, gid="favours-left")
+    fig.text(x_null + _FAVOURS_GAP, y_fav, f"Favours {favours[1]} →",
+             transform=fig.dpi_scale_trans, ha="left", va="center", fontproperties=fp,
+             color=INK, parse_math=False, gid="favours-right")
+
+
 def _layout(
     rows: Sequence[_Row],
     scale: Scale,
@@ -421,12 +454,8 @@ def _layout(
     fav_w = (0.0, 0.0)
     null_frac = 0.5
     if favours is not None and scale.null is not None:
-        fav_w = (text_width(f"← Favours {favours[0]}", SMALL_SIZE),
-                 text_width(f"Favours {favours[1]} →", SMALL_SIZE))
-        if scale.log:
-            null_frac = math.log(scale.null / lo) / math.log(hi / lo)
-        else:
-            null_frac = (scale.null - lo) / (hi - lo)
+        fav_w = _favours_widths(favours)
+        null_frac = _null_fraction(scale, lo, hi)
 
     x_label = _MARGIN
     x_note = x_label + label_w + _GAP
@@ -536,15 +565,7 @@ def _layout(
         _null_segments(ax, rows, scale.null)
 
     if favours is not None:
-        x_null = x_plot + null_frac * plot_w
-        y_fav = bottom - _TICK_AREA - _FAVOURS_H / 2
-        fp = font(SMALL_SIZE)
-        fig.text(x_null - _FAVOURS_GAP, y_fav, f"← Favours {favours[0]}",
-                 transform=fig.dpi_scale_trans, ha="right", va="center", fontproperties=fp,
-                 color=INK, parse_math=False, gid="favours-left")
-        fig.text(x_null + _FAVOURS_GAP, y_fav, f"Favours {favours[1]} →",
-                 transform=fig.dpi_scale_trans, ha="left", va="center", fontproperties=fp,
-                 color=INK, parse_math=False, gid="favours-right")
+        _draw_favours(fig, x_plot + null_frac * plot_w, bottom, favours)
 
     for j, s in enumerate(footer):
         y = _MARGIN + (len(footer) - 1 - j) * _FOOT_LINE + 0.5 * _FOOT_LINE
@@ -574,7 +595,7 @@ def forest(
     transf: Any = None,
     labels: Sequence[str] | None = None,
     annotate: bool = True,
-    show_weights: bool = True,
+    show_weights: bool | None = None,
     show_pi: bool = True,
     title: str | None = None,
     study_notes: Sequence[str] | None = None,
@@ -605,7 +626,8 @@ def forest(
     annotate
         Show the column of estimates with their confidence intervals.
     show_weights
-        Show the column of model weights (percent).
+        Show the column of model weights (percent); default yes for an rma
+        fit. A Bayesian fit has no weight column (``True`` is refused).
     show_pi
         Show the prediction interval row (random-effects models with k ≥ 2).
     title
@@ -677,9 +699,16 @@ def forest(
     if isinstance(fit, BayesMetaResult):  # Bayesian fit: data and shrunken estimates
         from evisynth.plots.bayes import forest_bayes
 
-        return forest_bayes(fit, transf=transf, labels=labels, title=title, xlabel=xlabel,
-                            digits=digits)
+        if show_weights:
+            raise InputError("argument 'show_weights': a Bayesian forest plot has no weight "
+                             "column; leave 'show_weights' out", where="show_weights")
+        return forest_bayes(fit, transf=transf, labels=labels, annotate=annotate,
+                            show_pi=show_pi, title=title, study_notes=study_notes,
+                            notes_title=notes_title, xlabel=xlabel, digits=digits,
+                            favours=favours, counts=counts, counts_labels=counts_labels,
+                            alt=alt)
     fit = check_fit(fit)
+    show_weights = True if show_weights is None else show_weights
     digits = _check_common(annotate, show_weights, show_pi, digits)
     if labels is not None:
         labs = check_texts("labels", labels, fit.k)
@@ -724,10 +753,10 @@ def _check_counts_labels(labels: Any) -> tuple[str, str]:
 
 
 def _describe(rows: Sequence[_Row], scale: Scale, favours: tuple[str, str] | None,
-              title: str | None, extra: Sequence[str]) -> str:
+              title: str | None, extra: Sequence[str], what: str = "Forest plot") -> str:
     """Alternative text: what is plotted, every study's estimate, the pooled result."""
     studies = [r for r in rows if r.kind == "study"]
-    parts = [f"Forest plot{': ' + title if title else ''}."]
+    parts = [f"{what}{': ' + title if title else ''}."]
     axis = "log scale" if scale.log else "linear scale"
     parts.append(f"{len(studies)} {'study' if len(studies) == 1 else 'studies'}, "
                  f"{scale.label} on a {axis}"

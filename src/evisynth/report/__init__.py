@@ -15,6 +15,7 @@ import numpy as np
 
 from evisynth.report.blocks import to_html, to_markdown
 from evisynth.report.content import report_blocks
+from evisynth.report.schema import normalise
 from evisynth.review.analyse import ReviewResults
 from evisynth.review.compare import Changes
 
@@ -56,8 +57,11 @@ def _plain(x: Any) -> Any:
 
 
 def results_json(results: ReviewResults) -> str:
-    """``results.json``: stable key order, so the same results give the same bytes."""
-    return json.dumps(_plain(results.to_dict()), indent=2, sort_keys=True,
+    """``results.json``: stable key order, so the same results give the same bytes.
+
+    The layout follows ``results.schema.json`` (see :mod:`evisynth.report.schema`).
+    """
+    return json.dumps(_plain(normalise(results.to_dict())), indent=2, sort_keys=True,
                       ensure_ascii=False) + "\n"
 
 

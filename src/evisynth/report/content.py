@@ -18,6 +18,7 @@ from evisynth.plots import forest, forest_subgroups, funnel, prisma, rob_traffic
 from evisynth.plots._io import to_svg
 from evisynth.plots.survival import km_figure
 from evisynth.report.blocks import Block, BulletList, Figure, Heading, Para, Table, slug
+from evisynth.report.cea_section import cea_section
 from evisynth.review.analyse import (
     MIN_K_FUNNEL,
     NamedFit,
@@ -28,6 +29,7 @@ from evisynth.review.analyse import (
     method_sentence,
     transformed,
 )
+from evisynth.review.audit import audit_review
 from evisynth.review.model import ROB_DOMAINS, Outcome, ReportText
 
 VERIFICATION_SHORT = {"verified-in-source": "verified", "from-secondary-source": "secondary"}
@@ -781,21 +783,30 @@ def _stratum_blocks(res: ReviewResults, o: Outcome, s: StratumAnalysis,
     left, right = favours(res, o)
     w = _words(res)
     counts = _counts(o, s)
-    fig = forest(s.fit, study_notes=notes, notes_title="Verification",
+    h = s.headline
+    bfit = h.result if s.pooled and h is not None and h.model == "bayes" else None
+    fig = forest(bfit if bfit is not None else s.fit, study_notes=notes,
+                 notes_title="Verification",
                  title=f"{o.label}: {s.design_label}",
                  favours=None if o.measure in PROPORTION_MEASURES else (left, right),
                  counts=counts,
                  counts_labels=(w.intervention, w.comparator))
-    h = s.headline
     which = ""
-    if s.pooled and h is not None and h.model != "frequentist":
+    if bfit is not None and h is not None:
+        which = (f" Primary model: {h.label}. Open squares: the studies' data; filled "
+                 "circles: their shrunken (posterior) estimates; diamond: posterior median "
+                 f"and {s.fit.level:g}% credible interval; bar: {s.fit.level:g}% predictive "
+                 f"interval for a new study. The plan's {method_label(s.fit.method, s.fit.test)}"
+                 " fit is in the table of other methods.")
+    elif s.pooled and h is not None and h.model != "frequentist":
         t = s.reported
         shown = fmt_effect(o, t["estimate"], t["ci_lb"], t["ci_ub"])
         which = (f" Diamond and bar: the plan's {method_label(s.fit.method, s.fit.test)} fit; "
                  f"the primary estimate ({h.label}) is {shown}.")
-    yield Figure(to_svg(fig), f"{o.label} — {s.design_label}. Squares: studies (area by "
-                 "weight); diamond: pooled estimate; bar: prediction interval."
-                 + which
+    if bfit is None:
+        which = (" Squares: studies (area by weight); diamond: pooled estimate; bar: "
+                 "prediction interval." + which)
+    yield Figure(to_svg(fig), f"{o.label} — {s.design_label}." + which
                  + ("" if o.measure in PROPORTION_MEASURES
                     else f" Left: {left}; right: {right}."),
                  f"forest-{o.key}-{s.design}")
@@ -1224,12 +1235,45 @@ def reanalyses(res: ReviewResults) -> Iterator[Block]:
                     caption="Reconstruction diagnostics and sources")
 
 
+def audit_of_statistics(res: ReviewResults) -> Iterator[Block]:
+    """The audit of every input, published claim and excluded report.
+
+    Computed by :func:`evisynth.review.audit.audit_review`; this only words it.
+    """
+    a = audit_review(res.review)
+    if not a.records:
+        return
+    c = a.counts
+    n_in, n_pub, n_ex = (len(a.of_kind(k)) for k in ("input", "published", "excluded"))
+    yield _h(1, "Audit of reported statistics")
+    yield Para(
+        f"Before pooling, every extracted input ({n_in} rows), every published claim "
+        f"({n_pub}) and the text of every excluded report ({n_ex}) were checked: confidence "
+        "intervals against estimates, p-values against intervals, counts against "
+        "denominators, arm sizes against totals, design statements against each other. "
+        "Tolerances come from the printed digits (0.55 stands for 0.545 to 0.555). "
+        f"{c['ok']} checks passed; {c['inconsistent']} found numbers that cannot all be "
+        f"true, {c['implausible']} an unusual reading and {c['note']} a note."
+    )
+    kinds = {"input": "input row", "published": "published claim", "excluded": "excluded report"}
+    # the same statement found twice in one record (e.g. in an exclusion's reason and in
+    # the notes it cites) is listed once
+    rows = tuple(dict.fromkeys(
+        (kinds.get(r.kind, r.kind), r.key, f.severity, f.rule, f.message) for r, f in a.findings
+    ))  # fmt: skip
+    if rows:
+        yield Table(("Kind", "Row, claim or report", "Severity", "Rule", "Finding"), rows,
+                    caption="Checks that did not pass (evisynth.audit)")  # fmt: skip
+
+
 def report_blocks(res: ReviewResults, version: str, changes: Any = None) -> list[Block]:
     """All sections of the review report, in reading order (bottom line first)."""
     blocks: list[Block] = []
     for section in (key_findings(res), what_changed(res, changes), question(res),
                     main_findings(res), glossary(res), interval_explainer(res),
                     evidence_base(res), risk_of_bias(res), outcomes(res), reanalyses(res),
-                    published(res), limitations(res), methods(res, version)):
+                    published(res), audit_of_statistics(res), cea_section(res),
+                    limitations(res),
+                    methods(res, version)):
         blocks.extend(section)
     return blocks

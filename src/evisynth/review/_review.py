@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 
 from evisynth.errors import InputError
+from evisynth.review.cea import CEASpec
 from evisynth.review.inputs import StudyInput, effect_sizes
 from evisynth.review.model import (
     AnalysisPlan,
@@ -88,6 +89,7 @@ class Review(BaseModel):
     reanalyses: tuple[Reanalysis, ...] = ()
     curve_tables: tuple[CurveTable, ...] = ()
     report: ReportText = ReportText()
+    cea: CEASpec | None = None
     path: str | None = None
 
     def outcome(self, key: str) -> Outcome:

@@ -49,6 +49,7 @@ from evisynth.meta.results import LOG_MEASURES
 from evisynth.meta.sensitivity import LeaveOneOutResult
 from evisynth.meta.subgroup import SubgroupResult
 from evisynth.review._review import Review
+from evisynth.review.cea import CEAResults, run_cea
 from evisynth.review.inputs import StudyInput
 from evisynth.review.model import Outcome, Reanalysis, Sensitivity
 from evisynth.survival import Reconstruction, TwoArmComparison, compare_arms, reconstruct_ipd
@@ -531,6 +532,7 @@ class ReviewResults:
     outcomes: tuple[OutcomeAnalysis, ...]
     sof: SoFTable | None
     reanalyses: tuple[ReanalysisResult, ...] = ()
+    cost_effectiveness: CEAResults | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """``results.json``: per outcome key the primary analysis (``rma`` keys,
@@ -557,6 +559,8 @@ class ReviewResults:
             "outcomes": outcomes,
             "summary_of_findings": None if self.sof is None else self.sof.to_dict(),
             "reanalyses": {r.spec.key: r.to_dict() for r in self.reanalyses},
+            **({} if self.cost_effectiveness is None
+               else {"cost_effectiveness": self.cost_effectiveness.to_dict()}),
         }
 
 
@@ -695,6 +699,7 @@ def _sensitivity(
 def _certainty(
     review: Review, outcome: Outcome, design_start: str, studies: tuple[StudyInput, ...],
     fit: RMAResult, participants: int | None, reg: RegTestResult | None,
+    interval: str = "confidence",
 ) -> CertaintyRating | None:
     rob = []
     for s in studies:
@@ -720,6 +725,7 @@ def _certainty(
         information=participants if ois is not None else None,
         small_study_test=reg,
         outcome=outcome.label,
+        interval=interval,
     )
 
 
@@ -774,7 +780,7 @@ def _stratum(review: Review, outcome: Outcome, design_key: str) -> StratumAnalys
         notes.append(headline.note)
     gfit = headline.grade_fit
     certainty = _certainty(review, outcome, design.certainty_start, used, gfit, participants,
-                           reg)
+                           reg, "credible" if headline.model == "bayes" else "confidence")
     agreement = interval_agreement(outcome, method_label(plan.method, plan.test), fit,
                                    alternatives, headline) if pooled else None
     certainty = _adjust_certainty(certainty, fit, agreement)
@@ -1036,7 +1042,7 @@ def analyse_review(review: Review) -> ReviewResults:
     sof = summary_of_findings(rows) if rows else None
     reanalyses = tuple(reanalyse(review, spec) for spec in review.reanalyses)
     return ReviewResults(review=review, outcomes=tuple(analyses), sof=sof,
-                         reanalyses=reanalyses)
+                         reanalyses=reanalyses, cost_effectiveness=run_cea(review, analyses))
 
 
 def reanalyse(review: Review, spec: Reanalysis) -> ReanalysisResult:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from evisynth.review._cells import clean_text
 from evisynth.review._review import Review
+from evisynth.review.cea import CEASpec, check_cea
 from evisynth.review.errors import Problem, ReviewError
 from evisynth.review.model import (
     MEASURES,
@@ -97,6 +98,7 @@ class _Toml(BaseModel):
     source: SourceInfo | None = None
     reanalyses: tuple[Reanalysis, ...] = ()
     report: ReportText = ReportText()
+    cea: CEASpec | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,10 @@ def load_review(path: str | Path) -> Review:
               for name, (model, required) in CSV_FILES.items()}
     if header is not None:
         problems.extend(_check_links(header, tables))
+        if "cea" not in header.bad_fields:
+            problems.extend(check_cea(folder, header.toml.cea,
+                                      [o.key for o in header.toml.outcomes],
+                                      [e.id for e in header.toml.exclusions]))
     curves = _load_curves(folder, header, problems)
     if problems or header is None:
         raise ReviewError(str(path), problems)

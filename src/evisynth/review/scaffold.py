@@ -18,7 +18,9 @@ TEMPLATE = '''\
 #   outcomes.csv      one row per study x outcome x analysis, every number with its source
 #   risk_of_bias.csv  RoB 2 (randomised) / ROBINS-I (non-randomised) judgements
 #   published.csv     (optional) pooled results claimed by published meta-analyses
-# Full description: docs/review-format.md. Check the folder with
+# Full description (installed with evisynth): print its path with
+#   python -c "import evisynth; print(evisynth.review_format_doc())"
+# Check the folder with
 #   python -c "import evisynth; evisynth.load_review('THIS_FOLDER')"
 
 format_version = 2
