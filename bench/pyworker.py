@@ -1,15 +1,28 @@
-"""Timing worker for one Python tool, driven by ``bench/run.py``.
+"""Timing worker for one Python tool, driven by ``bench/run.py`` over stdin/stdout.
 
-    python bench/pyworker.py TOOL SPEC.json OUT.json
+    python bench/pyworker.py serve TOOL SPEC.json
     python bench/pyworker.py profile SPEC.json SCENARIO OUT.txt   (evisynth under cProfile)
 
-Each tool runs in its own process. Imports and reading the CSV files happen
-before timing; each repeat is timed with ``time.perf_counter`` around the
-whole scenario (one fit, a loop of fits, or one batched call).
-Warm-up runs (skipped when the scenario is expected to be slow) also choose how
-many back-to-back runs make one timed repeat, so that a repeat lasts at least
-``min_repeat_seconds``; the time reported is per run. The estimates and tau² of
-the last run are written out so that ``run.py`` can check that all tools agree.
+``serve`` starts one persistent process per tool: imports and reading the CSV
+files happen once, before anything is timed. The process prints one JSON line
+(``ready``: version, where the package was imported from, and per scenario
+whether the tool can run it), then answers one JSON command per line:
+
+* ``{"cmd": "calibrate", "scenario": S, "target": T}``: untimed warm-up runs,
+  and the number ``n`` of back-to-back runs that make a timed repeat of at
+  least ``T`` seconds;
+* ``{"cmd": "run", "scenario": S, "n": n}``: one timed repeat, ``n`` runs,
+  timed with ``time.perf_counter``; answers seconds per run;
+* ``{"cmd": "result", "scenario": S}``: the estimates and tau² of the last run
+  (for the agreement check in ``run.py``);
+* ``{"cmd": "quit"}``.
+
+``run.py`` sends ``run`` commands to the tools in turn, round by round
+(A B C A B C ...), so that machine drift hits every tool alike.
+
+The tool ``evisynth-base`` is the class ``evisynth`` imported from another
+source tree (``run.py`` puts the base revision's ``src`` first on
+``PYTHONPATH``): the before/after comparison of one change.
 """
 
 from __future__ import annotations
@@ -62,17 +75,18 @@ def loo_mask(B: int, k: int) -> np.ndarray:
 # ---------------------------------------------------------------- tools
 #
 # Each tool provides single(y, v, method) -> (estimate, tau2) for one
-# meta-analysis, and optionally native batch/loo implementations. Where a tool
-# has none, the scenario is a Python loop over single().
+# meta-analysis, and where it has them batch / leave-one-out / permutation
+# implementations. Scenarios a tool cannot do raise NotAvailable.
 
 
 class Tool:
     name = "?"
-    batch_native = False
-    loo_native = False
 
     def version(self) -> str:
         raise NotImplementedError
+
+    def where(self) -> str:
+        return ""
 
     def check(self, method: str) -> None:
         """Raise NotAvailable if the tool has no such estimator."""
@@ -81,23 +95,24 @@ class Tool:
         raise NotImplementedError
 
     def batch(self, Y: np.ndarray, V: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        raise NotAvailable("no batch interface")
 
-    def loo(
-        self, y: np.ndarray, v: np.ndarray, B: int, method: str
+    def loo_inf(
+        self, y: np.ndarray, v: np.ndarray, method: str
     ) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        raise NotAvailable("no leave-one-out")
 
-    def loo_native_for(self, B: int, k: int) -> bool:
-        return self.loo_native
+    def permutest(self, y: np.ndarray, v: np.ndarray, method: str, iters: int) -> float:
+        raise NotAvailable("no permutation test")
+
+    def modes(self) -> dict[str, str]:
+        return {}
 
 
 class Evisynth(Tool):
     """evisynth.rma for one analysis; engine.fit_batch for many at once."""
 
     name = "evisynth"
-    batch_native = True
-    loo_native = True
 
     def __init__(self) -> None:
         import evisynth
@@ -110,36 +125,47 @@ class Evisynth(Tool):
     def version(self) -> str:
         return self.ev.__version__
 
+    def where(self) -> str:
+        return str(Path(self.ev.__file__).resolve().parent)
+
     def single(self, y, v, method):
         r = self.ev.rma(yi=y, vi=v, method=method, test="z")
         return r.estimate, r.tau2
 
     def batch(self, Y, V, method):
-        f = self.fit_batch(self.make_batch(Y, V), method=method, test="z")
-        return f.beta[:, 0], f.tau2
+        # complete intercept-only meta-analyses: the study-major engine made for them
+        from evisynth.engine.intercept import fit_intercept
 
-    def loo(self, y, v, B, method):
-        k = y.shape[0]
-        mask = loo_mask(B, k)
-        batch = self.make_batch(np.broadcast_to(y, (B, k)), np.broadcast_to(v, (B, k)), mask=mask)
-        f = self.fit_batch(batch, method=method, test="z")
-        return f.beta[:, 0], f.tau2
+        f = fit_intercept(Y, V, method, "z")
+        return f.estimate, f.tau2
+
+    def loo_inf(self, y, v, method):
+        fit = self.ev.rma(yi=y, vi=v, method=method, test="z")
+        loo = self.ev.leave_one_out(fit)
+        self.ev.influence(fit)
+        return np.asarray(loo.estimate), np.asarray(loo.tau2)
+
+    def permutest(self, y, v, method, iters):
+        fit = self.ev.rma(yi=y, vi=v, method=method, test="z")
+        return float(self.ev.permutest(fit, iter=iters, seed=1).pval[0])
+
+    def modes(self):
+        return {
+            "single": "rma()",
+            "batch": "one engine.intercept.fit_intercept(Y, V) call",
+            "loo_inf": "rma() + leave_one_out() + influence()",
+            "permutest": "rma() + permutest()",
+        }
 
 
-class EvisynthLoop(Evisynth):
-    """evisynth.rma called once per meta-analysis (to show what batching buys)."""
-
-    name = "evisynth-loop"
-    batch_native = False
-    loo_native = False
+class EvisynthBase(Evisynth):
+    name = "evisynth-base"
 
 
 class PyMARE(Tool):
     """PyMARE estimators; they accept (k, d) arrays: d parallel data sets in one call."""
 
     name = "pymare"
-    batch_native = True
-    loo_native = True
 
     def __init__(self) -> None:
         import pymare
@@ -177,19 +203,26 @@ class PyMARE(Tool):
         # run.py hands over (B, k); PyMARE wants (k, B): transposed views, no copy.
         return self._fit(Y.T, V.T, method)
 
-    def loo(self, y, v, B, method):
+    def loo_inf(self, y, v, method):
+        # leave-one-out only (PyMARE has no influence diagnostics): one batched call
         k = y.shape[0]
-        mask = loo_mask(B, k)
-        Yl = np.broadcast_to(y, (B, k))[mask].reshape(B, k - 1)
-        Vl = np.broadcast_to(v, (B, k))[mask].reshape(B, k - 1)
+        mask = loo_mask(k, k)
+        Yl = np.broadcast_to(y, (k, k))[mask].reshape(k, k - 1)
+        Vl = np.broadcast_to(v, (k, k))[mask].reshape(k, k - 1)
         return self._fit(Yl.T, Vl.T, method)
+
+    def modes(self):
+        return {
+            "single": "estimator.fit()",
+            "batch": "one fit() on (k, B) arrays",
+            "loo_inf": "leave-one-out only: one fit() on a (k-1, k) array of reduced data sets",
+        }
 
 
 class Pimeta(Tool):
     """pimeta.rma (a pure-Python port of metafor's rma.uni); pimeta.leave1out."""
 
     name = "pimeta"
-    loo_native = True
 
     def __init__(self) -> None:
         import pimeta
@@ -203,12 +236,12 @@ class Pimeta(Tool):
         r = self.pm.rma(y, v, method=method, test="z")
         return float(np.ravel(r.b)[0]), float(r.tau2)
 
-    def loo_native_for(self, B, k):
-        return B == k  # leave1out() always leaves out every study
-
-    def loo(self, y, v, B, method):
+    def loo_inf(self, y, v, method):
         r = self.pm.leave1out(y, v, method=method)
         return np.asarray(r.estimate, dtype=float), np.asarray(r.tau2, dtype=float)
+
+    def modes(self):
+        return {"single": "pimeta.rma()", "loo_inf": "leave-one-out only: pimeta.leave1out()"}
 
 
 class Statsmodels(Tool):
@@ -237,44 +270,16 @@ class Statsmodels(Tool):
         r = self.combine(y, v, method_re="dl")
         return float(r.mean_effect_re), float(r.tau2)
 
+    def modes(self):
+        return {"single": 'combine_effects(method_re="dl")'}
+
 
 TOOLS: dict[str, type[Tool]] = {
-    t.name: t for t in (Evisynth, EvisynthLoop, PyMARE, Pimeta, Statsmodels)
+    t.name: t for t in (Evisynth, EvisynthBase, PyMARE, Pimeta, Statsmodels)
 }
 
 
 # ---------------------------------------------------------------- jobs
-
-
-def loop_batch(tool: Tool, Y: np.ndarray, V: np.ndarray, method: str) -> Job:
-    B = Y.shape[0]
-    rows = [(Y[b], V[b]) for b in range(B)]
-
-    def job():
-        est = np.empty(B)
-        t2 = np.empty(B)
-        for b, (y, v) in enumerate(rows):
-            try:
-                est[b], t2[b] = tool.single(y, v, method)
-            except Exception:
-                est[b] = t2[b] = np.nan
-        return est, t2
-
-    return job
-
-
-def loop_loo(tool: Tool, y: np.ndarray, v: np.ndarray, B: int, method: str) -> Job:
-    def job():
-        est = np.empty(B)
-        t2 = np.empty(B)
-        for i in range(B):
-            try:
-                est[i], t2[i] = tool.single(np.delete(y, i), np.delete(v, i), method)
-            except Exception:
-                est[i] = t2[i] = np.nan
-        return est, t2
-
-    return job
 
 
 def make_job(tool: Tool, sc: dict[str, Any]) -> tuple[Job, str]:
@@ -284,30 +289,36 @@ def make_job(tool: Tool, sc: dict[str, Any]) -> tuple[Job, str]:
     kind = sc["kind"]
     if kind == "single":
         y, v = read_single(sc)
+        tool.single(y, v, m)
 
         def job():
             e, t = tool.single(y, v, m)
             return np.array([e]), np.array([t])
 
-        return job, "one call"
+        return job, tool.modes()["single"]
     if kind == "batch":
         Y, V = read_batch(sc)
-        if tool.batch_native:
-            return (
-                lambda: tool.batch(Y, V, m)
-            ), f"one batched call ({Y.shape[0]} x k={Y.shape[1]})"
-        return loop_batch(tool, Y, V, m), "Python loop, one call per meta-analysis"
-    if kind == "loo":
+        mode = tool.modes().get("batch")
+        if mode is None:
+            raise NotAvailable("no batch interface (a Python loop would take minutes)")
+        return (lambda: tool.batch(Y, V, m)), mode
+    if kind == "loo_inf":
         y, v = read_single(sc)
-        B = sc["B"]
-        if tool.loo_native_for(B, y.shape[0]):
-            desc = {
-                "evisynth": "one fit_batch call with a (B, k) leave-one-out mask",
-                "pymare": "one batched call on a (k-1, B) array of leave-one-out data sets",
-                "pimeta": "pimeta.leave1out()",
-            }[tool.name]
-            return (lambda: tool.loo(y, v, B, m)), desc
-        return loop_loo(tool, y, v, B, m), "Python loop, one call per omitted study"
+        mode = tool.modes().get("loo_inf")
+        if mode is None:
+            raise NotAvailable("no leave-one-out")
+        return (lambda: tool.loo_inf(y, v, m)), mode
+    if kind == "permutest":
+        y, v = read_single(sc)
+        mode = tool.modes().get("permutest")
+        if mode is None:
+            raise NotAvailable("no permutation test")
+
+        def pjob():
+            p = tool.permutest(y, v, m, sc["iter"])
+            return np.array([p]), np.array([np.nan])
+
+        return pjob, mode
     raise ValueError(kind)
 
 
@@ -330,73 +341,64 @@ def calibrate(job: Job, target: float) -> int:
     return int(max(1, min(100_000, np.ceil(n * target / max(t, 1e-9)))))
 
 
-def run_tool(tool_name: str, spec: dict[str, Any]) -> dict[str, Any]:
+def _floats(a: np.ndarray) -> list[float | None]:
+    return [None if not np.isfinite(x) else float(x) for x in np.asarray(a, dtype=float).ravel()]
+
+
+def serve(tool_name: str, spec: dict[str, Any]) -> int:
     warnings.simplefilter("ignore")
+    out = sys.stdout
+
+    def say(obj: dict[str, Any]) -> None:
+        out.write(json.dumps(obj) + "\n")
+        out.flush()
+
     try:
         tool = TOOLS[tool_name]()
     except Exception as exc:  # import failure: report it, do not crash the run
-        return {"info": {"tool": tool_name, "error": f"{type(exc).__name__}: {exc}"}, "results": {}}
-    results: dict[str, Any] = {}
-    per_repeat: dict[str, float] = {}
+        say({"ready": False, "error": f"{type(exc).__name__}: {exc}"})
+        return 0
+    jobs: dict[str, Job] = {}
+    status: dict[str, dict[str, str]] = {}
     for sc in spec["scenarios"]:
-        name = sc["name"]
-        if tool_name == "evisynth-loop" and sc["kind"] == "single":
-            continue  # identical to "evisynth" there
-        est_t = None
-        if sc.get("est_from") and sc["est_from"] in per_repeat:
-            est_t = per_repeat[sc["est_from"]] * sc["factor"]
+        if sc["kind"] == "spawn":
+            continue
+        skip = (sc.get("skip") or {}).get(tool_name)
+        if skip:
+            status[sc["name"]] = {"status": "skipped", "reason": skip}
+            continue
         try:
             job, mode = make_job(tool, sc)
         except NotAvailable as exc:
-            results[name] = {"status": "n/a", "reason": str(exc)}
+            status[sc["name"]] = {"status": "n/a", "reason": str(exc)}
             continue
         except Exception as exc:
-            results[name] = {"status": "error", "reason": f"{type(exc).__name__}: {exc}"}
+            status[sc["name"]] = {"status": "error", "reason": f"{type(exc).__name__}: {exc}"}
             continue
-        if est_t is not None and est_t > spec["max_seconds"]:
-            results[name] = {
-                "status": "skipped",
-                "est_seconds": est_t,
-                "mode": mode,
-                "reason": (
-                    f"not run: estimated {est_t:.0f} s per repeat ({sc['est_from']} time x "
-                    f"{sc['factor']:g}, {sc['why']}) exceeds the {spec['max_seconds']:g} s cap"
-                ),
-            }
-            per_repeat[name] = est_t
-            continue
-        warm = est_t is None or est_t < spec["warmup_below"]
+        jobs[sc["name"]] = job
+        status[sc["name"]] = {"status": "ok", "mode": mode}
+    say({"ready": True, "version": tool.version(), "where": tool.where(), "scenarios": status})
+    last: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        name = cmd.get("scenario", "")
         try:
-            n_inner = calibrate(job, spec["min_repeat_seconds"]) if warm else 1
-            times: list[float] = []
-            spent = 0.0
-            for _ in range(spec["repeats"]):
-                dt, (est, t2) = time_n(job, n_inner)
-                times.append(dt)
-                spent += dt * n_inner
-                if spent > spec["budget"]:
-                    break
+            if cmd["cmd"] == "quit":
+                break
+            if cmd["cmd"] == "calibrate":
+                say({"n": calibrate(jobs[name], float(cmd["target"]))})
+            elif cmd["cmd"] == "run":
+                sec, res = time_n(jobs[name], int(cmd["n"]))
+                last[name] = res
+                say({"sec": sec})
+            elif cmd["cmd"] == "result":
+                est, t2 = last[name]
+                say({"estimate": _floats(est), "tau2": _floats(t2)})
+            else:
+                say({"error": f"unknown command {cmd['cmd']!r}"})
         except Exception as exc:
-            results[name] = {
-                "status": "error",
-                "mode": mode,
-                "reason": f"{type(exc).__name__}: {exc}",
-            }
-            continue
-        est = np.asarray(est, dtype=float)
-        t2 = np.asarray(t2, dtype=float)
-        results[name] = {
-            "status": "ok",
-            "mode": mode,
-            "times": times,
-            "warmup": warm,
-            "n_inner": n_inner,
-            "estimate": [None if np.isnan(x) else float(x) for x in est],
-            "tau2": [None if np.isnan(x) else float(x) for x in t2],
-            "failures": int(np.isnan(est).sum()),
-        }
-        per_repeat[name] = float(np.median(times))
-    return {"info": {"tool": tool_name, "version": tool.version()}, "results": results}
+            say({"error": f"{type(exc).__name__}: {exc}"})
+    return 0
 
 
 def profile(spec: dict[str, Any], scenario: str, top: int = 15) -> str:
@@ -419,7 +421,6 @@ def profile(spec: dict[str, Any], scenario: str, top: int = 15) -> str:
         body = [ln for ln in body if not ln.lstrip().startswith(("Ordered by", "List reduced"))]
         parts.append(f"--- sorted by {key} ---\n" + "\n".join(body))
     text = "\n".join(parts)
-    # shorten paths: src/evisynth/..., numpy/..., scipy/...
     for prefix in sorted(
         {
             str(Path(m.__file__).resolve().parents[1]) + "/"
@@ -439,16 +440,13 @@ def profile(spec: dict[str, Any], scenario: str, top: int = 15) -> str:
 
 def main(argv: list[str]) -> int:
     if argv[0] == "profile":
-        spec = json.loads(open(argv[1]).read())
-        with open(argv[3], "w") as fh:
-            fh.write(profile(spec, argv[2]))
+        spec = json.loads(Path(argv[1]).read_text())
+        Path(argv[3]).write_text(profile(spec, argv[2]))
         return 0
-    tool_name, spec_path, out_path = argv
-    spec = json.loads(open(spec_path).read())
-    out = run_tool(tool_name, spec)
-    with open(out_path, "w") as fh:
-        json.dump(out, fh)
-    return 0
+    if argv[0] == "serve":
+        spec = json.loads(Path(argv[2]).read_text())
+        return serve(argv[1], spec)
+    raise SystemExit("usage: pyworker.py serve TOOL SPEC.json | profile SPEC.json SCENARIO OUT")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import evisynth as ev
-from evisynth.cli import main
-from evisynth.cli._app import app
+from evisynth.cli import app, main
 from evisynth.plots.proportions import forest_proportions
 
 runner = CliRunner()

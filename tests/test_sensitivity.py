@@ -268,3 +268,74 @@ def test_fit_subsets_batched_equals_one_by_one() -> None:
         one = fit_subsets(y, v, X, masks[b : b + 1], "REML", "knha", 95.0)
         np.testing.assert_allclose(batched.beta[b], one.beta[0], rtol=1e-10)
         assert batched.tau2[b] == pytest.approx(one.tau2[0], rel=1e-9, abs=1e-14)
+
+
+def test_leave_one_out_and_influence_share_one_set_of_refits(monkeypatch):
+    import evisynth.meta.sensitivity as sens
+
+    calls = []
+    real, real_closed = sens.fit_subsets, sens._loo_closed
+
+    def counting(*a, **kw):
+        calls.append("general")
+        return real(*a, **kw)
+
+    def counting_closed(*a, **kw):
+        calls.append("intercept-only")
+        return real_closed(*a, **kw)
+
+    monkeypatch.setattr(sens, "fit_subsets", counting)
+    monkeypatch.setattr(sens, "_loo_closed", counting_closed)
+    y, v = [-0.9, -1.6, -1.4, -0.2, -0.5], [0.33, 0.19, 0.42, 0.07, 0.1]
+    for method, path in (("REML", "intercept-only"), ("PM", "general")):
+        calls.clear()
+        fit = ev.rma(yi=y, vi=v, method=method)
+        ev.leave_one_out(fit)
+        ev.influence(fit)
+        assert calls == [path]
+
+
+def test_chunked_leave_one_out_equals_one_batch(monkeypatch):
+    import evisynth.meta.sensitivity as sens
+
+    rng = np.random.default_rng(7)
+    v = rng.uniform(0.01, 0.3, 23)
+    y = rng.normal(0.3, np.sqrt(v + 0.05))
+    whole_loo = ev.leave_one_out(ev.rma(yi=y, vi=v))
+    whole_inf = ev.influence(ev.rma(yi=y, vi=v))
+    monkeypatch.setattr(sens, "_CHUNK_ENTRIES", 23 * 4)  # chunks of 4 rows
+    fit = ev.rma(yi=y, vi=v)
+    loo, inf = ev.leave_one_out(fit), ev.influence(fit)
+    np.testing.assert_allclose(loo.estimate, whole_loo.estimate, rtol=1e-13)
+    np.testing.assert_allclose(loo.tau2, whole_loo.tau2, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(inf.rstudent, whole_inf.rstudent, rtol=1e-11)
+    np.testing.assert_allclose(inf.dfbs, whole_inf.dfbs, rtol=1e-11)
+
+
+@pytest.mark.parametrize("method", ["FE", "DL", "ML", "REML", "EB"])
+@pytest.mark.parametrize("test", ["z", "t", "knha", "adhoc"])
+def test_closed_form_leave_one_out_equals_general_refits(method: str, test: str) -> None:
+    from evisynth.meta.sensitivity import _loo_closed
+
+    rng = np.random.default_rng(11)
+    for k in (3, 4, 17):
+        v = rng.uniform(0.01, 0.4, k)
+        y = rng.normal(0.2, np.sqrt(v + 0.08))
+        closed = _loo_closed(y, v, method, test, 90.0)
+        assert closed is not None
+        general = fit_subsets(y, v, np.ones((k, 1)), ~np.eye(k, dtype=bool), method, test, 90.0)
+        for name in ("beta", "vb", "se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub",
+                     "tau2", "QE", "QE_pval", "I2", "H2", "s2w", "vt"):
+            np.testing.assert_allclose(
+                getattr(closed, name), getattr(general, name),
+                rtol=1e-10 if method in ("FE", "DL") else 1e-7, atol=1e-11,
+                err_msg=f"{name} k={k}",
+            )
+        np.testing.assert_array_equal(closed.k, general.k)
+
+
+def test_closed_form_leave_one_out_declines_a_dominant_study() -> None:
+    from evisynth.meta.sensitivity import _loo_closed
+
+    v = np.array([1e-6, 1e-7, 1.0, 2.0])  # without study 1, study 2 carries > 99.9%
+    assert _loo_closed(np.array([0.1, 0.2, 0.3, 0.4]), v, "DL", "z", 95.0) is None

@@ -87,6 +87,7 @@ def fit_batch(
     tau2: Array | None = None,
     tol: float = 1e-10,
     maxiter: int = 1000,
+    tau2_init: Array | None = None,
 ) -> FitArrays:
     """Fit every batch member (see module docstring for the formulas).
 
@@ -104,6 +105,9 @@ def fit_batch(
         Fixed tau² values ``(B,)``; when given, ``method`` is not used to estimate.
     tol, maxiter
         Convergence control of iterative tau² estimators.
+    tau2_init
+        Starting values of Fisher scoring ``(B,)`` (a warm start; see
+        :func:`evisynth.engine.estimate_tau2`).
     """
     B, p = batch.B, batch.p
     k = batch.k
@@ -111,7 +115,9 @@ def fit_batch(
     # near 1e-300 or 1e300 do not overflow; results are scaled back at the end.
     batch, sc, s2 = normalise(batch)
     if tau2 is None:
-        est = estimate_scaled(batch, method, tol, maxiter)  # batch is normalised already
+        init = None if tau2_init is None else np.broadcast_to(
+            np.asarray(tau2_init, dtype=np.float64), (B,)) / s2
+        est = estimate_scaled(batch, method, tol, maxiter, init)  # batch is normalised already
     else:
         t = np.broadcast_to(np.asarray(tau2, dtype=np.float64), (B,)) / s2
         est = Tau2Estimate(t, np.ones(B, dtype=bool), np.zeros(B, dtype=np.int64))
@@ -146,7 +152,8 @@ def fit_batch(
     ci_lb = model.beta - crit[:, None] * se
     ci_ub = model.beta + crit[:, None] * se
 
-    fe = wls(batch.X, batch.yi, weights(batch, np.zeros(B)))
+    # With tau² = 0 everywhere the model fit *is* the fixed-effect fit (same weights).
+    fe = model if not t2.any() else wls(batch.X, batch.yi, weights(batch, np.zeros(B)))
     QE = np.maximum(fe.yPy, 0.0)
     has_df = df_resid > 0
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -175,38 +175,40 @@ def _fisher_scoring(
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
-        cur = tau2[idx]
+        # While every member is active, basic slicing (views) instead of gathers.
+        sel: slice | np.ndarray = slice(None) if idx.size == batch.B else idx
+        cur = tau2[sel].copy()
         with np.errstate(all="ignore"):
             adj = _scoring_step(method, _take(batch, idx), cur)
-        iterations[idx] += 1
+        iterations[sel] += 1
         failed = ~np.isfinite(adj)
         adj = np.where(failed, 0.0, adj)
-        lo[idx] = np.where(adj > 0, np.maximum(lo[idx], cur), lo[idx])
-        hi[idx] = np.where(adj < 0, np.minimum(hi[idx], cur), hi[idx])
-        thr = tol * (cur + vmin[idx])
+        lo[sel] = np.where(adj > 0, np.maximum(lo[sel], cur), lo[sel])
+        hi[sel] = np.where(adj < 0, np.minimum(hi[sel], cur), hi[sel])
+        thr = tol * (cur + vmin[sel])
         at_bound = (cur == 0.0) & (adj <= 0.0)
         newton_done = np.abs(adj) < thr
         nxt = cur + adj
-        bracketed = np.isfinite(hi[idx])
-        below = nxt < lo[idx]
+        bracketed = np.isfinite(hi[sel])
+        below = nxt < lo[sel]
         # Below the lower bracket end: 0 itself is the next candidate if the
         # bracket reaches down to 0, otherwise bisect.
-        outside = (below & (lo[idx] > 0)) | (nxt > hi[idx]) | ((nxt == lo[idx]) & (adj < 0)
-                                                               & (lo[idx] > 0))
+        outside = (below & (lo[sel] > 0)) | (nxt > hi[sel]) | ((nxt == lo[sel]) & (adj < 0)
+                                                               & (lo[sel] > 0))
         # A scoring step that is not at least half the one before it, inside a
         # finite bracket, means oscillation: bisect instead (Brent-style safeguard).
-        slow = bracketed & (np.abs(adj) > 0.5 * prev_step[idx]) & ~(below & (lo[idx] == 0))
-        mid = 0.5 * (lo[idx] + np.where(bracketed, hi[idx], cur))
-        nxt = np.where(below & (lo[idx] == 0), 0.0, nxt)
+        slow = bracketed & (np.abs(adj) > 0.5 * prev_step[sel]) & ~(below & (lo[sel] == 0))
+        mid = 0.5 * (lo[sel] + np.where(bracketed, hi[sel], cur))
+        nxt = np.where(below & (lo[sel] == 0), 0.0, nxt)
         nxt = np.where(outside | slow, mid, nxt)
-        width_done = bracketed & (hi[idx] - lo[idx] < thr)
+        width_done = bracketed & (hi[sel] - lo[sel] < thr)
         done = at_bound | newton_done | width_done
         # A converged Newton step is taken when it stays inside the bracket.
-        take = newton_done & (cur + adj >= lo[idx]) & (cur + adj <= hi[idx])
+        take = newton_done & (cur + adj >= lo[sel]) & (cur + adj <= hi[sel])
         final = np.where(at_bound, 0.0, np.where(take, cur + adj, cur))
-        prev_step[idx] = np.where(bracketed, np.abs(nxt - cur), np.inf)
-        tau2[idx] = np.where(done, final, np.where(failed, cur, nxt))
-        converged[idx] = done & ~failed
+        prev_step[sel] = np.where(bracketed, np.abs(nxt - cur), np.inf)
+        tau2[sel] = np.where(done, final, np.where(failed, cur, nxt))
+        converged[sel] = done & ~failed
         active[idx[done | failed]] = False
     # Snap onto the boundary: a sequence that converged near 0 while the score
     # at 0 is negative has its maximum at 0 exactly.
@@ -319,7 +321,12 @@ def _solve_q(
 
 
 def estimate_tau2(
-    batch: Batch, method: str, *, tol: float = 1e-10, maxiter: int = 1000
+    batch: Batch,
+    method: str,
+    *,
+    tol: float = 1e-10,
+    maxiter: int = 1000,
+    tau2_init: Array | None = None,
 ) -> Tau2Estimate:
     """Estimate tau² for every batch member with ``method`` (see module docstring).
 
@@ -333,6 +340,10 @@ def estimate_tau2(
         Relative convergence threshold of the iterative methods (module docstring).
     maxiter
         Maximum number of iterations for iterative methods.
+    tau2_init
+        Starting values ``(B,)`` of Fisher scoring (ML, REML, EB), e.g. the
+        full-data tau² for leave-one-out refits (a warm start); default the
+        Hedges estimate. The convergence rule is the same whatever the start.
 
     Returns
     -------
@@ -341,20 +352,25 @@ def estimate_tau2(
         so variances far from 1 cannot overflow its intermediate sums.
     """
     batch, _, s2 = normalise(batch)
-    est = estimate_scaled(batch, method, tol, maxiter)
+    init = None if tau2_init is None else np.broadcast_to(
+        np.asarray(tau2_init, dtype=np.float64), (batch.B,)) / s2
+    est = estimate_scaled(batch, method, tol, maxiter, init)
     if np.all(s2 == 1.0):
         return est
     return Tau2Estimate(est.tau2 * s2, est.converged, est.iterations)
 
 
-def estimate_scaled(batch: Batch, method: str, tol: float, maxiter: int) -> Tau2Estimate:
+def estimate_scaled(
+    batch: Batch, method: str, tol: float, maxiter: int, init: Array | None = None
+) -> Tau2Estimate:
     """:func:`estimate_tau2` on a batch that :func:`normalise` has already rescaled."""
     B = batch.B
     if method in ("FE", "DL", "HE", "HS", "HSk", "SJ"):
         t = np.maximum(_closed_form(method, batch), 0.0)
         return Tau2Estimate(t, np.ones(B, dtype=bool), np.zeros(B, dtype=np.int64))
     if method in ("ML", "REML", "EB"):
-        est = _fisher_scoring(method, batch, _hedges(batch), tol, maxiter)
+        start = _hedges(batch) if init is None else init
+        est = _fisher_scoring(method, batch, start, tol, maxiter)
         if method in ("ML", "REML"):
             est = _ll0_check(method, batch, est, tol)
         return est
@@ -378,7 +394,10 @@ def log_likelihood(batch: Batch, tau2: Array, reml: bool) -> Array:
     logv = np.where(batch.mask, np.log(batch.vi + tau2[:, None]), 0.0).sum(axis=1)
     ll = -0.5 * (k * np.log(2 * np.pi) + logv + fit.yPy)
     if reml:
-        _, logdet_inv = np.linalg.slogdet(fit.XtWX_inv)
+        if batch.p == 1:
+            logdet_inv = np.log(fit.XtWX_inv[:, 0, 0])
+        else:
+            _, logdet_inv = np.linalg.slogdet(fit.XtWX_inv)
         ll = ll + 0.5 * batch.p * np.log(2 * np.pi) + 0.5 * logdet_inv
     return ll
 

@@ -35,12 +35,13 @@ from __future__ import annotations
 import html
 import math
 import warnings
+import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from evisynth._validation import FloatArray, study_name
 from evisynth.engine import fit_batch, make_batch
@@ -103,6 +104,7 @@ def fit_subsets(
     *,
     tol: float = 1e-10,
     maxiter: int = 1000,
+    tau2_init: float | None = None,
 ) -> SubsetFits:
     """Refit the model ``yi ~ X`` on every subset ``masks[b]`` (one engine call per kind).
 
@@ -116,6 +118,9 @@ def fit_subsets(
         Boolean ``(B, k)``: studies included in each subset.
     method, test, level
         As in :func:`evisynth.rma`.
+    tau2_init
+        Warm start of Fisher scoring for every subset (e.g. the full-data
+        tau²); default the Hedges estimate of each subset.
 
     Returns
     -------
@@ -159,7 +164,10 @@ def fit_subsets(
 
     def put(idx: np.ndarray, tst: str, tau2: FloatArray | None) -> None:
         batch = make_batch(yi, vi, X, masks[idx])
-        f = fit_batch(batch, method, tst, level, tau2=tau2, tol=tol, maxiter=maxiter)
+        init = None if tau2_init is None or tau2 is not None else np.full(idx.size, tau2_init)
+        f = fit_batch(
+            batch, method, tst, level, tau2=tau2, tol=tol, maxiter=maxiter, tau2_init=init
+        )
         for name in _FIELDS:
             out[name][idx] = getattr(f, name)
         converged[idx] = f.converged
@@ -177,6 +185,210 @@ def fit_subsets(
         out[name][bad] = np.nan
     return SubsetFits(
         **out, k=kb, converged=converged, iterations=iterations, failed=tuple(failed)
+    )
+
+
+#: Leave-one-out refits are done in chunks of rows holding at most this many
+#: ``(row, study)`` entries, so that k = 10,000 never needs a k x k batch in memory.
+_CHUNK_ENTRIES = 1 << 20
+
+#: The leave-one-out refits of the last few fits, shared by leave_one_out() and
+#: influence(): id(fit) -> (weak reference to the fit, control key, refits).
+_LOO_CACHE: dict[int, tuple[Any, tuple[Any, ...], SubsetFits]] = {}
+
+
+def loo_fits(fit: Any, X: FloatArray, tol: float, maxiter: int) -> SubsetFits:
+    """The ``k`` leave-one-out refits of ``fit``, computed once per fit and shared.
+
+    :func:`leave_one_out` and :func:`influence` of the same result object reuse
+    one set of refits (the fit is immutable; it is held by a weak reference).
+    The refits are done in chunks of rows (:data:`_CHUNK_ENTRIES`), each one
+    batched engine call, with Fisher scoring started at the full fit's tau² (a
+    warm start: one omitted study moves tau² little); the ``(B, k)`` per-refit
+    weights are not kept.
+    """
+    key = (fit.method, fit.test, fit.level, tol, maxiter, X.shape)
+    hit = _LOO_CACHE.get(id(fit))
+    if hit is not None and hit[0]() is fit and hit[1] == key:
+        return hit[2]
+    y, v = fit.yi, fit.vi
+    k = len(y)
+    int_only = X.shape[1] == 1 and bool(np.all(X[:, 0] == 1.0))
+    if int_only and fit.method in _LOO_FAST and k >= 3:
+        closed = _loo_closed(y, v, fit.method, fit.test, fit.level, tol=tol, maxiter=maxiter)
+        if closed is not None:
+            _remember(fit, key, closed)
+            return closed
+    step = max(1, _CHUNK_ENTRIES // max(k, 1))
+    parts = []
+    for a in range(0, k, step):
+        b = min(k, a + step)
+        masks = np.ones((b - a, k), dtype=bool)
+        masks[np.arange(b - a), np.arange(a, b)] = False
+        part = fit_subsets(y, v, X, masks, fit.method, fit.test, fit.level, tol=tol,
+                           maxiter=maxiter, tau2_init=float(fit.tau2))
+        if k > step:  # several chunks: drop the (rows, k) weights at once
+            part = replace(part, weights=np.empty((b - a, 0)))
+        parts.append(part)
+    if len(parts) == 1:
+        fits = parts[0]
+    else:
+        cat = {n: np.concatenate([getattr(q, n) for q in parts]) for n in _FIELDS if n != "weights"}
+        fits = SubsetFits(
+            **cat,
+            weights=np.empty((k, 0)),
+            k=np.concatenate([q.k for q in parts]),
+            converged=np.concatenate([q.converged for q in parts]),
+            iterations=np.concatenate([q.iterations for q in parts]),
+            failed=tuple(f for q in parts for f in q.failed),
+        )
+    _remember(fit, key, fits)
+    return fits
+
+
+def _remember(fit: Any, key: tuple[Any, ...], fits: SubsetFits) -> None:
+    for i in [i for i, (ref, _, _) in _LOO_CACHE.items() if ref() is None]:
+        del _LOO_CACHE[i]
+    while len(_LOO_CACHE) >= 8:
+        del _LOO_CACHE[next(iter(_LOO_CACHE))]
+    _LOO_CACHE[id(fit)] = (weakref.ref(fit), key, fits)
+
+
+#: Estimators with a dedicated intercept-only leave-one-out path.
+_LOO_FAST = ("FE", "DL", "ML", "REML", "EB")
+#: The study-major scoring of engine.intercept sums over studies with one vector
+#: addition per study, so it pays off while chunks still hold a few hundred rows;
+#: beyond this k (ML/REML/EB) the general chunked refits are faster.
+_LOO_SCORING_MAX_K = 4096
+
+
+def _loo_closed(
+    y: FloatArray, v: FloatArray, method: str, test: str, level: float,
+    *, tol: float = 1e-10, maxiter: int = 1000,
+) -> SubsetFits | None:
+    """Leave-one-out refits of an intercept-only model from O(k) updates where they exist.
+
+    With FE weights ``w = 1/v``, full-data mean ``mu`` and residuals
+    ``r = y - mu`` (so ``sum w r = 0``), omitting study ``i`` gives
+    ``S1(-i) = sum_{j != i} w_j``, ``mu(-i) = mu - w_i r_i / S1(-i)``,
+    ``Q(-i) = sum_{j != i} w_j r_j² - (w_i r_i)² / S1(-i)`` and
+    ``tr P(-i) = S1(-i) - S2(-i) / S1(-i)`` (exclusive sums, no subtraction of
+    totals), hence the DL ``tau²(-i)``, ``vt``, ``I²``, ``H²``. The random-effects
+    estimate of a row with ``tau²(-i) > 0`` needs its own weights
+    ``1/(v_j + tau²(-i))``: one pass over the studies per row, in chunks of rows.
+    ML, REML and EB (``k <= 4096``): tau²(-i) by the study-major Fisher scoring
+    of :mod:`evisynth.engine.intercept` (the same algorithm and convergence rule
+    as the general engine) on the ``(k - 1, rows)`` reduced data sets, in chunks.
+    Returns None (use the general refits) where one study carries more than
+    99.9% of a subset's weight, where ``tr P(-i)`` would cancel.
+    """
+    from evisynth.engine._batch import _exclusive_sum
+
+    k = len(y)
+    vmin = float(v.min())
+    sc = math.ldexp(1.0, round(math.log2(vmin) / 2.0))
+    s2 = sc * sc
+    y, v = y / sc, v / s2
+    w = 1.0 / v
+    S1 = w.sum()
+    mu = float(w @ y) / S1
+    r = y - mu
+    S1i = _exclusive_sum(w[None, :])[0]
+    wmax = np.sort(w)[-2:]
+    big = np.where(w == wmax[-1], wmax[0], wmax[-1])  # largest weight without study i
+    if np.any(big > (1.0 - 1e-3) * S1i):
+        return None
+    S2i = _exclusive_sum((w * w)[None, :])[0]
+    wr = w * r
+    Qi = np.maximum(_exclusive_sum((wr * r)[None, :])[0] - wr * wr / S1i, 0.0)
+    df = float(k - 2)
+    trp = S1i - S2i / S1i
+    step = max(1, _CHUNK_ENTRIES // k)
+    converged = np.ones(k, dtype=bool)
+    iterations = np.zeros(k, dtype=np.int64)
+    if method == "DL":
+        t2 = np.maximum((Qi - df) / trp, 0.0)
+    elif method == "FE":
+        t2 = np.zeros(k)
+    elif k > _LOO_SCORING_MAX_K:
+        return None
+    else:
+        from evisynth.engine.intercept import _scoring
+
+        t2 = np.empty(k)
+        j = np.arange(k - 1)[:, None]
+        for a in range(0, k, step):
+            rows = np.arange(a, min(k, a + step))
+            idx = j + (j >= rows[None, :])  # (k - 1, rows): study j of the set without row i
+            t2[rows], converged[rows], iterations[rows] = _scoring(
+                method, y[idx], v[idx], tol, maxiter
+            )
+    beta = mu - wr / S1i
+    SW = S1i.copy()
+    rss = _exclusive_sum((wr * r)[None, :])[0] - wr * wr / S1i if test in ("knha", "adhoc") \
+        else None
+    re = np.flatnonzero(t2 > 0)
+    for a in range(0, re.size, step):
+        rows = re[a : a + step]
+        W = 1.0 / (v[None, :] + t2[rows, None])
+        W[np.arange(rows.size), rows] = 0.0
+        SW[rows] = W.sum(axis=1)
+        c = (W @ r) / SW[rows]
+        beta[rows] = mu + c
+        if rss is not None:
+            R = r[None, :] - c[:, None]
+            rss[rows] = np.einsum("bk,bk->b", W * R, R)
+    vb = 1.0 / SW
+    if rss is not None:
+        s2w = np.where(rss <= _EPS, 0.0, rss / df)
+        if test == "adhoc":
+            s2w = np.maximum(s2w, 1.0)
+        vb = vb * s2w
+    else:
+        s2w = np.ones(k)
+    se = np.sqrt(vb)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.where(se > 0, beta / se, np.where(beta == 0, 0.0, np.sign(beta) * np.inf))
+    alpha = 1.0 - level / 100.0
+    if test == "z":
+        ddf = np.full(k, np.nan)
+        crit = np.full(k, -special.ndtri(alpha / 2))
+        pval = 2.0 * special.ndtr(-np.abs(stat))
+    else:
+        ddf = np.full(k, df)
+        crit = special.stdtrit(ddf, 1.0 - alpha / 2)
+        pval = 2.0 * special.stdtr(ddf, -np.abs(stat))
+    vt = df / trp
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "FE":
+            I2 = np.where(Qi > 0, np.maximum(0.0, 100.0 * (Qi - df) / Qi), 0.0)
+            H2 = Qi / df
+        else:
+            I2 = 100.0 * t2 / (vt + t2)
+            H2 = t2 / vt + 1.0
+    pi_half = crit * np.sqrt(se * se + t2)
+
+    def col(a: FloatArray) -> FloatArray:
+        return (a * sc)[:, None]
+
+    out: dict[str, Any] = dict(
+        beta=col(beta), vb=(vb * s2)[:, None, None], se=col(se), stat=stat[:, None],
+        pval=pval[:, None], ci_lb=col(beta - crit * se), ci_ub=col(beta + crit * se),
+        pi_lb=(beta - pi_half) * sc, pi_ub=(beta + pi_half) * sc, tau2=t2 * s2, QE=Qi,
+        QE_pval=special.chdtrc(df, Qi), I2=I2, H2=H2, s2w=s2w, ddf=ddf, vt=vt * s2,
+    )
+    failed = tuple(
+        "" if c else f"the {method} estimator did not converge in {maxiter} iterations"
+        for c in converged
+    )
+    if not converged.all():
+        for name in out:
+            out[name] = np.where(
+                converged.reshape((k,) + (1,) * (out[name].ndim - 1)), out[name], np.nan
+            )
+    return SubsetFits(
+        **out, k=np.full(k, k - 1), weights=np.empty((k, 0)), converged=converged,
+        iterations=iterations, failed=failed,
     )
 
 
@@ -390,9 +602,8 @@ def leave_one_out(fit: RMAResult) -> LeaveOneOutResult:
         raise InputError("leave_one_out() needs at least 2 studies", where="fit")
     k = fit.k
     labels = _labels(fit.labels, k)
-    fits = fit_subsets(
-        fit.yi, fit.vi, np.ones((k, 1)), ~np.eye(k, dtype=bool), fit.method, fit.test, fit.level
-    )
+    X, _, maxiter, tol = _model(fit)
+    fits = loo_fits(fit, X, tol, maxiter)
     _warn_failed(fits, [f"without {study_name(i, labels)}" for i in range(k)], "leave_one_out")
     return LeaveOneOutResult(**_series(fits, labels, fit))
 
@@ -602,9 +813,7 @@ def influence(fit: RMAResult | MetaRegResult) -> InfluenceResult:
         vb = fit.vb
     else:
         vb = np.array([[fit.se**2]])
-    fits = fit_subsets(
-        y, v, X, ~np.eye(k, dtype=bool), fit.method, fit.test, fit.level, tol=tol, maxiter=maxiter
-    )
+    fits = loo_fits(fit, X, tol, maxiter)
     _warn_failed(fits, [f"without {study_name(i, labels)}" for i in range(k)], "influence")
 
     w = 1.0 / (v + fit.tau2)
@@ -621,8 +830,15 @@ def influence(fit: RMAResult | MetaRegResult) -> InfluenceResult:
         rstudent = resid / np.sqrt(v * s2w + vdelpred + t2d * s2w)
         dffits = (X @ beta - delpred) / np.sqrt(s2w * hat * (t2d + v))
         # (X' W(-i) X)^{-1} over all k studies with the deleted fit's tau².
-        Wd = 1.0 / (v[None, :] + np.where(np.isnan(t2d), 0.0, t2d)[:, None])
-        vb_del = np.linalg.inv(np.einsum("ki,bk,kj->bij", X, Wd, X))
+        t2z = np.where(np.isnan(t2d), 0.0, t2d)
+        vb_del = np.empty((k, p, p))
+        step = max(1, _CHUNK_ENTRIES // k)
+        for a in range(0, k, step):  # chunks of rows: no k x k array at once
+            Wd = 1.0 / (v[None, :] + t2z[a : a + step, None])
+            if p == 1:
+                vb_del[a : a + step, 0, 0] = 1.0 / (Wd @ (X[:, 0] * X[:, 0]))
+            else:
+                vb_del[a : a + step] = np.linalg.inv(np.einsum("ki,bk,kj->bij", X, Wd, X))
         dfb = beta[None, :] - fits.beta
         dfbs = dfb / np.sqrt(s2w[:, None] * np.einsum("bii->bi", vb_del))
         cook_d = np.einsum("bi,ij,bj->b", dfb, np.linalg.inv(vb), dfb)
@@ -632,7 +848,7 @@ def influence(fit: RMAResult | MetaRegResult) -> InfluenceResult:
         # NaN comparisons are False: a failed refit is flagged only by its hat value, as in metafor.
         inf = (
             (np.abs(dffits) > 3.0 * dffits_lim)
-            | (stats.chi2.cdf(cook_d, p) > 0.5)
+            | (special.chdtr(p, cook_d) > 0.5)
             | (hat > 3.0 * p / k)
             | np.any(np.abs(dfbs) > 1.0, axis=1)
         )
