@@ -212,20 +212,14 @@ def wls(X: Array, y: Array, w: Array) -> WLS:
     numpy.linalg.LinAlgError
         If ``X'WX`` is singular for some batch member (callers check rank first).
     """
-    if X.shape[2] == 1:
-        # One coefficient: plain weighted sums (a 3-operand einsum costs more per
-        # call than the arithmetic of a small meta-analysis).
-        x = X[:, :, 0]
-        wx = w * x
-        inv = 1.0 / np.einsum("bk,bk->b", wx, x)[:, None, None]
-        beta = inv[:, :, 0] * np.einsum("bk,bk->b", wx, y)[:, None]
-        resid = y - x * beta
+    XtWX = np.einsum("bki,bk,bkj->bij", X, w, X)
+    XtWy = np.einsum("bki,bk,bk->bi", X, w, y)
+    if XtWX.shape[1] == 1:
+        inv = 1.0 / XtWX
     else:
-        XtWX = np.einsum("bki,bk,bkj->bij", X, w, X)
-        XtWy = np.einsum("bki,bk,bk->bi", X, w, y)
         inv = np.linalg.inv(XtWX)
-        beta = np.einsum("bij,bj->bi", inv, XtWy)
-        resid = y - np.einsum("bkp,bp->bk", X, beta)
+    beta = np.einsum("bij,bj->bi", inv, XtWy)
+    resid = y - np.einsum("bkp,bp->bk", X, beta)
     resid = np.where(w > 0, resid, 0.0)
     return WLS(w=w, beta=beta, XtWX_inv=inv, resid=resid, X=X)
 
