@@ -346,7 +346,10 @@ def run_rounds(
             able.append(t)
     rounds = min(mode.rounds, int(sc.get("max_rounds", mode.rounds)))
     for r in range(rounds):
-        for t in able:
+        # rotate who goes first (A B C, B C A, ...): no tool always runs on caches
+        # the previous tool's process left cold
+        order = able[r % len(able):] + able[: r % len(able)] if able else []
+        for t in order:
             if res[t]["status"] != "ok":
                 continue
             ans = workers[t].ask(cmd="run", scenario=sc["name"], n=res[t]["n_inner"])
@@ -379,8 +382,10 @@ def run_spawn(
                 res[t].update(status="error", reason=(p.stderr.strip().splitlines() or ["?"])[-1])
         except FileNotFoundError as exc:
             res[t].update(status="error", reason=str(exc))
+    names = list(cmds)
     for r in range(mode.spawn_rounds):
-        for t, cmd in cmds.items():
+        for t in names[r % len(names):] + names[: r % len(names)]:
+            cmd = cmds[t]
             if res[t]["status"] != "ok":
                 continue
             t0 = time.perf_counter()
@@ -497,7 +502,8 @@ def write_report(
         "`Rscript bench/metafor_bench.R`): imports and data loading happen before timing. "
         "Per scenario every tool is warmed up and calibrated (how many back-to-back runs make "
         f"one timed repeat of ≥ {mode.min_repeat:g} s; R's `proc.time()` resolves ~1 ms), then "
-        f"{mode.rounds} rounds, each one timed repeat of every tool in turn (A B C A B C …). "
+        f"{mode.rounds} rounds, each one timed repeat of every tool in turn (A B C A B C …; "
+        "the first tool rotates from round to round: A B C, B C A, …). "
         "Start-up scenarios spawn the command once per tool per round "
         f"({mode.spawn_rounds} rounds, after one untimed run), timed wall-clock by run.py."
     )
