@@ -176,7 +176,7 @@ _EXPORTS: dict[str, str] = {
 #: Names that are modules: ``transforms``; ``audit`` is the callable package
 #: evisynth.audit (calling it runs audit.text.audit), so that
 #: ``import evisynth.audit.checks`` is not shadowed by the function.
-_SUBMODULES = frozenset({"transforms", "audit"})
+_SUBMODULES = frozenset({"transforms", "audit", "simulate"})
 
 __all__ = [
     "AdverseEvent",
