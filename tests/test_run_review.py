@@ -82,3 +82,12 @@ def test_new_points_to_an_installed_file(tmp_path, capsys) -> None:
     assert Path(path).is_file() and Path(path) == ev.review_format_doc()
     toml = (tmp_path / "r" / "review.toml").read_text()
     assert "evisynth.review_format_doc()" in toml and "docs/review-format.md" not in toml
+
+
+def test_exported_function_is_not_hidden_by_its_subpackage() -> None:
+    import subprocess
+    import sys
+
+    code = ("import evisynth as ev; ev.SimDesign; import evisynth.simulate; "
+            "assert callable(ev.simulate), type(ev.simulate)")
+    subprocess.run([sys.executable, "-c", code], check=True)
