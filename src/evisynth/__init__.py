@@ -176,6 +176,9 @@ _EXPORTS: dict[str, str] = {
 #: Names that are modules: ``transforms``; ``audit`` is the callable package
 #: evisynth.audit (calling it runs audit.text.audit), so that
 #: ``import evisynth.audit.checks`` is not shadowed by the function.
+#: Names that are subpackages themselves: importing any of their submodules binds the
+#: package to the name, so ``audit`` and ``simulate`` are callable modules (their
+#: ``__call__`` is the function of the same name) rather than plain functions.
 _SUBMODULES = frozenset({"transforms", "audit", "simulate"})
 
 __all__ = [
@@ -268,11 +271,6 @@ def __getattr__(name: str) -> Any:
     mod = importlib.import_module(module)
     value = mod if name in _SUBMODULES else getattr(mod, name)
     globals()[name] = value
-    # Importing a subpackage binds it here as an attribute (``evisynth.simulate``, the
-    # package), which would hide the exported function of the same name: bind it back.
-    for other, where in _EXPORTS.items():
-        if other not in _SUBMODULES and isinstance(globals().get(other), type(importlib)):
-            globals()[other] = getattr(importlib.import_module(where), other)
     return value
 
 
