@@ -223,3 +223,17 @@ def test_raise_many_problems_lists_a_bounded_number() -> None:
     assert text.count("cell is empty") == MAX_LISTED
     assert text.endswith(f"; and {len(problems) - MAX_LISTED} more")
     assert "\n" not in text
+
+
+# ----------------------------------------------------------------- the review loader uses it
+
+
+def test_a_review_curve_file_that_is_not_utf8_is_a_listed_problem(tmp_path: Path) -> None:
+    from evisynth.review import ReviewError, load_review
+    from tests.review.test_reanalysis import broken_copy
+
+    d = broken_copy(tmp_path)
+    (d / "curves" / "km_cart.csv").write_bytes(b"time,survival\n0,1\n1,\xff\n")
+    with pytest.raises(ReviewError) as err:
+        load_review(d)
+    assert "curves/km_cart.csv: cannot be read as UTF-8 text (byte 21)" in str(err.value)

@@ -82,3 +82,15 @@ def test_new_points_to_an_installed_file(tmp_path, capsys) -> None:
     assert Path(path).is_file() and Path(path) == ev.review_format_doc()
     toml = (tmp_path / "r" / "review.toml").read_text()
     assert "evisynth.review_format_doc()" in toml and "docs/review-format.md" not in toml
+
+
+def test_exported_function_is_not_hidden_by_its_subpackage() -> None:
+    import subprocess
+    import sys
+
+    code = ("import evisynth.simulate.config, evisynth as ev; ev.SimDesign; "
+            "import evisynth.audit.checks; assert callable(ev.simulate) and callable(ev.audit); "
+            "d = ev.SimDesign(k=[2], tau=[0.1], mu=0, vi=0.1); "
+            "assert len(ev.simulate(d, [('REML', 'z')], reps=50, seed=1)) == 1; "
+            "assert ev.audit('HR 0.5 (95% CI 0.4-0.6)').items")
+    subprocess.run([sys.executable, "-c", code], check=True)

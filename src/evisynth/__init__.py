@@ -178,7 +178,10 @@ _EXPORTS: dict[str, str] = {
 #: Names that are modules: ``transforms``; ``audit`` is the callable package
 #: evisynth.audit (calling it runs audit.text.audit), so that
 #: ``import evisynth.audit.checks`` is not shadowed by the function.
-_SUBMODULES = frozenset({"transforms", "audit"})
+#: Names that are subpackages themselves: importing any of their submodules binds the
+#: package to the name, so ``audit`` and ``simulate`` are callable modules (their
+#: ``__call__`` is the function of the same name) rather than plain functions.
+_SUBMODULES = frozenset({"transforms", "audit", "simulate"})
 
 __all__ = [
     "AdverseEvent",

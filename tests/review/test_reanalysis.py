@@ -67,7 +67,7 @@ def test_every_curve_problem_is_reported_at_once(tmp_path: Path) -> None:
         load_review(d)
     text = str(err.value)
     for fragment in ("file 'curves/nar_soc.csv' not found",
-                     "curves/km_cart.csv, row 3, column 'survival': 'abc' is not a number",
+                     "curves/km_cart.csv, row 3, column 'survival': cell is 'abc', not a number",
                      "curves/nar_cart.csv, row 1: header is t, n; expected time, n_risk",
                      "'../outside.csv' must be a file inside the review folder"):
         assert fragment in text, fragment

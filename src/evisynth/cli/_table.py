@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evisynth._csv import parse_cell
 from evisynth.cli._io import cell_text, show_path
 from evisynth.errors import InputError
 
@@ -38,8 +39,6 @@ SEPARATORS = (",", ";", "\t", "|")
 #: Human names of the separators, for messages.
 SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
-#: Cell texts that mean "missing" (R, pandas, JSON spellings).
-MISSING_TOKENS = ("na", "nan", "null", "none", "n/a", "")
 
 #: Most problems listed in one message (the rest are counted).
 MAX_LISTED = 12
@@ -319,11 +318,6 @@ def read_format(path: Path) -> str:
     return sniff_format(head).describe()
 
 
-def _is_blank(cell: Any) -> bool:
-    """True for a cell that was empty in the file (pandas reads it as NaN)."""
-    return cell is None or (isinstance(cell, float) and np.isnan(cell)) or str(cell).strip() == ""
-
-
 def numeric_cells(df: pd.DataFrame, column: str, problems: Problems, *,
                   allow_empty: bool = False) -> Any:
     """Column ``column`` as floats; every bad cell is added to ``problems``.
@@ -333,26 +327,16 @@ def numeric_cells(df: pd.DataFrame, column: str, problems: Problems, *,
     """
     shown = show_path(problems.path)
     raw = df[column]
-    values = pd.to_numeric(raw, errors="coerce")
-    arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(arr)
-    if allow_empty:
-        missing = raw.isna().to_numpy() | raw.astype(str).str.strip().str.lower().isin(
-            MISSING_TOKENS).to_numpy()
-        bad = bad & ~missing
+    parsed = [parse_cell(cell, allow_missing=allow_empty) for cell in raw]
+    arr = np.array([value for value, _ in parsed], dtype=np.float64)
     fmt = df.attrs.get("csv_format", CsvFormat())
-    for i in np.flatnonzero(bad):
+    for i, (_, what) in enumerate(parsed):
+        if what is None:
+            continue
         cell = raw.iloc[i]
-        if _is_blank(cell):
-            what = "is empty"
-        elif str(cell).strip().lower() in MISSING_TOKENS:
-            what = f"is {cell_text(cell)} (a missing value); give a number"
-        else:
-            what = f"is {cell_text(cell)}, not a " + (
-                "finite number" if pd.notna(values.iloc[i]) else "number")
-            if fmt.decimal == "." and _DECIMAL_COMMA.match(str(cell)):
-                what += " (decimal comma? the file mixes 0,5 and 0.5)" if fmt.sep != "," \
-                    else " (decimal comma?)"
+        if fmt.decimal == "." and _DECIMAL_COMMA.match(str(cell)):
+            what += " (decimal comma? the file mixes 0,5 and 0.5)" if fmt.sep != "," \
+                else " (decimal comma?)"
         problems.add(f"row {i + 2}, column {cell_text(column)}: cell {what}",
                      f"{shown}:{i + 2}:{column}")
     return arr

@@ -10,11 +10,9 @@ Input files are only read, never modified.
 
 from __future__ import annotations
 
-import csv
-import math
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from evisynth._csv import read_numeric_csv, read_records
 from evisynth.review._cells import clean_text
 from evisynth.review._review import Review
 from evisynth.review.cea import CEASpec, check_cea
@@ -230,37 +229,11 @@ def _read_numeric_csv(
         problems.append(Problem(TOML_FILE, None, where,
                                 f"file {name!r} " + (why or "not found")))
         return None
-    before = len(problems)
-    rows: list[tuple[float, ...]] = []
-    for line_no, cells in _read_records(path):
-        if line_no == 1:
-            got = tuple(c.strip() for c in cells)
-            if got != columns:
-                problems.append(Problem(name, 1, None,
-                                        f"header is {', '.join(got)}; expected "
-                                        f"{', '.join(columns)}"))
-                return None
-            continue
-        values = []
-        for col, cell in zip(columns, cells, strict=False):
-            try:
-                v = float(cell)
-            except ValueError:
-                problems.append(Problem(name, line_no, col, f"{cell!r} is not a number"))
-                continue
-            if not math.isfinite(v):
-                problems.append(Problem(name, line_no, col, f"{cell!r} is not a finite number"))
-            values.append(v)
-        if len(cells) != len(columns):
-            problems.append(Problem(name, line_no, None,
-                                    f"has {len(cells)} cells; expected {len(columns)}"))
-        rows.append(tuple(values))
-    if len(problems) > before:
+    table, found = read_numeric_csv(path, columns, name=name)
+    problems.extend(found)
+    if table is None:
         return None
-    if not rows:
-        problems.append(Problem(name, None, None, "has no data rows"))
-        return None
-    return CurveTable(file=name, columns=columns, rows=tuple(rows))
+    return CurveTable(file=name, columns=columns, rows=table.rows)
 
 
 def bundled_path(name: str = "cart_dlbcl") -> Path:
@@ -493,14 +466,6 @@ def _each(
 # --------------------------------------------------------------------------- CSV
 
 
-def _read_records(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """CSV records with their spreadsheet row number (header = row 1), blank lines skipped."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        for number, record in enumerate(csv.reader(fh), start=1):
-            if record and any(cell.strip() for cell in record):
-                yield number, record
-
-
 def _load_csv(
     folder: Path,
     name: str,
@@ -517,10 +482,9 @@ def _load_csv(
         if required:
             problems.append(Problem(name, None, None, "file not found; every review needs one"))
         return _Rows(name, (), readable=not required)
-    try:
-        records = list(_read_records(path))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        problems.append(Problem(name, None, None, f"cannot be read as UTF-8 CSV: {exc}"))
+    records, unreadable = read_records(path, name)
+    if unreadable is not None:
+        problems.append(unreadable)
         return _Rows(name, (), readable=False)
     if not records or records[0][0] != 1:
         problems.append(Problem(name, 1, None, "no header row; the first row names the columns"))

@@ -7,6 +7,10 @@ meta-analysis (its own ``k`` and variances over a grid of tau). Local or on
 dask.distributed, bit-identical either way.
 """
 
+import sys
+import types
+from typing import Any
+
 from evisynth.simulate import bayes as _bayes  # noqa: F401  (registers ("bayes", prior))
 from evisynth.simulate.check import IntervalCheck, interval_check
 from evisynth.simulate.design import (
@@ -38,3 +42,19 @@ __all__ = [
     "register_family",
     "simulate",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """``evisynth.simulate`` is this package and, called, :func:`~evisynth.simulate.run.simulate`.
+
+    ``ev.simulate(design, methods, reps, seed)`` is the public entry point, while
+    ``import evisynth.simulate.config`` and ``ev.simulate.SimDesign`` must keep
+    working: importing a submodule binds the package itself to ``evisynth.simulate``,
+    so a plain function of that name would be replaced by the package.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return simulate(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -29,7 +29,6 @@ Higgins JPT et al. (eds). Cochrane Handbook for Systematic Reviews of
 Interventions, version 6, section 10.4.3.1.
 """
 
-from evisynth._html import dict_html as dict_html  # binary.py's import path
 from evisynth.meta.bias._common import MIN_STUDIES_FOR_POWER as MIN_STUDIES_FOR_POWER
 from evisynth.meta.bias.fsn import FsnResult, fsn
 from evisynth.meta.bias.ranktest import MAX_EXACT_KENDALL as MAX_EXACT_KENDALL
