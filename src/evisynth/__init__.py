@@ -11,8 +11,6 @@ and the name to ``__all__`` (tests/test_lazy_import.py checks that they agree).
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -279,18 +277,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
-
-#: Exported functions named like a subpackage (``evisynth.simulate``): importing the
-#: subpackage must not replace the function by the module on this package (the import
-#: system sets the attribute), as it did not when this package imported eagerly.
-_SHADOWED = frozenset(n for n in _EXPORTS if n not in _SUBMODULES and n == "simulate")
-
-
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _SHADOWED and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
