@@ -633,8 +633,13 @@ def _check_group_size(name: str, n: FloatArray, labels: tuple[str, ...] | None) 
     bad = n <= 0
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
+        # ``name`` is an argument ("n1i") or a sum of two ("ai+bi"): name each argument.
+        parts = name.split("+")
+        which = (f"argument {parts[0]!r}" if len(parts) == 1 else
+                 "arguments " + " and ".join(repr(p) for p in parts))
+        size = "group size" if len(parts) == 1 else f"group size {' + '.join(parts)}"
         raise InputError(
-            f"argument {name!r}, {study_name(i, labels)}: group size is {n[i]:g}; "
+            f"{which}, {study_name(i, labels)}: {size} is {n[i]:g}; "
             "each group needs at least one participant",
-            where=name,
+            where=parts[0],
         )
