@@ -9,49 +9,17 @@ value that is not defined, e.g. the degrees of freedom of a z-test) as ``null``.
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from evisynth._json import plain_json
 from evisynth._validation import shorten
 from evisynth.errors import InputError
 
 #: Longest path echoed in a message (its end, where the file name is, is kept).
 MAX_PATH_ECHO = 120
-
-
-def plain_json(x: Any) -> Any:
-    """``x`` with numpy values made Python and non-finite floats mapped by the JSON rule.
-
-    Examples
-    --------
-    >>> plain_json({"a": float("inf"), "b": [np.float64("nan"), np.int64(3)]})
-    {'a': 'inf', 'b': [None, 3]}
-    """
-    if isinstance(x, Mapping):
-        return {str(k): plain_json(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [plain_json(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return [plain_json(v) for v in x.tolist()]
-    if isinstance(x, np.bool_):
-        return bool(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, float | np.floating):
-        v = float(x)
-        if math.isnan(v):
-            return None
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return v
-    if isinstance(x, np.generic):
-        return x.item()
-    return x
 
 
 def json_text(obj: Any, **kwargs: Any) -> str:

@@ -7,12 +7,9 @@ Nothing here computes statistics: :func:`build_report` words and lays out what
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
-
+from evisynth._json import plain_json
 from evisynth.report.blocks import to_html, to_markdown
 from evisynth.report.content import report_blocks
 from evisynth.report.schema import normalise
@@ -35,34 +32,13 @@ class ReviewReport:
                 "results.json": self.results_json}
 
 
-def _plain(x: Any) -> Any:
-    """JSON-ready value: numpy scalars to Python, tuples to lists, non-finite floats refused."""
-    if isinstance(x, dict):
-        return {str(k): _plain(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_plain(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return [_plain(v) for v in x.tolist()]
-    if isinstance(x, np.bool_):
-        return bool(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, float | np.floating):
-        v = float(x)
-        if not math.isfinite(v):
-            # JSON has no NaN/inf; say so in the value instead of writing an invalid file.
-            return "inf" if v == math.inf else "-inf" if v == -math.inf else "not computed"
-        return v
-    return x
-
-
 def results_json(results: ReviewResults) -> str:
     """``results.json``: stable key order, so the same results give the same bytes.
 
     The layout follows ``results.schema.json`` (see :mod:`evisynth.report.schema`).
     """
-    return json.dumps(_plain(normalise(results.to_dict())), indent=2, sort_keys=True,
-                      ensure_ascii=False) + "\n"
+    data = plain_json(normalise(results.to_dict()), nan="not computed")
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def build_report(results: ReviewResults, *, version: str,
