@@ -92,7 +92,7 @@ from evisynth._validation import (
 )
 from evisynth.engine.glmm import GLMMData, GLMMFit, _nchg_moments, fit_glmm, nchg_data
 from evisynth.errors import ConvergenceError, EvisynthWarning, InputError
-from evisynth.meta.results import _fmt_p, _stars, pval_text
+from evisynth.meta.results import _fmt_p, _stars, _TestStatistic, pval_text
 
 __all__ = ["GLMMResult", "rma_glmm"]
 
@@ -186,7 +186,7 @@ def _events_total(
 
 # ------------------------------------------------------------------ result --
 @dataclass(frozen=True)
-class GLMMResult:
+class GLMMResult(_TestStatistic):
     """Result of :func:`rma_glmm`; field names follow metafor's ``rma.glmm`` object.
 
     ``estimate``, ``se``, ``stat``, ``pval``, ``ci_lb``, ``ci_ub`` describe the
@@ -252,24 +252,6 @@ class GLMMResult:
     def stat_name(self) -> str:
         """``"zval"`` for the z test, ``"tval"`` for the t test."""
         return "zval" if self.test == "z" else "tval"
-
-    @property
-    def zval(self) -> float:
-        """Test statistic of the z test of the first coefficient."""
-        if self.test != "z":
-            raise AttributeError("zval is not defined for test='t'; use tval")
-        return self.stat
-
-    @property
-    def tval(self) -> float:
-        """Test statistic of the t test of the first coefficient."""
-        if self.test == "z":
-            raise AttributeError("tval is not defined for test='z'; use zval")
-        return self.stat
-
-    @property
-    def tau(self) -> float:
-        return math.sqrt(self.tau2)
 
     def coef(self) -> list[dict[str, Any]]:
         """Coefficient table: one dict per coefficient (``name, estimate, se, stat, pval,

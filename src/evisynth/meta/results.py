@@ -120,8 +120,37 @@ class Tau2ConfInt:
         return "\n".join(lines)
 
 
+class _TestStatistic:
+    """metafor's names for one test statistic (``zval`` or ``tval``) and for ``tau``.
+
+    Shared by the pooled-result classes, which carry ``test``, ``stat`` and ``tau2``.
+    """
+
+    test: str
+    stat: float
+    tau2: float
+
+    @property
+    def zval(self) -> float:
+        """Test statistic of a z test."""
+        if self.test != "z":
+            raise AttributeError(f"zval is not defined for test={self.test!r}; use tval")
+        return self.stat
+
+    @property
+    def tval(self) -> float:
+        """Test statistic of a t-based test (``t``, ``knha``, ``adhoc``)."""
+        if self.test == "z":
+            raise AttributeError("tval is not defined for test='z'; use zval")
+        return self.stat
+
+    @property
+    def tau(self) -> float:
+        return math.sqrt(self.tau2)
+
+
 @dataclass(frozen=True)
-class RMAResult:
+class RMAResult(_TestStatistic):
     """Result of :func:`evisynth.rma` for an intercept-only (random- or fixed-effects) model.
 
     Field names follow metafor. ``estimate`` and its interval are on the
@@ -162,24 +191,6 @@ class RMAResult:
     def stat_name(self) -> str:
         """``"zval"`` for the z test, ``"tval"`` for t-based tests."""
         return "zval" if self.test == "z" else "tval"
-
-    @property
-    def zval(self) -> float:
-        """Test statistic of a z test."""
-        if self.test != "z":
-            raise AttributeError(f"zval is not defined for test={self.test!r}; use tval")
-        return self.stat
-
-    @property
-    def tval(self) -> float:
-        """Test statistic of a t-based test (``t``, ``knha``, ``adhoc``)."""
-        if self.test == "z":
-            raise AttributeError("tval is not defined for test='z'; use zval")
-        return self.stat
-
-    @property
-    def tau(self) -> float:
-        return math.sqrt(self.tau2)
 
     @property
     def weights_percent(self) -> FloatArray:
