@@ -81,6 +81,8 @@ def test_report_summary_is_consistent(mf):
     assert s.icer == res.icer("CAR-T", "SOC")
     assert s.inmb == pytest.approx(150_000 * s.inc_qaly - s.inc_cost)
     assert s.prob_cost_effective == psa.prob_cost_effective(150_000)["CAR-T"]
+    assert s.evpi_per_year_population == pytest.approx(
+        psa.evpi(150_000, population=mf.inputs["eligible_per_year"].value)["per_population"])
     assert set(s.assumptions) == {p.name for p in mf.assumptions()}
     assert json.loads(json.dumps(s.to_dict()))["icer"] == s.icer
     assert s.headline.startswith("Over 40 years")

@@ -142,3 +142,22 @@ def test_property_exact_equals_closed_form(lp, ratio, r, H):
     exp = expected(lp, lo, r, H)
     assert res.costs["x"] == pytest.approx(exp["cost"], rel=1e-9)
     assert res.qalys["x"] == pytest.approx(exp["qaly"], rel=1e-9)
+
+
+def lifetable_sum(lam: float, d: float, H: float, K: int) -> float:
+    """sum_k c (q^k + q^(k+1)) / 2 * exp(-d c (k + 1/2)), q = exp(-lam c)."""
+    c = H / K
+    q, rr = math.exp(-lam * c), math.exp(-(lam + d) * c)
+    return c * (1 + q) / 2 * math.exp(-d * c / 2) * (1 - rr**K) / (1 - rr)
+
+
+@pytest.mark.parametrize("r", [0.0, 0.03])
+@pytest.mark.parametrize("K", [480, 37])
+def test_life_table_correction_is_its_closed_form(r, K):
+    lp, lo, H = 0.5, 0.2, 40.0
+    res = build(lp, lo, r, H).run("cycles", cycle=H / K, correction="life-table")
+    d = math.log1p(r)
+    q_want = (0.8 * lifetable_sum(lp, d, H, K)
+              + 0.5 * (lifetable_sum(lo, d, H, K) - lifetable_sum(lp, d, H, K))
+              - 0.2 * 0.1 * 0.05)
+    assert res.qalys["x"] == pytest.approx(q_want, rel=1e-12)

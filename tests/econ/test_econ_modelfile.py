@@ -201,3 +201,21 @@ def test_numeric_override_fixes_the_input_dict_override_keeps_the_distribution()
     assert mf.inputs["hr"].dist == "lognormal"
     with pytest.raises(InputError, match="log-normal needs a positive value"):
         parse_model(GOOD, overrides={"hr": {"value": -1.0}})
+
+
+def test_correlations_from_the_file_reach_the_psa():
+    from scipy import stats
+
+    text = GOOD.replace("[inputs.hr]", "[inputs.u2]\nvalue = 0.5\ndistribution = \"beta\"\n"
+                        "se = 0.05\nassumption = true\n\n[inputs.hr]")
+    i = text.rindex('utilities = { pf = "u" }')
+    text = text[:i] + 'utilities = { pf = "u", pd = "u2" }' + text[i + 24:]
+    text += '\n[[correlations]]\na = "u"\nb = "u2"\nrho = 0.9\n'
+    mf = parse_model(text)
+    dr = mf.model.draw(20_000, __import__("numpy").random.default_rng(2))
+    x, y = dr.values[id(mf.inputs["u"])], dr.values[id(mf.inputs["u2"])]
+    assert stats.spearmanr(x, y).statistic == pytest.approx(
+        6 / math.pi * math.asin(0.45), abs=0.02)
+    bad = text.replace("rho = 0.9", "rho = 1.5")
+    with pytest.raises(InputError, match=r"line \d+: correlation: rho 1.5"):
+        parse_model(bad)

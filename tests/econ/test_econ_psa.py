@@ -204,3 +204,23 @@ def test_extended_dominance():
     assert rows["D"]["status"] == "dominated"
     assert rows["C"]["compared_with"] == "A"
     assert rows["C"]["icer"] == pytest.approx((150.0 - 0.0) / (2.0 - 0.0))
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None)
+@given(v=st.floats(0.05, 0.95), rel=st.floats(0.01, 0.3),
+       dist=st.sampled_from(["gamma", "beta", "normal", "lognormal"]), seed=st.integers(0, 99))
+def test_param_draws_have_the_stated_mean_and_sd(v, rel, dist, seed):
+    se = rel * v * (1 - v) if dist == "beta" else rel * v
+    p = Param(v, dist=dist, se=se if dist != "lognormal" else rel)
+    x = p.draw(np.random.default_rng(seed), 20_000)
+    sd = np.sqrt(np.exp(rel**2) - 1) * p.mean() if dist == "lognormal" else se
+    assert abs(x.mean() - p.mean()) < 5 * sd / math.sqrt(20_000)
+    assert x.std() == pytest.approx(sd, rel=0.1)
+    # the inverse-CDF route (copula) gives the same distribution
+    u = np.random.default_rng(seed).random(20_000)
+    y = p.ppf(u)
+    assert abs(y.mean() - p.mean()) < 5 * sd / math.sqrt(20_000)

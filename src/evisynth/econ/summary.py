@@ -40,6 +40,8 @@ class EconSummary:
     """Headline cost-effectiveness numbers, with sentences ready for a report.
 
     ``prob_cost_effective``/``evpi_per_patient``/``n_psa`` are ``None`` without a PSA;
+    ``evpi_per_year_population`` is the per-patient EVPI times the model file's
+    ``population`` (patients per year), when both exist;
     ``assumptions`` lists inputs no source gives; ``benchmarks`` are published ICERs.
     """
 
@@ -64,6 +66,7 @@ class EconSummary:
     prob_cost_effective: float | None
     n_psa: int | None
     evpi_per_patient: float | None
+    evpi_per_year_population: float | None
     assumptions: tuple[str, ...]
     benchmarks: tuple[tuple[str, float], ...]
     sentences: tuple[str, ...]
@@ -137,12 +140,14 @@ def report_summary(
     w = wtp if wtp is not None else result.wtp
     cur = result.currency
     inmb = None if w is None else w * inc["inc_qaly"] - inc["inc_cost"]
-    pce = evpi = None
+    pce = evpi = evpi_pop = None
     n = None
     if psa is not None and w is not None:
         pce = psa.prob_cost_effective(w)[a]
         evpi = psa.evpi(w)["per_patient"]
         n = psa.n
+        if model_file is not None and model_file.population is not None:
+            evpi_pop = evpi * model_file.population.value
     dq, dc = inc["inc_qaly"], inc["inc_cost"]
     if dq > 0 and dc > 0:
         s1 = (f"Over {result.horizon:g} years, {a} costs {_money(dc, cur)} more than {b} and "
@@ -185,7 +190,8 @@ def report_summary(
         qaly_intervention=result.qalys[a], qaly_comparator=result.qalys[b],
         ly_intervention=result.life_years[a], ly_comparator=result.life_years[b],
         inc_cost=dc, inc_qaly=dq, inc_ly=inc["inc_ly"], icer=inc["icer"], inmb=inmb,
-        prob_cost_effective=pce, n_psa=n, evpi_per_patient=evpi, assumptions=assumptions,
+        prob_cost_effective=pce, n_psa=n, evpi_per_patient=evpi,
+        evpi_per_year_population=evpi_pop, assumptions=assumptions,
         benchmarks=benches, sentences=tuple(sents))
 
 
