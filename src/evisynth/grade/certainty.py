@@ -108,6 +108,13 @@ class CertaintyRating:
         return "\n".join([head, *lines])
 
 
+def check_rma_fit(fit: Any) -> None:
+    """``fit`` must be an :func:`evisynth.rma` result (an :class:`RMAResult`)."""
+    if not isinstance(fit, RMAResult):
+        raise InputError(f"argument 'fit': expected the result of evisynth.rma, got "
+                         f"{type(fit).__name__}", where="fit")
+
+
 def _to_analysis(measure: str, values: Any, scale: str) -> np.ndarray:
     v = as_float_vector("thresholds", values)
     if scale == "analysis":
@@ -225,9 +232,7 @@ def rate_certainty(
     >>> r.certainty, r.imprecision.rating
     ('high', 0)
     """
-    if not isinstance(fit, RMAResult):
-        raise InputError(f"argument 'fit': expected the result of evisynth.rma, got "
-                         f"{type(fit).__name__}", where="fit")
+    check_rma_fit(fit)
     des = check_choice("design", design, tuple(_START))
     scale = check_choice("threshold_scale", threshold_scale, ("natural", "analysis"))
     m = fit.measure.upper()

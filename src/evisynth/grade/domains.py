@@ -108,6 +108,13 @@ def _judgement(name: str, value: Any, allowed: dict[str, int]) -> int:
     )
 
 
+def _need_reason(rating: int, reason: str | None, name: str, why: str) -> None:
+    """A downgrade (``rating < 0``) without a non-blank ``reason`` is an input error."""
+    if rating < 0 and not (isinstance(reason, str) and reason.strip()):
+        raise InputError(f"argument {name!r}: say {why} (every downgrade needs a reason)",
+                         where=name)
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
@@ -412,9 +419,7 @@ def rate_indirectness(judgement: str = "not serious", reason: str | None = None)
     -1
     """
     r = _judgement("indirectness", judgement, _SERIOUSNESS)
-    if r < 0 and not (isinstance(reason, str) and reason.strip()):
-        raise InputError("argument 'indirectness_reason': say why the evidence is indirect "
-                         "(every downgrade needs a reason)", where="indirectness_reason")
+    _need_reason(r, reason, "indirectness_reason", "why the evidence is indirect")
     label = {0: "Not serious", -1: "Serious indirectness", -2: "Very serious indirectness"}[r]
     text = f"{label}: {reason.strip()}" if reason else f"{label}: no indirectness identified"
     return DomainRating("indirectness", r, text.rstrip(".") + ".")
@@ -483,10 +488,7 @@ def rate_publication_bias(
                     f"{MIN_STUDIES_SMALL_STUDY_TEST} it needs")
     if judgement is not None:
         r = _judgement("publication_bias", judgement, _PUB_BIAS)
-        if r < 0 and not (isinstance(reason, str) and reason.strip()):
-            raise InputError("argument 'publication_bias_reason': say why publication bias is "
-                             "suspected (every downgrade needs a reason)",
-                             where="publication_bias_reason")
+        _need_reason(r, reason, "publication_bias_reason", "why publication bias is suspected")
         why = reason.strip().rstrip(".") if reason else "no signal of missing studies"
         label = "Publication bias strongly suspected" if r else "Undetected"
         return DomainRating("publication_bias", r, f"{label}: {why} ({evidence}).")

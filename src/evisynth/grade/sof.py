@@ -32,7 +32,7 @@ from typing import Any
 from evisynth._validation import check_int
 from evisynth.errors import InputError
 from evisynth.grade.absolute import AbsoluteEffect, absolute_effect
-from evisynth.grade.certainty import CertaintyRating
+from evisynth.grade.certainty import CertaintyRating, check_rma_fit
 from evisynth.meta.results import LOG_MEASURES, RMAResult
 
 __all__ = ["SoFRow", "SoFTable", "summary_of_findings"]
@@ -104,9 +104,7 @@ class SoFRow:
         >>> SoFRow.from_fit("OS", fit, participants=700).measure
         'HR'
         """
-        if not isinstance(fit, RMAResult):
-            raise InputError(f"argument 'fit': expected the result of evisynth.rma, got "
-                             f"{type(fit).__name__}", where="fit")
+        check_rma_fit(fit)
         vals = [fit.estimate, fit.ci_lb, fit.ci_ub]
         if fit.measure in LOG_MEASURES:
             vals = [math.exp(v) for v in vals]
