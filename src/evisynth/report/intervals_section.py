@@ -95,7 +95,6 @@ def interval_explainer(res: ReviewResults) -> Iterator[Block]:
         yield BulletList(tuple(checks))
 
 
-
 def _check_sentence(oa: OutcomeAnalysis) -> str:
     s = oa.primary
     if s is None or s.interval_check is None:

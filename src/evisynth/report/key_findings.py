@@ -33,12 +33,10 @@ __all__ = ["CERTAINTY_PHRASE", "DOMAIN_WORDS", "key_findings", "key_sentence"]
 CERTAINTY_PHRASE = {"high": "", "moderate": "probably ", "low": "may "}
 
 
-
 def _sof_by_outcome(res: ReviewResults) -> dict[str, dict[str, Any]]:
     if res.sof is None:
         return {}
     return {r["outcome"]: r for r in res.sof.to_dict()["rows"]}
-
 
 
 DOMAIN_WORDS = {
@@ -48,7 +46,6 @@ DOMAIN_WORDS = {
     "imprecision": "the range of plausible effects is wide",
     "publication bias": "results may be missing",
 }
-
 
 
 def _uncertain(s: StratumAnalysis) -> str:
@@ -65,7 +62,6 @@ def _uncertain(s: StratumAnalysis) -> str:
     if not parts:
         return ""
     return "Uncertain because " + "; ".join(parts) + "."
-
 
 
 def _per_1000_sentence(res: ReviewResults, o: Outcome, row: dict[str, Any] | None) -> str:
@@ -87,7 +83,6 @@ def _per_1000_sentence(res: ReviewResults, o: Outcome, row: dict[str, Any] | Non
             f"{w.intervention} versus {ab['control_per_1000']:,} per 1,000 with {w.comparator}: "
             f"{fm(ab['difference_per_1000'])} {unit} (95% {'CrI' if bayes else 'CI'} {fm(lo)} to "
             f"{fm(hi)}).")
-
 
 
 def key_sentence(res: ReviewResults, oa: OutcomeAnalysis, first: bool) -> str:
@@ -164,7 +159,6 @@ def key_sentence(res: ReviewResults, oa: OutcomeAnalysis, first: bool) -> str:
     return f"{head} {rest}".strip()
 
 
-
 def _verified_only_text(res: ReviewResults, oa: OutcomeAnalysis) -> str:
     """The verified-in-source-only answer, when it leaves studies out."""
     s = oa.primary
@@ -182,7 +176,6 @@ def _verified_only_text(res: ReviewResults, oa: OutcomeAnalysis) -> str:
                 f"{', '.join(dropped)}): {value}, "
                 f"{sn.fit.k} {'study' if sn.fit.k == 1 else 'studies'}.")
     return ""
-
 
 
 def key_findings(res: ReviewResults) -> Iterator[Block]:

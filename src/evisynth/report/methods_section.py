@@ -35,7 +35,6 @@ def what_changed(res: ReviewResults, changes: Any) -> Iterator[Block]:
                 tuple((c.kind, c.item, c.before, c.after) for c in changes.items))
 
 
-
 def limitations(res: ReviewResults) -> Iterator[Block]:
     r = res.review
     if not res.outcomes:
@@ -60,7 +59,6 @@ def limitations(res: ReviewResults) -> Iterator[Block]:
         items.append("The literature search is not reproduced; only the counts of assessed, "
                      "excluded and included reports are stated.")
     yield BulletList(tuple(items))
-
 
 
 def methods(res: ReviewResults, version: str) -> Iterator[Block]:
@@ -105,7 +103,6 @@ def methods(res: ReviewResults, version: str) -> Iterator[Block]:
         items.append(f"Data: built from {', '.join(files)} (in the review folder) by "
                      f"{r.source.built_by or 'hand'}.")
     yield BulletList(tuple(items))
-
 
 
 def audit_of_statistics(res: ReviewResults) -> Iterator[Block]:

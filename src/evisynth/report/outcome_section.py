@@ -73,7 +73,6 @@ def _studies_table(o: Outcome, s: StratumAnalysis) -> Table:
     return Table(head, tuple(rows), caption="Inputs and their provenance")
 
 
-
 def _numbers(o: Outcome, s: StratumAnalysis) -> str:
     f = s.fit
     t = s.reported
@@ -110,7 +109,6 @@ def _numbers(o: Outcome, s: StratumAnalysis) -> str:
     )
 
 
-
 def _next_setting(res: ReviewResults, o: Outcome, s: StratumAnalysis) -> str:
     """The prediction interval read out for the next setting or product."""
     t = s.reported
@@ -133,7 +131,6 @@ def _next_setting(res: ReviewResults, o: Outcome, s: StratumAnalysis) -> str:
             f"{_num(t['pi_lb'])} to {_num(t['pi_ub'])}: a new study {what}.")
 
 
-
 def _counts(o: Outcome, s: StratumAnalysis) -> list[Any] | None:
     """Per-study (events_int, n_int, events_comp, n_comp) for binary outcomes."""
     if o.measure in ("HR",):
@@ -146,7 +143,6 @@ def _counts(o: Outcome, s: StratumAnalysis) -> list[Any] | None:
         else:
             out.append((r.events_int, r.n_int, r.events_comp, r.n_comp))
     return out
-
 
 
 def _stratum_blocks(res: ReviewResults, o: Outcome, s: StratumAnalysis,
@@ -212,7 +208,6 @@ def _stratum_blocks(res: ReviewResults, o: Outcome, s: StratumAnalysis,
                    "to cohorts without a comparison group.", kind="small")
 
 
-
 def _missing_trials(res: ReviewResults, oa: OutcomeAnalysis) -> str:
     """Trials of the primary design not in this outcome's primary analysis, and why."""
     r = res.review
@@ -243,7 +238,6 @@ def _missing_trials(res: ReviewResults, oa: OutcomeAnalysis) -> str:
     return " ".join(out)
 
 
-
 def outcome_section(res: ReviewResults, oa: OutcomeAnalysis) -> Iterator[Block]:
     o = oa.outcome
     yield _h(2, o.label)
@@ -260,7 +254,6 @@ def outcome_section(res: ReviewResults, oa: OutcomeAnalysis) -> Iterator[Block]:
     for i, s in enumerate(oa.strata):
         yield from _stratum_blocks(res, o, s, primary=i == 0)
     yield from _subgroup_blocks(res, oa)
-
 
 
 def outcomes(res: ReviewResults) -> Iterator[Block]:

@@ -32,7 +32,6 @@ def _stratum_text(o: Outcome, s: StratumAnalysis) -> str:
     return f"{s.design_label}: {_fit_line(o, s)} ({what}, k = {s.k}: {trials})"
 
 
-
 def _candidates(oa: OutcomeAnalysis) -> list[tuple[str, dict[str, float]]]:
     out: list[tuple[str, dict[str, float]]] = []
     for i, s in enumerate(oa.strata):
@@ -49,7 +48,6 @@ def _candidates(oa: OutcomeAnalysis) -> list[tuple[str, dict[str, float]]]:
             if t is not None:
                 out.append((f"{sn.label} ({s.design_label})", t))
     return out
-
 
 
 def _closest(p: Any, oa: OutcomeAnalysis | None) -> str:
@@ -82,7 +80,6 @@ def _closest(p: Any, oa: OutcomeAnalysis | None) -> str:
         return f"close to this review's {best} (within 15%)"
     return (f"no analysis of this review within 15% (nearest: {best}); the claim rests on "
             f"studies, data cuts or methods not used here ({lower_first(o.label)})")
-
 
 
 def published(res: ReviewResults) -> Iterator[Block]:

@@ -23,7 +23,6 @@ def _fmt(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
-
 def reanalyses(res: ReviewResults) -> Iterator[Block]:
     if not res.reanalyses:
         return

@@ -69,7 +69,6 @@ def _sensitivity_tables(o: Outcome, s: StratumAnalysis) -> Iterator[Block]:
         yield Table(("Leave one out", "Estimate (95% CI)"), tuple(loo_rows))
 
 
-
 def back_frame(o: Outcome, frame: object) -> list[tuple[str, str]]:
     """Leave-one-out rows on the reporting scale."""
     import pandas as pd
@@ -83,7 +82,6 @@ def back_frame(o: Outcome, frame: object) -> list[tuple[str, str]]:
         est, lb, ub = (float(f(row[c])) for c in ("estimate", "ci_lb", "ci_ub"))
         out.append((str(label), fmt_effect(o, est, lb, ub)))
     return out
-
 
 
 def _subgroup_blocks(res: ReviewResults, oa: OutcomeAnalysis) -> Iterator[Block]:
@@ -127,7 +125,6 @@ def _subgroup_blocks(res: ReviewResults, oa: OutcomeAnalysis) -> Iterator[Block]
                    kind="small")
 
 
-
 def _split(oa: OutcomeAnalysis, g: Any) -> tuple[tuple[str, ...], ...]:
     """How a subgroup variable partitions the studies of its stratum (labels per group)."""
     from evisynth.review.analyse import subgroup_value
@@ -139,7 +136,6 @@ def _split(oa: OutcomeAnalysis, g: Any) -> tuple[tuple[str, ...], ...]:
     for u in stratum.studies:
         groups.setdefault(str(subgroup_value(u, g.column)), []).append(u.label)
     return tuple(sorted(tuple(v) for v in groups.values()))
-
 
 
 def _aliased(oa: OutcomeAnalysis) -> str:

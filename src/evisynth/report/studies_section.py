@@ -56,7 +56,6 @@ def evidence_base(res: ReviewResults) -> Iterator[Block]:
                 caption="Exclusion log")
 
 
-
 def _rob_rows(res: ReviewResults, tool: str) -> dict[str, dict[str, str]]:
     """Traffic-light rows: per study, the outcomes sharing one set of judgements."""
     r = res.review
@@ -81,7 +80,6 @@ def _rob_rows(res: ReviewResults, tool: str) -> dict[str, dict[str, str]]:
             name = f"{study.label} — {labels}" if len(groups) > 1 else study.label
             out[name] = dict(zip(domains, vector, strict=True))
     return out
-
 
 
 def risk_of_bias(res: ReviewResults) -> Iterator[Block]:

@@ -33,13 +33,11 @@ def question(res: ReviewResults) -> Iterator[Block]:
     yield Table(("PICO", "This review"), tuple(rows))
 
 
-
 SOF_HEADINGS = {
     "Risk with comparator": "Events per 1,000 with {comparator}",
     "Risk with intervention": "Events per 1,000 with {intervention}",
     "Difference (95% CI)": "Difference in events per 1,000 (95% CI)",
 }
-
 
 
 def main_findings(res: ReviewResults) -> Iterator[Block]:
@@ -75,7 +73,6 @@ def main_findings(res: ReviewResults) -> Iterator[Block]:
     )
 
 
-
 #: Terms the report itself uses (the review's own abbreviations come from review.toml).
 GENERAL_TERMS: dict[str, str] = {
     "CI": "confidence interval: the range of effects compatible with the data (95%)",
@@ -106,7 +103,6 @@ GENERAL_TERMS: dict[str, str] = {
     "source row": "a row of the extraction table the review was built from (spreadsheet "
                   "numbering, header = row 1)",
 }
-
 
 
 def glossary(res: ReviewResults) -> Iterator[Block]:

@@ -35,23 +35,18 @@ __all__ = [
 VERIFICATION_SHORT = {"verified-in-source": "verified", "from-secondary-source": "secondary"}
 
 
-
 PROPORTION_MEASURES = ("PLO", "PFT", "PR", "PAS")
 
 
-
 MEASURE_NAMES = {"HR": "hazard ratio", "RR": "risk ratio", "OR": "odds ratio"}
-
 
 
 def _h(level: int, text: str, prefix: str = "") -> Heading:
     return Heading(level, text, slug(prefix + text))
 
 
-
 def _words(res: ReviewResults) -> ReportText:
     return res.review.report
-
 
 
 def lower_first(text: str) -> str:
@@ -59,7 +54,6 @@ def lower_first(text: str) -> str:
     if len(text) > 1 and text[0].isupper() and text[1].islower():
         return text[0].lower() + text[1:]
     return text
-
 
 
 def _num(x: float) -> str:
@@ -71,7 +65,6 @@ def _num(x: float) -> str:
     if abs(x) >= 0.1 or x == 0:
         return f"{x:.2f}"
     return f"{x:.2g}"
-
 
 
 def _percent(x: float) -> str:
@@ -86,17 +79,14 @@ def _percent(x: float) -> str:
     return f"{p:.2g}%"
 
 
-
 def fmt_value(o: Outcome, x: float) -> str:
     """``0.39`` for ratios, ``3.6%`` for proportions."""
     return _percent(x) if o.measure in PROPORTION_MEASURES else _num(x)
 
 
-
 def spans_everything(o: Outcome, lb: float, ub: float) -> bool:
     """A proportion interval that says nothing (about 0% to about 100%)."""
     return o.measure in PROPORTION_MEASURES and lb < 0.005 and ub > 0.995
-
 
 
 def fmt_effect(o: Outcome, est: float, lb: float, ub: float) -> str:
@@ -111,14 +101,12 @@ def fmt_effect(o: Outcome, est: float, lb: float, ub: float) -> str:
     return f"{fmt_value(o, est)} ({fmt_value(o, lb)} to {fmt_value(o, ub)})"
 
 
-
 def _fit_line(o: Outcome, fit: NamedFit | StratumAnalysis) -> str:
     """A result's estimate and interval as reported (the primary model where it has one)."""
     t = fit.reported
     if t is None:
         return "—"
     return fmt_effect(o, t["estimate"], t["ci_lb"], t["ci_ub"])
-
 
 
 def _plain_line(o: Outcome, fit: Any) -> str:
@@ -129,21 +117,17 @@ def _plain_line(o: Outcome, fit: Any) -> str:
     return fmt_effect(o, t["estimate"], t["ci_lb"], t["ci_ub"])
 
 
-
 def _p(p: float) -> str:
     """``p = 0.046`` / ``p < 0.001`` (never scientific notation)."""
     return "p < 0.001" if p < 0.001 else f"p = {p:.2g}" if p < 0.01 else f"p = {p:.3g}"
-
 
 
 def _tau2(x: float) -> str:
     return "0" if x == 0 else "< 0.001" if x < 0.001 else f"{x:.3g}"
 
 
-
 def _pct(x: float) -> str:
     return f"{x:.0f}%"
-
 
 
 def favours(res: ReviewResults, o: Outcome) -> tuple[str, str]:
@@ -151,7 +135,6 @@ def favours(res: ReviewResults, o: Outcome) -> tuple[str, str]:
     w = _words(res)
     good, bad = f"Favours {w.intervention}", f"Favours {w.comparator}"
     return (good, bad) if o.favours == "lower" else (bad, good)
-
 
 
 def direction_words(res: ReviewResults, o: Outcome) -> str:
@@ -162,11 +145,9 @@ def direction_words(res: ReviewResults, o: Outcome) -> str:
     return f"{name.capitalize()}s {side} 1 favour {w.intervention}."
 
 
-
 def _est(s: StratumAnalysis) -> tuple[float, float, float]:
     t = s.reported
     return t["estimate"], t["ci_lb"], t["ci_ub"]
-
 
 
 def _tests_used(res: ReviewResults) -> set[str]:
@@ -174,7 +155,6 @@ def _tests_used(res: ReviewResults) -> set[str]:
     tests = {plan.test} | {a.test for a in plan.alternatives}
     tests |= {sn.test for sn in plan.sensitivity if sn.test}
     return tests
-
 
 
 def primary_model_sentence(res: ReviewResults) -> str:
