@@ -14,7 +14,9 @@ from evisynth.report.wording import (
     _num,
     _percent,
     _words,
+    ci_abbr,
     fmt_effect,
+    interval_kind,
     lower_first,
     primary_model_sentence,
     spans_everything,
@@ -64,7 +66,8 @@ def _uncertain(s: StratumAnalysis) -> str:
     return "Uncertain because " + "; ".join(parts) + "."
 
 
-def _per_1000_sentence(res: ReviewResults, o: Outcome, row: dict[str, Any] | None) -> str:
+def _per_1000_sentence(res: ReviewResults, o: Outcome, row: dict[str, Any] | None,
+                       ci: str = "CI") -> str:
     w = _words(res)
     if row is None or row.get("absolute") is None:
         return ""
@@ -78,10 +81,9 @@ def _per_1000_sentence(res: ReviewResults, o: Outcome, row: dict[str, Any] | Non
     what = ("had an event (the outcome's end point)" if o.measure == "HR"
             else f"had {lower_first(o.label)}")
     unit = "events per 1,000" if o.measure == "HR" else "per 1,000"
-    bayes = row.get("_bayes", False)
     return (f"{when}{ab['intervention_per_1000']:,} per 1,000 people {what} with "
             f"{w.intervention} versus {ab['control_per_1000']:,} per 1,000 with {w.comparator}: "
-            f"{fm(ab['difference_per_1000'])} {unit} (95% {'CrI' if bayes else 'CI'} {fm(lo)} to "
+            f"{fm(ab['difference_per_1000'])} {unit} (95% {ci} {fm(lo)} to "
             f"{fm(hi)}).")
 
 
@@ -103,7 +105,7 @@ def key_sentence(res: ReviewResults, oa: OutcomeAnalysis, first: bool) -> str:
         if spans_everything(o, t["ci_lb"], t["ci_ub"]):
             rate += "; the data cannot bound the rate)"
         else:
-            rate += (f"; 95% CI {round(1000 * t['ci_lb']):,} to "
+            rate += (f"; 95% {ci_abbr(s)} {round(1000 * t['ci_lb']):,} to "
                      f"{round(1000 * t['ci_ub']):,} events per 1,000)")
         lead = f"{o.label}: {rate}, from {basis}."
         others = [f"{x.design_label}: {fmt_effect(o, *_est(x))} (k = {x.k})"
@@ -117,9 +119,8 @@ def key_sentence(res: ReviewResults, oa: OutcomeAnalysis, first: bool) -> str:
         return (f"{lead} {cert.capitalize()}-certainty evidence. {_uncertain(s)}").strip()
     name = MEASURE_NAMES.get(o.measure, o.measure)
     abbr = o.measure
-    bayes = s.headline is not None and s.headline.model == "bayes"
-    ci = ("95% credible interval [CrI]" if bayes and first else "95% CrI" if bayes
-          else "95% confidence interval [CI]" if first else "95% CI")
+    abbr_ci = ci_abbr(s)
+    ci = f"95% {interval_kind(s)} interval [{abbr_ci}]" if first else f"95% {abbr_ci}"
     named = f"{name} [{abbr}]" if first else abbr
     numbers = (f"{named} {_num(t['estimate'])}, {ci} {_num(t['ci_lb'])} to "
                f"{_num(t['ci_ub'])}; {basis}")
@@ -152,9 +153,7 @@ def key_sentence(res: ReviewResults, oa: OutcomeAnalysis, first: bool) -> str:
         f"certainty: {cert}." if first else f" GRADE certainty: {cert}.")
     verified = _verified_only_text(res, oa)
     sof_row = _sof_by_outcome(res).get(o.label)
-    if sof_row is not None:
-        sof_row = {**sof_row, "_bayes": bayes}
-    rest = " ".join(x for x in (_per_1000_sentence(res, o, sof_row),
+    rest = " ".join(x for x in (_per_1000_sentence(res, o, sof_row, abbr_ci),
                                 grade.strip(), _uncertain(s), verified) if x)
     return f"{head} {rest}".strip()
 

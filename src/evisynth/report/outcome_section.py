@@ -32,6 +32,7 @@ from evisynth.report.wording import (
     fmt_effect,
     fmt_value,
     lower_first,
+    pi_name,
     spans_everything,
 )
 from evisynth.review.analyse import (
@@ -113,21 +114,22 @@ def _next_setting(res: ReviewResults, o: Outcome, s: StratumAnalysis) -> str:
     """The prediction interval read out for the next setting or product."""
     t = s.reported
     w = _words(res)
+    pi = pi_name(s)
     if not s.pooled:
         return ""
     if o.measure in PROPORTION_MEASURES:
         if spans_everything(o, t["pi_lb"], t["pi_ub"]):
             return ("For the next setting or product, the data cannot say what rate to "
-                    "expect: the prediction interval spans almost every possible rate.")
+                    f"expect: the {pi} interval spans almost every possible rate.")
         return (f"For the next setting or product, the rate could plausibly lie anywhere from "
-                f"{_percent(t['pi_lb'])} to {_percent(t['pi_ub'])} (95% prediction interval).")
+                f"{_percent(t['pi_lb'])} to {_percent(t['pi_ub'])} (95% {pi} interval).")
     null = 1.0
     good_side = (t["pi_ub"] < null) if o.favours == "lower" else (t["pi_lb"] > null)
     crosses = t["pi_lb"] < null < t["pi_ub"]
     what = (f"could find anything from a clear benefit of {w.intervention} to clear harm"
             if crosses else f"would be expected to favour {w.intervention}" if good_side
             else f"would be expected to favour {w.comparator}")
-    return (f"For the next setting or product, the 95% prediction interval runs from "
+    return (f"For the next setting or product, the 95% {pi} interval runs from "
             f"{_num(t['pi_lb'])} to {_num(t['pi_ub'])}: a new study {what}.")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from evisynth.grade.sof import interval_words
 from evisynth.plots import forest_subgroups
 from evisynth.plots._io import to_svg
 from evisynth.report.blocks import Block, Figure, Para, Table
@@ -20,6 +21,7 @@ from evisynth.report.wording import (
     _plain_line,
     favours,
     fmt_effect,
+    interval_kind,
     lower_first,
 )
 from evisynth.review.analyse import (
@@ -34,19 +36,30 @@ __all__ = ["back_frame"]
 
 
 def _sensitivity_tables(o: Outcome, s: StratumAnalysis) -> Iterator[Block]:
+    """Same studies under other methods; other inputs; leave one out.
+
+    Each estimate column is headed with the kind of interval its rows show
+    ("95% CI", "95% CrI", or "95% CI or CrI" where they mix, the Note of each
+    Bayesian row naming its credible interval).
+    """
     h = s.headline
     plan_label = method_label(s.fit.method, s.fit.test)
     if h is not None and h.model != "frequentist":
         method_rows = [(h.label + " (primary)", str(s.k), _fit_line(o, s), h.interval),
                        (plan_label, str(s.k), _plain_line(o, s.fit), "")]
+        method_kinds = [interval_kind(s), "confidence"]
     else:
         method_rows = [(plan_label + " (primary)", str(s.k), _fit_line(o, s), "")]
+        method_kinds = [interval_kind(s)]
     method_rows += [(a.label, str(s.k), _plain_line(o, a.fit), a.note or "")
                     for a in s.alternatives]
+    method_kinds += ["confidence" for a in s.alternatives if a.fit is not None]
     if h is not None:
         method_rows += [(f"Prior sensitivity: {lab}", str(s.k), fmt_effect(o, e, lb, ub),
                          h.interval) for lab, e, lb, ub in h.prior_sensitivity]
+        method_kinds += [interval_kind(s) for _ in h.prior_sensitivity]
     data_rows = []
+    data_kinds = []
     loo_rows: list[tuple[str, ...]] = []
     for sn in s.sensitivity:
         if sn.leave_one_out is not None:
@@ -54,16 +67,22 @@ def _sensitivity_tables(o: Outcome, s: StratumAnalysis) -> Iterator[Block]:
                                                                             .to_frame())]
             continue
         k = str(sn.fit.k) if sn.fit is not None else "—"
-        row = (sn.label, k, _fit_line(o, sn), sn.note or "")
         if (sn.fit is not None and sn.studies == s.studies) or (sn.fit is not None and
                                                              sn.key in ("dl", "fe")):
             method_rows.append((sn.label, k, _plain_line(o, sn.fit), sn.note or ""))
-        else:
-            data_rows.append(row)
-    yield Table(("Method", "k", "Estimate (95% CI)", "Note"), tuple(method_rows),
-                caption="Same studies, other methods")
+            method_kinds.append("confidence")
+            continue
+        note = sn.note or ""
+        if sn.reported is not None:
+            data_kinds.append(interval_kind(sn))
+            if sn.headline is not None and data_kinds[-1] == "credible":
+                note = "; ".join(x for x in (sn.headline.interval, note) if x)
+        data_rows.append((sn.label, k, _fit_line(o, sn), note))
+    yield Table(("Method", "k", f"Estimate (95% {interval_words(method_kinds)})", "Note"),
+                tuple(method_rows), caption="Same studies, other methods")
     if data_rows:
-        yield Table(("Sensitivity analysis (other inputs)", "k", "Estimate (95% CI)", "Note"),
+        yield Table(("Sensitivity analysis (other inputs)", "k",
+                     f"Estimate (95% {interval_words(data_kinds)})", "Note"),
                     tuple(data_rows), caption="Sensitivity analyses")
     if loo_rows:
         yield Table(("Leave one out", "Estimate (95% CI)"), tuple(loo_rows))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from evisynth.grade.sof import SoFTable
 from evisynth.report.blocks import Block, BulletList, Para, Table
 from evisynth.report.wording import (
     PROPORTION_MEASURES,
@@ -11,13 +12,21 @@ from evisynth.report.wording import (
     _tests_used,
     _words,
     direction_words,
+    interval_kind,
     primary_model_sentence,
 )
 from evisynth.review.analyse import (
     ReviewResults,
 )
 
-__all__ = ["GENERAL_TERMS", "SOF_HEADINGS", "glossary", "main_findings", "question"]
+__all__ = [
+    "GENERAL_TERMS",
+    "SOF_HEADINGS",
+    "glossary",
+    "main_findings",
+    "question",
+    "sof_table",
+]
 
 
 def question(res: ReviewResults) -> Iterator[Block]:
@@ -40,6 +49,20 @@ SOF_HEADINGS = {
 }
 
 
+def sof_table(res: ReviewResults) -> SoFTable | None:
+    """The review's Summary of Findings, each row's interval named after its primary model.
+
+    A row whose primary analysis is Bayesian shows a credible interval (CrI),
+    any other a confidence interval (CI); :meth:`SoFTable.with_intervals`
+    words the headers and the footnote from that.
+    """
+    if res.sof is None:
+        return None
+    primary = {oa.outcome.label: oa.primary for oa in res.outcomes}
+    return res.sof.with_intervals([interval_kind(primary.get(r["outcome"]))
+                                   for r in res.sof.rows])
+
+
 def main_findings(res: ReviewResults) -> Iterator[Block]:
     if not res.outcomes:
         return
@@ -53,15 +76,16 @@ def main_findings(res: ReviewResults) -> Iterator[Block]:
         f"comparator's risk named in the footnotes (for hazard ratios, survival with "
         f"{w.intervention} = survival with {w.comparator} raised to the power HR)."
     )
-    if res.sof is not None:
-        rows = res.sof.to_dict()["rows"]
+    sof = sof_table(res)
+    if sof is not None:
+        rows = sof.to_dict()["rows"]
         cols = list(rows[0]["cells"]) if rows else []
-        head = tuple(SOF_HEADINGS.get(c, c).format(intervention=w.intervention,
-                                                    comparator=w.comparator) for c in cols)
+        head = tuple(sof.heading(c, SOF_HEADINGS.get(c, c).format(
+            intervention=w.intervention, comparator=w.comparator)) for c in cols)
         body = tuple(tuple(str(r["cells"][c]).replace(" per 1,000", "") for c in cols)
                      for r in rows)
         yield Table(head, body, caption="Summary of findings (GRADE)")
-        yield BulletList(tuple(res.sof.footnotes), ordered=True)
+        yield BulletList(sof.display_footnotes, ordered=True)
     n_inputs = sum(oa.primary.k for oa in res.outcomes if oa.primary is not None)
     n_sec = sum(oa.primary.n_secondary for oa in res.outcomes if oa.primary is not None)
     yield Para(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evisynth.grade.sof import INTERVAL_ABBR
 from evisynth.report.blocks import Heading, slug
 from evisynth.review.analyse import (
     NamedFit,
@@ -115,6 +116,25 @@ def _plain_line(o: Outcome, fit: Any) -> str:
         return "—"
     t = transformed(fit)
     return fmt_effect(o, t["estimate"], t["ci_lb"], t["ci_ub"])
+
+
+def interval_kind(fit: StratumAnalysis | NamedFit | None) -> str:
+    """``"credible"`` where the reported numbers come from a Bayesian model, else ``"confidence"``.
+
+    The model is the one the review's analysis ran for this result (its headline).
+    """
+    h = getattr(fit, "headline", None)
+    return "credible" if h is not None and h.model == "bayes" else "confidence"
+
+
+def ci_abbr(fit: StratumAnalysis | NamedFit | None) -> str:
+    """``CrI`` for a Bayesian result's interval, ``CI`` for a frequentist one."""
+    return INTERVAL_ABBR[interval_kind(fit)]
+
+
+def pi_name(fit: StratumAnalysis | NamedFit | None) -> str:
+    """``predictive`` (Bayesian posterior predictive) or ``prediction`` interval."""
+    return "predictive" if interval_kind(fit) == "credible" else "prediction"
 
 
 def _p(p: float) -> str:
