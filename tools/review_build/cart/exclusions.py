@@ -118,22 +118,27 @@ UNUSED_RULES: tuple[tuple[str, Any], ...] = (
 ROB_CITED = "not analysed; cited in the risk-of-bias support text"
 
 
-def unused_rows(source: Sequence[Src], used: set[int], cited: set[int]) -> list[dict[str, Any]]:
-    groups: dict[str, list[int]] = {ROB_CITED: []}
-    groups.update({reason: [] for reason, _ in UNUSED_RULES})
+def explain_unused(source: Sequence[Src], used: set[int], rules: Sequence[tuple[str, Any]],
+                   what: str = "source row") -> dict[str, list[int]]:
+    """Every source row not in ``used``, under the reason of the first rule it meets (in
+    the rules' order); a row that no rule explains stops the build."""
+    groups: dict[str, list[int]] = {reason: [] for reason, _ in rules}
     for r in source:
         if r.number in used:
             continue
-        if r.number in cited:
-            groups[ROB_CITED].append(r.number)
-            continue
-        for reason, rule in UNUSED_RULES:
+        for reason, rule in rules:
             if rule(r):
                 groups[reason].append(r.number)
                 break
         else:
-            raise BuildError(f"source row {r.number} is neither used nor explained")
-    return [{"reason": reason, "rows": rows} for reason, rows in groups.items() if rows]
+            raise BuildError(f"{what} {r.number} is neither used nor explained")
+    return {reason: rows for reason, rows in groups.items() if rows}
+
+
+def unused_rows(source: Sequence[Src], used: set[int], cited: set[int]) -> list[dict[str, Any]]:
+    rules = ((ROB_CITED, lambda r: r.number in cited), *UNUSED_RULES)
+    return [{"reason": reason, "rows": rows}
+            for reason, rows in explain_unused(source, used, rules).items()]
 
 
 def gaps(source: Sequence[Src], included: set[str]) -> list[dict[str, Any]]:

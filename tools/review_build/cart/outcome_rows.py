@@ -10,19 +10,52 @@ import re
 from ..common import BuildError
 from .outcomes import OUTCOME_COLUMNS, Denominator, RowSpec
 from .sources import NARRATIVE, SECONDARY, VERIFIED, P
-from .studies import BA20, BEL, CIB, MAZ, NEE, SAL, T22, T23, T25, VAN, Z22, Z23
+from .studies import (
+    BA20,
+    BEL,
+    CIB,
+    MAZ,
+    NEE,
+    SAL,
+    T22,
+    T23,
+    T25,
+    TRANSFORM_ARMS,
+    VAN,
+    Z22,
+    Z23,
+    ZUMA7_ARMS,
+)
 
-Z_N = (Denominator(P(Z22, "randomized", "n", "CAR-T")),
-       Denominator(P(Z22, "randomized", "n", "SOC")))
-T_N = (Denominator(P(T23, "randomized", "n", "CAR-T")),
-       Denominator(P(T23, "randomized", "n", "SOC")))
+Z_N = (Denominator(ZUMA7_ARMS[0]), Denominator(ZUMA7_ARMS[1]))
+T_N = (Denominator(TRANSFORM_ARMS[0]), Denominator(TRANSFORM_ARMS[1]))
 FDA_168 = "number of axi-cel recipients stated in the FDA review (source location text)"
 T_SAFETY = ("liso-cel arm size (92 randomised, Table 1); the abstract does not state the "
             "safety-set size (the GitHub dataset also uses 92)")
 
 
-def _arm_n(study: str, outcome: str, arm: str, cell: str, what: str) -> Denominator:
-    return Denominator(P(study, outcome, "percent", arm), cell=cell, what=what)
+def _cohorts(outcome: str, name: str, study: str, label: str, n_int: str, n_comp: str,
+             notes: str) -> RowSpec:
+    """A primary row of counts derived from two cohorts' percentages, each cohort's size
+    taken from the n cell of its own percentage row."""
+    int_row, comp_row = P(study, label, "percent", "CAR-T"), P(study, label, "percent", "SOC")
+    return RowSpec(f"{outcome}.{name}.primary", outcome, study, "primary", "percent",
+                   int_row, comp_row, Denominator(int_row, cell="n_cart", what=n_int),
+                   Denominator(comp_row, cell="n_control", what=n_comp), notes=notes)
+
+
+def _fda_n(label: str) -> Denominator:
+    """The number of axi-cel recipients that an FDA-review row states in its location text."""
+    return Denominator(P(Z22, label, "percent", "CAR-T"), cell="source_location",
+                       pattern=r"(\d+) axi-cel recipients", what=FDA_168)
+
+
+#: TRANSFORM's safety denominator: the liso-cel arm size.
+T_SAFETY_N = Denominator(TRANSFORM_ARMS[0], what=T_SAFETY)
+ZUMA1_EVAL = ("response-evaluable ZUMA-1 patients", "response-evaluable SCHOLAR-1 patients")
+VAN_MATCHED = ("matched liso-cel patients", "matched real-world controls")
+CRUDE = "Crude percentages of the two cohorts; counts derived."
+MATCHED = "Propensity-matched cohorts; counts derived."
 
 
 CORR_NOTE = ("Secondary source, corroborated by independent sources (source location "
@@ -133,21 +166,11 @@ ROWS: tuple[RowSpec, ...] = (
             P(BEL, "CR (best overall response at or after week 12; IRC)", "events/total", "CAR-T"),
             P(BEL, "CR (best overall response at or after week 12; IRC)", "events/total", "SOC"),
             notes=CORR_NOTE),
-    RowSpec("cr.zuma1-scholar.primary", "cr", NEE, "primary", "percent",
-            P(NEE, "CR", "percent", "CAR-T"), P(NEE, "CR", "percent", "SOC"),
-            _arm_n(NEE, "CR", "CAR-T", "n_cart", "response-evaluable ZUMA-1 patients"),
-            _arm_n(NEE, "CR", "SOC", "n_control", "response-evaluable SCHOLAR-1 patients"),
-            notes="Crude percentages of the two cohorts; counts derived."),
-    RowSpec("cr.transcend-rw.primary", "cr", VAN, "primary", "percent",
-            P(VAN, "CR", "percent", "CAR-T"), P(VAN, "CR", "percent", "SOC"),
-            _arm_n(VAN, "CR", "CAR-T", "n_cart", "matched liso-cel patients"),
-            _arm_n(VAN, "CR", "SOC", "n_control", "matched real-world controls"),
-            notes="Propensity-matched cohorts; counts derived."),
-    RowSpec("cr.singlecentre.primary", "cr", BA20, "primary", "percent",
-            P(BA20, "CR", "percent", "CAR-T"), P(BA20, "CR", "percent", "SOC"),
-            _arm_n(BA20, "CR", "CAR-T", "n_cart", "CAR-T patients of the cohort"),
-            _arm_n(BA20, "CR", "SOC", "n_control", "historical comparator patients"),
-            notes="Unadjusted comparison with historical patients; counts derived."),
+    _cohorts("cr", "zuma1-scholar", NEE, "CR", *ZUMA1_EVAL, notes=CRUDE),
+    _cohorts("cr", "transcend-rw", VAN, "CR", *VAN_MATCHED, notes=MATCHED),
+    _cohorts("cr", "singlecentre", BA20, "CR", "CAR-T patients of the cohort",
+             "historical comparator patients",
+             notes="Unadjusted comparison with historical patients; counts derived."),
     # ---------------------------------------------------------------- ORR (RR)
     RowSpec("orr.zuma7.primary", "orr", Z22, "primary", "percent",
             P(Z22, "ORR", "percent", "CAR-T", VERIFIED), P(Z22, "ORR", "percent", "SOC", VERIFIED),
@@ -162,16 +185,8 @@ ROWS: tuple[RowSpec, ...] = (
     RowSpec("orr.belinda.primary", "orr", BEL, "primary", "counts",
             P(BEL, "ORR (at or after week 12; IRC)", "events/total", "CAR-T"),
             P(BEL, "ORR (at or after week 12; IRC)", "events/total", "SOC"), notes=CORR_NOTE),
-    RowSpec("orr.zuma1-scholar.primary", "orr", NEE, "primary", "percent",
-            P(NEE, "ORR", "percent", "CAR-T"), P(NEE, "ORR", "percent", "SOC"),
-            _arm_n(NEE, "ORR", "CAR-T", "n_cart", "response-evaluable ZUMA-1 patients"),
-            _arm_n(NEE, "ORR", "SOC", "n_control", "response-evaluable SCHOLAR-1 patients"),
-            notes="Crude percentages of the two cohorts; counts derived."),
-    RowSpec("orr.transcend-rw.primary", "orr", VAN, "primary", "percent",
-            P(VAN, "ORR", "percent", "CAR-T"), P(VAN, "ORR", "percent", "SOC"),
-            _arm_n(VAN, "ORR", "CAR-T", "n_cart", "matched liso-cel patients"),
-            _arm_n(VAN, "ORR", "SOC", "n_control", "matched real-world controls"),
-            notes="Propensity-matched cohorts; counts derived."),
+    _cohorts("orr", "zuma1-scholar", NEE, "ORR", *ZUMA1_EVAL, notes=CRUDE),
+    _cohorts("orr", "transcend-rw", VAN, "ORR", *VAN_MATCHED, notes=MATCHED),
     # ---------------------------------------------------------------- grade >= 3 CRS (PLO)
     RowSpec("crs_g3.zuma7.primary", "crs_g3", Z22, "primary", "counts",
             P(Z22, "CRS_G3plus (grading: modified Lee 2014 per secondary dataset)",
@@ -181,15 +196,13 @@ ROWS: tuple[RowSpec, ...] = (
                   "modified Lee 2014 grading per one secondary dataset only."),
     RowSpec("crs_g3.zuma7.alt-fda", "crs_g3", Z22, "alternative", "percent",
             P(Z22, "CRS_G3plus (FDA review)", "percent", "CAR-T"),
-            n_cart=Denominator(P(Z22, "CRS_G3plus (FDA review)", "percent", "CAR-T"),
-                               cell="source_location", pattern=r"(\d+) axi-cel recipients",
-                               what=FDA_168),
+            n_cart=_fda_n("CRS_G3plus (FDA review)"),
             grading="not stated",
             notes="FDA reviewers' grouping of events (regulatory source, verified); counted "
                   "differently from the trial publication, so not mixed with it."),
     RowSpec("crs_g3.transform.primary", "crs_g3", T23, "primary", "percent",
             P(T23, "CRS_G3plus (grade 3; no grade 4/5)", "percent", "CAR-T"),
-            n_cart=Denominator(P(T23, "randomized", "n", "CAR-T"), what=T_SAFETY),
+            n_cart=T_SAFETY_N,
             grading="not stated",
             notes="Lee 2014 per the GitHub dataset (unverified)."),
     RowSpec("crs_g3.belinda.primary", "crs_g3", BEL, "primary", "counts",
@@ -207,17 +220,14 @@ ROWS: tuple[RowSpec, ...] = (
                   "v4.03 per one secondary dataset only; not ICANS graded by ASTCT."),
     RowSpec("ne_g3.zuma7.alt-fda", "ne_g3", Z22, "alternative", "percent",
             P(Z22, "NE_G3plus (FDA review, neurologic toxicity)", "percent", "CAR-T"),
-            n_cart=Denominator(P(Z22, "NE_G3plus (FDA review, neurologic toxicity)", "percent",
-                                 "CAR-T"),
-                               cell="source_location", pattern=r"(\d+) axi-cel recipients",
-                               what=FDA_168),
+            n_cart=_fda_n("NE_G3plus (FDA review, neurologic toxicity)"),
             grading="not stated",
             notes="FDA reviewers' grouping ('neurologic toxicity', regulatory source, "
                   "verified), broader than the trial's 'neurologic events'; not mixed with it."),
     RowSpec("ne_g3.transform.primary", "ne_g3", T23, "primary", "percent",
             P(T23, "NE_G3plus (investigator-identified neurological events; grade 3; no grade "
                    "4/5)", "percent", "CAR-T"),
-            n_cart=Denominator(P(T23, "randomized", "n", "CAR-T"), what=T_SAFETY),
+            n_cart=T_SAFETY_N,
             grading="not stated",
             notes="Investigator-identified neurological events; CTCAE v4.03 per the GitHub "
                   "dataset (unverified)."),

@@ -21,6 +21,10 @@ TOX_IMPRECISION = {
                  "change how patients are monitored and where CAR-T can be given.",
 }
 
+#: Control risk of the response outcomes: from the control arms of the analysed rows.
+CONTROL_ARMS = {"method": "control-arms", "quantity": "event",
+                "note": "From the control arms of the analysed rows."}
+
 OUTCOMES: tuple[dict[str, Any], ...] = (
     {"key": "efs", "label": "Event-free survival", "measure": "HR", "scale": "ratio",
      "favours": "lower", "importance": "critical",
@@ -37,13 +41,11 @@ OUTCOMES: tuple[dict[str, Any], ...] = (
      "imprecision": HR_IMPRECISION},
     {"key": "cr", "label": "Complete response", "measure": "RR", "scale": "ratio",
      "favours": "higher", "importance": "important",
-     "control_risk": {"method": "control-arms", "quantity": "event",
-                      "note": "From the control arms of the analysed rows."},
+     "control_risk": CONTROL_ARMS,
      "imprecision": HR_IMPRECISION},
     {"key": "orr", "label": "Overall response", "measure": "RR", "scale": "ratio",
      "favours": "higher", "importance": "important",
-     "control_risk": {"method": "control-arms", "quantity": "event",
-                      "note": "From the control arms of the analysed rows."},
+     "control_risk": CONTROL_ARMS,
      "imprecision": HR_IMPRECISION},
     {"key": "crs_g3", "label": "Grade ≥3 cytokine release syndrome (CAR-T arm)",
      "measure": "PLO", "scale": "proportion", "favours": "lower", "importance": "critical",

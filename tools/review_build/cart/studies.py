@@ -20,6 +20,16 @@ NEE, MAZ = "ZUMA1_vs_SCHOLAR1_Neelapu2021", "JULIET_vs_CORAL_Maziarz2022"
 SAL, VAN = "TRANSCEND_vs_SCHOLAR1_Salles2021", "TRANSCEND_vs_RWsynthetic_VanLe2023"
 BA20, CIB = "BloodAdv2020_4669_singlecenter", "CIBMTR_Shadman2022"
 
+
+
+def randomised(study: str) -> tuple[Pick, Pick]:
+    """The source rows of a trial's randomised arm sizes (CAR-T, then standard care)."""
+    return Pick(study, "randomized", "n", "CAR-T"), Pick(study, "randomized", "n", "SOC")
+
+
+#: Arm sizes of the randomised trials; the later reports of a trial share its first report's.
+ZUMA7_ARMS, TRANSFORM_ARMS, BELINDA_ARMS = randomised(Z22), randomised(T23), randomised(BEL)
+
 # Design strata of the toxicity-only cohorts (cart_toxicity_cohorts.csv).
 SINGLE_ARM, REAL_WORLD = "single-arm", "real-world"
 NO_ROB_DESIGNS = (SINGLE_ARM, REAL_WORLD)
@@ -45,38 +55,32 @@ SOC = "standard-of-care salvage chemotherapy (± autologous transplant)"
 STUDIES: tuple[StudySpec, ...] = (
     StudySpec(
         "ZUMA7_Locke2022", "ZUMA-7 (Locke 2022)", "RCT", 1, SOC,
-        n=(Pick("ZUMA7_Locke2022", "randomized", "n", "CAR-T"),
-           Pick("ZUMA7_Locke2022", "randomized", "n", "SOC")),
+        n=ZUMA7_ARMS,
         notes="Primary EFS analysis; also holds the interim OS analysis and the FDA review's "
               "safety figures, which the source table files under this report.",
     ),
     StudySpec(
         "ZUMA7_Westin2023", "ZUMA-7 (Westin 2023)", "RCT", 2, SOC,
-        n=(Pick("ZUMA7_Locke2022", "randomized", "n", "CAR-T"),
-           Pick("ZUMA7_Locke2022", "randomized", "n", "SOC")),
+        n=ZUMA7_ARMS,
         notes="Primary OS analysis of the same randomised population.",
     ),
     StudySpec(
         "TRANSFORM_Kamdar2022", "TRANSFORM (Kamdar 2022)", "RCT", 1, SOC,
-        n=(Pick("TRANSFORM_Abramson2023", "randomized", "n", "CAR-T"),
-           Pick("TRANSFORM_Abramson2023", "randomized", "n", "SOC")),
+        n=TRANSFORM_ARMS,
         notes="Interim analysis; only the FDA reviewers' figures for it were available.",
     ),
     StudySpec(
         "TRANSFORM_Abramson2023", "TRANSFORM (Abramson 2023)", "RCT", 2, SOC,
-        n=(Pick("TRANSFORM_Abramson2023", "randomized", "n", "CAR-T"),
-           Pick("TRANSFORM_Abramson2023", "randomized", "n", "SOC")),
+        n=TRANSFORM_ARMS,
     ),
     StudySpec(
         "TRANSFORM_Kamdar2025", "TRANSFORM (Kamdar 2025)", "RCT", 3, SOC,
-        n=(Pick("TRANSFORM_Abramson2023", "randomized", "n", "CAR-T"),
-           Pick("TRANSFORM_Abramson2023", "randomized", "n", "SOC")),
+        n=TRANSFORM_ARMS,
         notes="3-year follow-up; results reported descriptively (no P values).",
     ),
     StudySpec(
         "BELINDA_Bishop2022", "BELINDA (Bishop 2022)", "RCT", 1, SOC,
-        n=(Pick("BELINDA_Bishop2022", "randomized", "n", "CAR-T"),
-           Pick("BELINDA_Bishop2022", "randomized", "n", "SOC")),
+        n=BELINDA_ARMS,
         notes="The one randomised trial whose primary end point was not met. Its EFS hazard "
               "ratio, response counts and grade >=3 toxicity counts are secondary-source "
               "numbers corroborated by independent sources, so BELINDA is in the primary "

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..common import BuildError
+from .exclusions import explain_unused
 from .outcomes import RowSpec
 from .sources import TOX_NAME, P, Src
 
@@ -61,15 +61,5 @@ TOX_UNUSED_RULES: tuple[tuple[str, Any], ...] = (
 
 
 def tox_unused(source: Sequence[Src], used: set[int]) -> list[dict[str, Any]]:
-    groups: dict[str, list[int]] = {reason: [] for reason, _ in TOX_UNUSED_RULES}
-    for r in source:
-        if r.number in used:
-            continue
-        for reason, rule in TOX_UNUSED_RULES:
-            if rule(r):
-                groups[reason].append(r.number)
-                break
-        else:
-            raise BuildError(f"toxicity source row {r.number} is neither used nor explained")
-    return [{"file": TOX_NAME, "reason": reason, "rows": rows}
-            for reason, rows in groups.items() if rows]
+    groups = explain_unused(source, used, TOX_UNUSED_RULES, "toxicity source row")
+    return [{"file": TOX_NAME, "reason": reason, "rows": rows} for reason, rows in groups.items()]
