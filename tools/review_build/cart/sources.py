@@ -89,7 +89,9 @@ def find(rows: Sequence[Src], pick: Pick) -> Src:
 
 def P(study: str, outcome: str, measure: str = "HR", arm: str | None = None,
       confidence: str | None = None, citation: str | None = None) -> Pick:
+    """A :class:`Pick`, written short (a hazard ratio unless ``measure`` says otherwise)."""
     return Pick(study, outcome, measure, arm, confidence, citation)
+
 
 # =========================================================================== numbers
 

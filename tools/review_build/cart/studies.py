@@ -21,13 +21,12 @@ SAL, VAN = "TRANSCEND_vs_SCHOLAR1_Salles2021", "TRANSCEND_vs_RWsynthetic_VanLe20
 BA20, CIB = "BloodAdv2020_4669_singlecenter", "CIBMTR_Shadman2022"
 
 
-
 def randomised(study: str) -> tuple[Pick, Pick]:
     """The source rows of a trial's randomised arm sizes (CAR-T, then standard care)."""
     return Pick(study, "randomized", "n", "CAR-T"), Pick(study, "randomized", "n", "SOC")
 
 
-#: Arm sizes of the randomised trials; the later reports of a trial share its first report's.
+#: Arm sizes of the randomised trials: all reports of one trial use the same two rows.
 ZUMA7_ARMS, TRANSFORM_ARMS, BELINDA_ARMS = randomised(Z22), randomised(T23), randomised(BEL)
 
 # Design strata of the toxicity-only cohorts (cart_toxicity_cohorts.csv).
