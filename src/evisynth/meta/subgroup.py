@@ -29,7 +29,6 @@ variance plus the common tau²).
 
 from __future__ import annotations
 
-import html
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +36,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from evisynth._html import Table, result_html
 from evisynth._validation import check_choice, check_control, check_level, study_name
 from evisynth.effects import EffectSizes
 from evisynth.engine import METHODS, TESTS, fit_batch, make_batch
@@ -166,11 +166,8 @@ class SubgroupResult:
         if nat is not None:  # the natural scale beside the analysis scale
             for c in ("estimate", "ci_lb", "ci_ub"):
                 frame[f"{c} ({nat})"] = to_natural(self.measure, frame[c].to_numpy())
-        return (
-            f"<div><strong>Subgroup analysis</strong> ({html.escape(self.description)})"
-            f"{frame.to_html(float_format=lambda x: f'{x:.4g}')}"
-            f"<p>{html.escape(self._test_line())}</p></div>"
-        )
+        return result_html(f"Subgroup analysis ({self.description})",
+                           tables=[Table.of_frame(frame)], note=self._test_line())
 
 
 def _group_codes(

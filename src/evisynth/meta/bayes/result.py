@@ -328,7 +328,7 @@ class BayesMetaResult:
         return frame
 
     def _repr_html_(self) -> str:
-        from evisynth.meta._scale import result_html
+        from evisynth.meta._scale import pooled_html
 
         loc = {"estimate": self.estimate, "ci_lb": self.ci_lb, "ci_ub": self.ci_ub,
                "pi_lb": self.pi_lb, "pi_ub": self.pi_ub}
@@ -337,7 +337,7 @@ class BayesMetaResult:
                  "k": self.k}
         names = {"estimate": "mu (median)", "ci_lb": "mu lower", "ci_ub": "mu upper",
                  "pi_lb": "theta_new lower", "pi_ub": "theta_new upper"}
-        return result_html(self._title(), self.measure, loc, other, names=names,
+        return pooled_html(self._title(), self.measure, loc, other=other, names=names,
                            note=f"tau prior {self.tau_prior.label}; {self.level:g}% "
                            f"credible intervals")
 

@@ -263,14 +263,11 @@ class GLMMResult(_TestStatistic):
         return frame
 
     def _repr_html_(self) -> str:
-        from evisynth.meta._scale import result_html
+        from evisynth.meta._scale import LOCATION_KEYS, pooled_html
 
-        d = self.to_dict()
-        loc = {k: d[k] for k in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub")}
-        other = {k: v for k, v in d.items() if k not in loc and k != "coef"}
-        if self.p > 1:
-            loc = {k: loc[k] for k in ("estimate", "ci_lb", "ci_ub")}
-        return result_html(self._title(), self.measure, loc, other,
+        d = {k: v for k, v in self.to_dict().items() if k != "coef"}
+        loc = LOCATION_KEYS if self.p == 1 else ("estimate", "ci_lb", "ci_ub")
+        return pooled_html(self._title(), self.measure, d, location=loc,
                            note=f"test: {self.test}; level {self.level:g}%"
                            + ("; first coefficient" if self.p > 1 else ""))
 

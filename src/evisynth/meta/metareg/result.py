@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -217,24 +216,18 @@ class MetaRegResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
+        from evisynth._html import Table, result_html
         from evisynth.meta._scale import LOG_SCALE, analysis_scale
 
-        stat = self.stat_name
         ratio = self.measure.upper() in LOG_SCALE
-        scale = html.escape(analysis_scale(self.measure))
-        cols = ["", f"estimate ({scale})", "se", stat, "pval", "ci_lb", "ci_ub"]
+        header: tuple[str, ...] = ("", f"estimate ({analysis_scale(self.measure)})", "se",
+                                   self.stat_name, "pval",
+                                   "ci_lb", "ci_ub")
         if ratio:  # exp of a coefficient: a ratio (intercept) or a ratio of ratios (slope)
-            cols += ["exp(estimate)", "exp(ci_lb)", "exp(ci_ub)"]
-        head = "".join(f"<th>{h}</th>" for h in cols)
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(c['name'])}</th>"
-            + "".join(
-                f"<td>{c[key]:.4g}</td>"
-                for key in ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub")
-            )
-            + ("".join(f"<td>{math.exp(c[key]):.4g}</td>" for key in ("estimate", "ci_lb",
-                                                                     "ci_ub")) if ratio else "")
-            + "</tr>"
+            header += ("exp(estimate)", "exp(ci_lb)", "exp(ci_ub)")
+        rows = tuple(
+            (c["name"], *(c[key] for key in ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub")),
+             *((math.exp(c[key]) for key in ("estimate", "ci_lb", "ci_ub")) if ratio else ()))
             for c in self.coef()
         )
         het = (
@@ -242,13 +235,10 @@ class MetaRegResult:
             + (f", R² = {self.R2:.2f}%" if self.R2 is not None else "")
             + f"; QE = {self.QE:.4g} (p = {self.QE_pval:.4g})"
         )
-        return (
-            f"<div><strong>{html.escape(self._title())}</strong>; test: "
-            f"{html.escape(self.test)}; level {self.level:g}%<br>{html.escape(het)}<br>"
-            f"{html.escape(self._qm_line())}"
-            f"<table><tr>{head}</tr>{rows}</table></div>"
-        )
-
+        return result_html(self._title(),
+                           lines=[f"test: {self.test}; level {self.level:g}%", het,
+                                  self._qm_line()],
+                           tables=[Table(rows, header)])
 
 def _ranges(idx: Sequence[int]) -> str:
     """``[2, 3, 4, 6]`` -> ``"2:4, 6"`` (metafor's way of naming the tested coefficients)."""

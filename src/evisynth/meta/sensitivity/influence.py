@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from evisynth._html import Table, result_html
 from evisynth._validation import FloatArray, study_name
 from evisynth.errors import InputError
 from evisynth.meta.metareg import MetaRegResult
@@ -98,10 +99,7 @@ class InfluenceResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        return (
-            "<div><strong>Influence diagnostics</strong>"
-            f"{self.to_frame().to_html(float_format=lambda x: f'{x:.4g}')}</div>"
-        )
+        return result_html("Influence diagnostics", tables=[Table.of_frame(self.to_frame())])
 
 
 def influence(fit: RMAResult | MetaRegResult) -> InfluenceResult:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from evisynth._html import Table, result_html
 from evisynth._validation import FloatArray, study_name
 from evisynth.errors import InputError
 from evisynth.meta.metareg import MetaRegResult
@@ -95,11 +95,7 @@ class _SeriesResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        frame = self.to_frame()
-        return (
-            f"<div><strong>{html.escape(self._TITLE)}</strong>"
-            f"{frame.to_html(float_format=lambda x: f'{x:.4g}')}</div>"
-        )
+        return result_html(self._TITLE, tables=[Table.of_frame(self.to_frame())])
 
 
 @dataclass(frozen=True)
