@@ -43,7 +43,7 @@ from evisynth.engine import METHODS, TESTS, fit_batch, make_batch
 from evisynth.errors import ConvergenceError, EvisynthWarning, InputError
 from evisynth.meta.metareg import omnibus
 from evisynth.meta.results import RMAResult, _fmt_p, pval_text
-from evisynth.meta.rma import effect_inputs
+from evisynth.meta.rma import effect_inputs, pooled_values
 from evisynth.meta.sensitivity import fit_subsets
 
 TAU2_MODES = ("separate", "common")
@@ -219,15 +219,7 @@ def _rma_row(
     **override: Any,
 ) -> RMAResult:
     """An :class:`RMAResult` for batch member ``i`` restricted to the studies ``sel``."""
-    vals: dict[str, Any] = {
-        "estimate": float(f.beta[i, 0]), "se": float(f.se[i, 0]), "stat": float(f.stat[i, 0]),
-        "pval": float(f.pval[i, 0]), "ci_lb": float(f.ci_lb[i, 0]),
-        "ci_ub": float(f.ci_ub[i, 0]), "tau2": float(f.tau2[i]), "I2": float(f.I2[i]),
-        "H2": float(f.H2[i]), "Q": float(f.QE[i]), "Q_pval": float(f.QE_pval[i]),
-        "pi_lb": float(f.pi_lb[i]), "pi_ub": float(f.pi_ub[i]), "ddf": float(f.ddf[i]),
-        "s2w": float(f.s2w[i]), "vt": float(f.vt[i]), "converged": bool(f.converged[i]),
-        "iterations": int(f.iterations[i]),
-    }
+    vals = pooled_values(f, i)
     vals.update(override)
     return RMAResult(
         **vals,

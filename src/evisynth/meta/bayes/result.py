@@ -13,7 +13,7 @@ from evisynth.engine.bayes import BayesGrid, bayes_batch, posterior_grid
 from evisynth.errors import InputError
 from evisynth.meta.bayes.choice import check_proper
 from evisynth.meta.priors import NormalEffectPrior, TauPrior
-from evisynth.meta.results import LOG_MEASURES
+from evisynth.meta.results import LOG_MEASURES, exp_location
 
 __all__ = ["BayesMetaResult"]
 
@@ -169,13 +169,7 @@ class BayesMetaResult:
         Quantiles transform exactly, so these are the posterior median and
         interval of ``exp(mu)``; the posterior mean is not (and is omitted).
         """
-        return {
-            "estimate": math.exp(self.estimate),
-            "ci_lb": math.exp(self.ci_lb),
-            "ci_ub": math.exp(self.ci_ub),
-            "pi_lb": math.exp(self.pi_lb),
-            "pi_ub": math.exp(self.pi_ub),
-        }
+        return exp_location(self)
 
     def leave_one_out(self) -> dict[str, FloatArray]:
         """The analysis ``k`` times, each without one study, in one batched call.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +9,14 @@ import numpy as np
 from scipy import special
 
 from evisynth._validation import FloatArray
-from evisynth.meta.results import _fmt_p, _stars, _TestStatistic, pval_text
+from evisynth.meta.results import (
+    _TestStatistic,
+    coef_cells,
+    coef_head,
+    coef_table,
+    exp_location,
+    pval_text,
+)
 
 __all__ = ["GLMMResult"]
 
@@ -86,18 +92,8 @@ class GLMMResult(_TestStatistic):
     def coef(self) -> list[dict[str, Any]]:
         """Coefficient table: one dict per coefficient (``name, estimate, se, stat, pval,
         ci_lb, ci_ub``)."""
-        return [
-            {
-                "name": n,
-                "estimate": float(self.beta[j]),
-                "se": float(self.b_se[j]),
-                "stat": float(self.b_stat[j]),
-                "pval": float(self.b_pval[j]),
-                "ci_lb": float(self.b_ci_lb[j]),
-                "ci_ub": float(self.b_ci_ub[j]),
-            }
-            for j, n in enumerate(self.coef_names)
-        ]
+        return coef_table(self.coef_names, self.beta, self.b_se, self.b_stat, self.b_pval,
+                          self.b_ci_lb, self.b_ci_ub)
 
     def transf(self) -> dict[str, float]:
         """Estimate, CI and prediction interval on the natural scale of the measure.
@@ -114,10 +110,7 @@ class GLMMResult(_TestStatistic):
 
     def exp(self) -> dict[str, float]:
         """Estimate, CI and PI exponentiated (odds or rate ratio; for PLO: odds)."""
-        return {
-            key: math.exp(getattr(self, key))
-            for key in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
-        }
+        return exp_location(self)
 
     def expit(self) -> dict[str, float]:
         """Estimate, CI and PI through the inverse logit (proportions for ``PLO``)."""
@@ -199,17 +192,11 @@ class GLMMResult(_TestStatistic):
             lines.append("")
         lines += ["Model Results:", ""]
         width = max(len(n) for n in self.coef_names)
-        stat = self.stat_name
-        lines.append(
-            f"{'':{width}s} {'estimate':>9s} {'se':>7s} {stat:>8s} {'pval':>7s} "
-            f"{'ci.lb':>8s} {'ci.ub':>8s}"
-        )
+        lines.append(f"{'':{width}s} " + coef_head(self.stat_name, False))
         for c in self.coef():
-            lines.append(
-                f"{c['name']:{width}s} {c['estimate']:9.4f} {c['se']:7.4f} {c['stat']:8.4f} "
-                f"{_fmt_p(c['pval']):>7s} {c['ci_lb']:8.4f} {c['ci_ub']:8.4f}  "
-                f"{_stars(c['pval'])}".rstrip()
-            )
+            cells = coef_cells(c["estimate"], c["se"], c["stat"], c["pval"], c["ci_lb"],
+                               c["ci_ub"])
+            lines.append(f"{c['name']:{width}s} {cells}".rstrip())
         lines.append("")
         if self.p == 1:
             t = self.transf()

@@ -13,9 +13,10 @@ from scipy import stats
 
 from evisynth._validation import FloatArray, check_choice, check_level
 from evisynth.engine import METHODS, TESTS, estimate_tau2, fit_batch, make_batch
-from evisynth.errors import ConvergenceError, EvisynthWarning, InputError
+from evisynth.errors import EvisynthWarning, InputError
 from evisynth.meta.metareg.design import build_design, resolve_btt
 from evisynth.meta.metareg.result import MetaRegResult
+from evisynth.meta.rma import check_converged, fit_values, warn_knha_fe
 
 
 def omnibus(
@@ -129,19 +130,10 @@ def fit_metareg(
             f"got k = {k}, p = {p}",
             where="test",
         )
-    if method == "FE" and test in ("knha", "adhoc"):
-        warnings.warn(
-            "the Knapp-Hartung adjustment is meant for random-effects models, not method='FE'",
-            EvisynthWarning,
-            stacklevel=3,
-        )
+    warn_knha_fe(method, test, stacklevel=3)
     bt = resolve_btt(btt, names, int_incl)
     f = fit_batch(make_batch(y, v, X), method, test, lv, tol=tol, maxiter=maxiter)
-    if not f.converged[0]:
-        raise ConvergenceError(
-            f"the {method} estimator did not converge in {maxiter} iterations; "
-            "increase maxiter= or use a non-iterative method such as method='DL'"
-        )
+    check_converged(f, method, maxiter)
     df_resid = np.array([k - p], dtype=np.float64)
     QM, QMp = omnibus(f.beta, f.vb, bt, test, df_resid)
     if not np.isfinite(QM[0]):
@@ -174,9 +166,6 @@ def fit_metareg(
         QM_pval=float(QMp[0]),
         QE=QE,
         QE_pval=float(f.QE_pval[0]),
-        tau2=tau2,
-        I2=float(f.I2[0]),
-        H2=float(f.H2[0]),
         R2=R2,
         k=k,
         p=p,
@@ -184,11 +173,7 @@ def fit_metareg(
         method=method,
         test=test,
         level=lv,
-        ddf=float(f.ddf[0]),
-        s2w=float(f.s2w[0]),
-        vt=float(f.vt[0]),
-        converged=bool(f.converged[0]),
-        iterations=int(f.iterations[0]),
+        **fit_values(f),
         intercept=int_incl,
         yi=y,
         vi=v,

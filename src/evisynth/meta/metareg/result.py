@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evisynth._validation import FloatArray
-from evisynth.meta.results import _fmt_p, _stars, pval_text
+from evisynth.meta.results import (
+    coef_cells,
+    coef_head,
+    coef_table,
+    pval_text,
+    scoring_lines,
+    test_lines,
+)
 
 
 @dataclass(frozen=True)
@@ -89,18 +96,8 @@ class MetaRegResult:
     def coef(self) -> list[dict[str, Any]]:
         """Coefficient table: one dict per coefficient with ``name, estimate, se, stat, pval,
         ci_lb, ci_ub``."""
-        return [
-            {
-                "name": n,
-                "estimate": float(self.estimate[j]),
-                "se": float(self.se[j]),
-                "stat": float(self.stat[j]),
-                "pval": float(self.pval[j]),
-                "ci_lb": float(self.ci_lb[j]),
-                "ci_ub": float(self.ci_ub[j]),
-            }
-            for j, n in enumerate(self.coef_names)
-        ]
+        return coef_table(self.coef_names, self.estimate, self.se, self.stat, self.pval,
+                          self.ci_lb, self.ci_ub)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python result; the keys are part of the API.
@@ -181,35 +178,14 @@ class MetaRegResult:
             "",
         ]
         width = max(len(n) for n in self.coef_names)
-        stat = self.stat_name
-        head = f"{'':{width}s} {'estimate':>9s} {'se':>7s} {stat:>8s} "
-        if self.test != "z":
-            head += f"{'df':>4s} "
-        head += f"{'pval':>7s} {'ci.lb':>8s} {'ci.ub':>8s}"
-        lines.append(head)
-        for j, n in enumerate(self.coef_names):
-            row = f"{n:{width}s} {self.estimate[j]:9.4f} {self.se[j]:7.4f} {self.stat[j]:8.4f} "
-            if self.test != "z":
-                row += f"{int(self.ddf):4d} "
-            row += (
-                f"{_fmt_p(self.pval[j]):>7s} {self.ci_lb[j]:8.4f} {self.ci_ub[j]:8.4f}  "
-                f"{_stars(self.pval[j])}"
-            )
-            lines.append(row.rstrip())
-        lines.append("")
-        if self.test in ("knha", "adhoc"):
-            lines.append(
-                "Test: Hartung-Knapp-Sidik-Jonkman"
-                + (" with the ad hoc max(1, q) correction" if self.test == "adhoc" else "")
-                + f" (t with {int(self.ddf)} df)"
-            )
-        elif self.test == "t":
-            lines.append(f"Test: t distribution with {int(self.ddf)} df")
-        if self.method in ("ML", "REML", "EB"):
-            lines.append(
-                f"Fisher scoring {'converged' if self.converged else 'DID NOT converge'} "
-                f"after {self.iterations} iterations."
-            )
+        lines.append(f"{'':{width}s} " + coef_head(self.stat_name, self.test != "z"))
+        ddf = None if self.test == "z" else self.ddf
+        for c in self.coef():
+            cells = coef_cells(c["estimate"], c["se"], c["stat"], c["pval"], c["ci_lb"],
+                               c["ci_ub"], ddf)
+            lines.append(f"{c['name']:{width}s} {cells}".rstrip())
+        lines += ["", *test_lines(self.test, self.ddf)]
+        lines += scoring_lines(self.method, self.converged, self.iterations)
         return "\n".join(lines)
 
     def __str__(self) -> str:
