@@ -308,6 +308,7 @@ def location_table(
     Returns
     -------
     evisynth._html.Table
+        Header ``("", analysis scale[, natural scale])``, one row per location key.
 
     Raises
     ------
@@ -315,7 +316,8 @@ def location_table(
 
     References
     ----------
-    Viechtbauer W (2010). J Stat Softw 36(3), ``predict.rma(transf=exp)``.
+    Viechtbauer W (2010). J Stat Softw 36(3); metafor prints back-transformed
+    estimates with ``predict(fit, transf=exp)``.
 
     Examples
     --------

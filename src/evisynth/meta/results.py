@@ -87,6 +87,14 @@ def coef_table(names: Any, estimate: Any, se: Any, stat: Any, pval: Any, ci_lb: 
     ]
 
 
+def estimate_values(result: Any) -> dict[str, Any]:
+    """The head of a pooled result's ``to_dict()``: the estimate, its test (keyed by
+    ``stat_name``) and interval, then ``tau2, I2, H2``."""
+    r = result
+    return {"estimate": r.estimate, "se": r.se, r.stat_name: r.stat, "pval": r.pval,
+            "ci_lb": r.ci_lb, "ci_ub": r.ci_ub, "tau2": r.tau2, "I2": r.I2, "H2": r.H2}
+
+
 def exp_location(result: Any) -> dict[str, float]:
     """``estimate, ci_lb, ci_ub, pi_lb, pi_ub`` of a pooled result, exponentiated."""
     return {key: math.exp(getattr(result, key))
@@ -339,15 +347,7 @@ class RMAResult(_TestStatistic):
     def to_dict(self) -> dict[str, Any]:
         """The result as plain Python numbers; the keys are part of the API."""
         return {
-            "estimate": self.estimate,
-            "se": self.se,
-            self.stat_name: self.stat,
-            "pval": self.pval,
-            "ci_lb": self.ci_lb,
-            "ci_ub": self.ci_ub,
-            "tau2": self.tau2,
-            "I2": self.I2,
-            "H2": self.H2,
+            **estimate_values(self),
             "Q": self.Q,
             "Q_pval": self.Q_pval,
             "pi_lb": self.pi_lb,
