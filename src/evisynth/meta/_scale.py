@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from evisynth._html import Table, result_html
+from evisynth import _html
+from evisynth._html import Table
 from evisynth.transforms import back_transform
 
 #: Measures analysed on the log scale (natural scale: the ratio).
@@ -390,5 +391,5 @@ def pooled_html(
     """
     loc = {k: values[k] for k in location if k in values}
     rest = {k: v for k, v in values.items() if k not in LOCATION_KEYS} if other is None else other
-    return result_html(title, lines=[note] if note else (),
-                       tables=[location_table(measure, loc, names), Table.of_mapping(rest)])
+    return _html.result_html(title, lines=[note] if note else (),
+                             tables=[location_table(measure, loc, names), Table.of_mapping(rest)])
