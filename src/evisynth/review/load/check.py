@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from evisynth.review._review import ReviewToml
 from evisynth.review.errors import Problem
@@ -26,6 +27,8 @@ from evisynth.review.model import (
 )
 
 __all__ = ["check_links"]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -93,15 +96,21 @@ def check_links(header: Header, tables: dict[str, Rows]) -> list[Problem]:
     return problems
 
 
+def _first_row(first: dict[_T, int], key: _T, number: int) -> int | None:
+    """The row where ``key`` came first, or ``None`` when row ``number`` is its first."""
+    if key in first:
+        return first[key]
+    first[key] = number
+    return None
+
+
 def _duplicates(file: str, column: str, keyed: Iterable[tuple[int, str]]) -> list[Problem]:
     first: dict[str, int] = {}
     out: list[Problem] = []
     for number, key in keyed:
-        if key in first:
+        if (row := _first_row(first, key, number)) is not None:
             out.append(Problem(file, number, column,
-                               f"{key!r} already used in row {first[key]}; keys must be unique"))
-        else:
-            first[key] = number
+                               f"{key!r} already used in row {row}; keys must be unique"))
     return out
 
 
@@ -218,13 +227,10 @@ def _check_studies(ctx: _Ctx) -> list[Problem]:
                     out.append(Problem(f, number, name,
                                        "cell is empty; n_int/n_comp need their source, "
                                        "location and verification"))
-        key = (s.trial, s.cut_order)
-        if key in cut_orders:
+        if (row := _first_row(cut_orders, (s.trial, s.cut_order), number)) is not None:
             out.append(Problem(f, number, "cut_order",
                                f"trial {s.trial!r} already has cut_order {s.cut_order} "
-                               f"(row {cut_orders[key]}); number the reports of a trial 1, 2, ..."))
-        else:
-            cut_orders[key] = number
+                               f"(row {row}); number the reports of a trial 1, 2, ..."))
     return out
 
 
@@ -256,13 +262,11 @@ def _check_outcome_rows(ctx: _Ctx) -> list[Problem]:
                                "cell is empty; a derived row must name the source rows used"))
         if study is not None and spec is not None and r.analysis in ANALYSABLE:
             key = (study.trial, r.outcome, r.analysis)
-            if key in seen:
+            if (row := _first_row(seen, key, number)) is not None:
                 out.append(Problem(f, number, "analysis",
                                    f"trial {study.trial!r} already has a {r.analysis!r} row for "
-                                   f"outcome {r.outcome!r} (row {seen[key]}); one per trial — "
+                                   f"outcome {r.outcome!r} (row {row}); one per trial — "
                                    "mark the others 'alternative'"))
-            else:
-                seen[key] = number
         if spec is not None:
             out += [Problem(f, number, col, why) for col, why in _row_data_problems(r, spec)]
     return out
@@ -385,13 +389,10 @@ def _check_rob(ctx: _Ctx, rob: Rows) -> list[Problem]:
                                        f"{key!r} is not an outcome; outcomes: "
                                        f"{', '.join(outcome_keys)}"))
                 continue
-            slot = (j.study_id, key, j.domain)
-            if slot in covered:
+            if (row := _first_row(covered, (j.study_id, key, j.domain), number)) is not None:
                 out.append(Problem(f, number, "domain",
                                    f"{j.study_id} / {key} / {j.domain} is already judged in "
-                                   f"row {covered[slot]}"))
-            else:
-                covered[slot] = number
+                                   f"row {row}"))
     if rob.readable and not rob.failed and ctx.ok("designs", "outcomes"):
         out += _missing_rob(ctx, tools, covered)
     return out
