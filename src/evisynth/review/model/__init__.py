@@ -16,6 +16,21 @@ CSV cells with :mod:`evisynth.review._cells`, in :mod:`~evisynth.review.model.fi
 """
 
 from evisynth.review.model.curves import CurveTable, Reanalysis, ReanalysisArm
+
+# the field types, importable from here as before the split (not part of __all__)
+from evisynth.review.model.fields import Analysis as Analysis
+from evisynth.review.model.fields import Flag as Flag
+from evisynth.review.model.fields import Id as Id
+from evisynth.review.model.fields import MethodName as MethodName
+from evisynth.review.model.fields import OptCount as OptCount
+from evisynth.review.model.fields import OptDoi as OptDoi
+from evisynth.review.model.fields import OptFloat as OptFloat
+from evisynth.review.model.fields import OptText as OptText
+from evisynth.review.model.fields import OptVerification as OptVerification
+from evisynth.review.model.fields import SourceRows as SourceRows
+from evisynth.review.model.fields import TestName as TestName
+from evisynth.review.model.fields import Text as Text
+from evisynth.review.model.fields import Verification as Verification
 from evisynth.review.model.plan import AnalysisPlan, FewStudies, MethodSpec, Sensitivity, Subgroup
 from evisynth.review.model.question import ControlRisk, Design, Imprecision, Outcome, Question
 from evisynth.review.model.record import (
