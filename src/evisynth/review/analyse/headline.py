@@ -120,8 +120,8 @@ def choose_headline(es: EffectSizes, used: tuple[StudyInput, ...], outcome: Outc
         glmm = getattr(ev, "rma_glmm", None)
         if glmm is None:
             return frequentist_headline(fit, note="The binomial-normal GLMM is not available "
-                                         "in this evisynth version; the plan's method is "
-                                         "used.")
+                                        "in this evisynth version; the plan's method is "
+                                        "used.")
         xi = [u.row.events_int for u in used]
         ni = [u.row.n_int for u in used]
         g, notes = noting_warnings(lambda: glmm(outcome.measure, xi=xi, ni=ni, level=plan.level,
@@ -135,8 +135,8 @@ def choose_headline(es: EffectSizes, used: tuple[StudyInput, ...], outcome: Outc
     bayes = getattr(ev, "bayesmeta", None)
     if bayes is None:
         return frequentist_headline(fit, note="The Bayesian random-effects model is not "
-                                     "available in this evisynth version; the plan's method "
-                                     "is used.")
+                                    "available in this evisynth version; the plan's method "
+                                    "is used.")
     b = bayes(es, tau_prior=fs.tau_prior, level=plan.level)
     sens = []
     for spec in fs.prior_sensitivity:

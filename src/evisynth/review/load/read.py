@@ -175,7 +175,7 @@ def read_toml(folder: Path, problems: list[Problem]) -> Header | None:
     if bad_designs:
         bad.add("designs")
     return Header(ReviewToml.model_construct(**parts), frozenset(bad), frozenset(bad_outcomes),
-                   frozenset(bad_designs))
+                  frozenset(bad_designs))
 
 
 #: TOML keys that hold file paths: kept as written (a control character in a path is
@@ -282,6 +282,7 @@ def read_csv(
     problems: list[Problem],
     version: int = 2,
 ) -> Rows:
+    """Read and parse one CSV table of the folder (``version`` 1: old column names)."""
     path, why = _inside(folder, name)
     if path is None:
         if why is not None:
