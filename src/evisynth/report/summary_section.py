@@ -12,7 +12,6 @@ from evisynth.report.wording import (
     _tests_used,
     _words,
     direction_words,
-    interval_kind,
     primary_model_sentence,
 )
 from evisynth.review.analyse import (
@@ -50,17 +49,13 @@ SOF_HEADINGS = {
 
 
 def sof_table(res: ReviewResults) -> SoFTable | None:
-    """The review's Summary of Findings, each row's interval named after its primary model.
+    """The review's Summary of Findings (``None``: no outcome was analysed).
 
-    A row whose primary analysis is Bayesian shows a credible interval (CrI),
-    any other a confidence interval (CI); :meth:`SoFTable.with_intervals`
-    words the headers and the footnote from that.
+    Each row already names its interval after its primary model (a Bayesian
+    primary gives a credible interval, CrI, any other a confidence interval,
+    CI); the table words its headers and footnote from that.
     """
-    if res.sof is None:
-        return None
-    primary = {oa.outcome.label: oa.primary for oa in res.outcomes}
-    return res.sof.with_intervals([interval_kind(primary.get(r["outcome"]))
-                                   for r in res.sof.rows])
+    return res.sof
 
 
 def main_findings(res: ReviewResults) -> Iterator[Block]:
