@@ -225,7 +225,8 @@ esc_case("escalc_PR_zero_to_none", "PR", list(xi = c(0, 2), ni = c(10, 4)), "Inp
 bin_case <- function(name, fn, tab, expect, why, measure = "OR", opts = list()) {
   r <- outcome(if (fn == "rma_mh") do.call(rma.mh, c(tab, list(measure = measure), opts))
                else do.call(rma.peto, c(tab, opts)))
-  vals <- if (r$status != "error") list(estimate = num(r$value$beta), se = num(r$value$se)) else NULL
+  vals <- if (r$status != "error") list(estimate = num(r$value$beta), se = num(r$value$se),
+    Q = num(r$value$QE), Q_pval = num(r$value$QEp), I2 = num(r$value$I2), k_yi = r$value$k.yi) else NULL
   kw <- c(lapply(tab, I), opts)
   if (fn == "rma_mh") kw$measure <- measure
   add(name, fn, kw, expect, why, r, vals)
@@ -243,6 +244,23 @@ bin_case("mh_RD_no_events", "rma_mh", z, "InputError",
          "README: RD never occurs in any table: metafor estimate 0 with SE 0", measure = "RD")
 bin_case("peto_zero_arm", "rma_peto", one_arm, "same", "Peto's method works with one empty arm")
 bin_case("mh_k1", "rma_mh", list(ai = 3, bi = 10, ci = 5, di = 9), "same", "one table")
+# add = 0 / to = "none": the MH estimate uses the raw counts; studies whose
+# uncorrected yi is NA (OR: a zero cell; RR: no events in a group) are left out
+# of Q and k_yi (metafor 3.8-1).
+sparse <- list(ai = c(0, 2, 1, 4), bi = c(20, 30, 28, 11), ci = c(2, 0, 0, 3), di = c(38, 3, 16, 9))
+for (meas in c("OR", "RR")) {
+  bin_case(paste0("mh_", meas, "_add0_zero_cells"), "rma_mh", sparse, "same",
+           "studies with NA yi left out of Q", measure = meas, opts = list(add = 0))
+  bin_case(paste0("mh_", meas, "_to_none_zero_cells"), "rma_mh", sparse, "same",
+           "studies with NA yi left out of Q", measure = meas, opts = list(to = "none"))
+}
+all0 <- list(ai = c(0, 2, 1), bi = c(20, 30, 28), ci = c(2, 0, 0), di = c(38, 3, 16))
+bin_case("mh_OR_add0_every_study_na", "rma_mh", all0, "same",
+         "every study-level yi NA: k_yi = 0, Q = 0", opts = list(add = 0))
+bin_case("mh_RD_add0_variance0", "rma_mh",
+         list(ai = c(14, 2, 11), bi = c(1, 0, 3), ci = c(4, 0, 1), di = c(29, 38, 23)), "InputError",
+         "a study with p1 = 1, p2 = 0 and add = 0 has variance 0 (metafor: Q = Inf, I2 = NA)",
+         measure = "RD", opts = list(add = 0))
 
 out <- list(metafor_version = as.character(packageVersion("metafor")),
             R_version = R.version.string, cases = cases)
