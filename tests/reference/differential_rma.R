@@ -17,8 +17,8 @@
 #
 # Models are fitted with a tight control (|change in tau2| < 1e-12) so that the
 # oracle itself is converged; where plain Fisher scoring fails, metafor's own
-# remedy (stepadj = 0.5) is used, and PM gets a larger tau2.max when its root
-# lies beyond metafor's default bracket (evisynth widens it automatically).
+# remedy (stepadj = 0.5, then 0.05) is used, and PM gets a larger tau2.max when
+# its root lies beyond metafor's default bracket (evisynth widens it automatically).
 # Numbers are written at full precision (digits = NA); NA, NaN, Inf and -Inf as
 # the strings "NA", "NaN", "Inf", "-Inf" (the tests read them back).
 suppressPackageStartupMessages({
@@ -37,8 +37,9 @@ nums <- function(x) if (is.null(x)) NA else as.numeric(x)
 # Fit with the tight control; on failure retry with step halving, then (PM) a
 # wider tau2.max. Returns list(fit, how) or list(fit = NULL, error = message).
 fit_rma <- function(yi, vi, method, test = "z", mods = NULL, extra = list()) {
-  tries <- list(list(), list(stepadj = 0.5), list(stepadj = 0.5, tau2.max = 1e12))
-  hows <- c("plain", "stepadj", "tau2max")
+  tries <- list(list(), list(stepadj = 0.5), list(stepadj = 0.5, tau2.max = 1e12),
+                list(stepadj = 0.05, maxiter = 1e5))
+  hows <- c("plain", "stepadj", "tau2max", "stepadj0.05")
   err <- NULL
   for (i in seq_along(tries)) {
     ctrl <- c(ctrl0, tries[[i]])
