@@ -522,8 +522,8 @@ def rma_mh(
     RR, RD). Heterogeneity: Cochran's ``Q = Σ (yᵢ - θ_MH)² / vᵢ`` over the
     study-level effects of :func:`evisynth.escalc` with ``add``/``to``/
     ``drop00`` (with ``add=0`` or ``to="none"``, studies whose uncorrected OR or
-    RR is undefined are left out of it, as in metafor). For the OR also the Cochran–Mantel–Haenszel test and the
-    Breslow–Day/Tarone tests (:func:`cmh_tests`).
+    RR is undefined are left out of it, as in metafor). For the OR also the
+    Cochran–Mantel–Haenszel test and the Breslow–Day/Tarone tests (:func:`cmh_tests`).
 
     Parameters
     ----------
