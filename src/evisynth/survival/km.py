@@ -296,8 +296,9 @@ def confidence_band(
             hi = np.minimum(surv + se2, 1.0)
             lo = np.where(np.isfinite(se2), lo, np.nan)
             hi = np.where(np.isfinite(se2), hi, np.nan)
-    # where se == 0 (before any event) the band collapses onto the curve (as R)
-    flat = std_err == 0
+    # where se == 0 (before any event) the band collapses onto the curve, as R, except
+    # on the log-log scale, undefined at S = 1 (R survfit_confint gives NA there)
+    flat = (std_err == 0) & (conf_type != "log-log")
     lo = np.where(flat, surv, lo)
     hi = np.where(flat, surv, hi)
     return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
