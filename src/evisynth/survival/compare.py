@@ -291,7 +291,9 @@ def compare_arms(
         s0, s1 = km0.at(float(L)), km1.at(float(L))
         diff = s1.survival - s0.survival
         se = float(np.hypot(s0.se, s1.se))
-        p = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else 1.0
+        # se is 0 before any event in both arms (no difference: p = 1) and NaN where
+        # an arm's curve has fallen to 0 (its SE is undefined, so is the test)
+        p = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else 1.0 if se == 0 else np.nan
         lms.append(LandmarkComparison(float(L), s0, s1, diff, se, diff - z * se, diff + z * se, p))
     if tau is None:
         tau = float(min(km0.time[-1], km1.time[-1]))
