@@ -167,7 +167,7 @@ def _build_interval(
     return _Interval(d, cen, cen_times, n_end, km_last, nh)
 
 
-def _exact_best(
+def _exact_interval(
     S: FloatArray,
     T: FloatArray,
     lo: int,
@@ -181,7 +181,18 @@ def _exact_best(
     stol: float = 1e-9,
     beam: int = 400,
 ) -> tuple[float, _Interval] | None:
-    """:func:`_exact_interval` with the summed ``|n - guess|`` of its solution."""
+    """Exact inversion when the clicks are exact KM corners (with an at-risk table).
+
+    Each drop of the curve is matched to whole numbers ``(d, n)`` (``d`` events
+    among ``n`` at risk) such that ``KM_prev (1 - d/n)`` reproduces the clicked
+    survival to within ``stol`` (the rounding of the input). Among the sequences of
+    matches that are consistent (at risk never grows, the published count at the
+    end of the interval is reached, the events add up to ``events_left`` when it
+    is given), the one with fewest events, then closest to Guyot's estimates
+    ``guess``, is kept; the censorings between drops follow from the differences
+    of the ``n``. Returns that solution with its summed ``|n - guess|``, or
+    ``None`` (use Guyot's result) when no drop sequence matches.
+    """
     states = _drop_paths(S, lo, hi, n0, guess, km_last, events_left, False, stol, beam)
     if states is None:
         return None
@@ -197,35 +208,6 @@ def _exact_best(
     _, best_dev, best_path = min(finals, key=lambda x: (x[0], x[1]))
     res = _build_interval(T, lo, hi, n0, n_next, t_end, best_path, km_last)
     return None if res is None else (best_dev, res)
-
-
-def _exact_interval(
-    S: FloatArray,
-    T: FloatArray,
-    lo: int,
-    hi: int,
-    n0: int,
-    n_next: int | None,
-    t_end: float,
-    guess: np.ndarray,
-    km_last: float,
-    events_left: int | None = None,
-    stol: float = 1e-9,
-    beam: int = 400,
-) -> _Interval | None:
-    """Exact inversion when the clicks are exact KM corners (with an at-risk table).
-
-    Each drop of the curve is matched to whole numbers ``(d, n)`` (``d`` events
-    among ``n`` at risk) such that ``KM_prev (1 - d/n)`` reproduces the clicked
-    survival to within ``stol`` (the rounding of the input). Among the sequences of
-    matches that are consistent (at risk never grows, the published count at the
-    end of the interval is reached, the events add up to ``events_left`` when it
-    is given), the one with fewest events, then closest to Guyot's estimates
-    ``guess``, is kept; the censorings between drops follow from the differences
-    of the ``n``. Returns ``None`` (use Guyot's result) when no drop sequence matches.
-    """
-    best = _exact_best(S, T, lo, hi, n0, n_next, t_end, guess, km_last, events_left, stol, beam)
-    return None if best is None else best[1]
 
 
 def _exact_options(

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from evisynth._validation import FloatArray
-from evisynth.survival.reconstruct.exact import _exact_best, _exact_interval, _exact_options
+from evisynth.survival.reconstruct.exact import _exact_interval, _exact_options
 from evisynth.survival.reconstruct.guyot import (
     _Interval,
     _run,
@@ -80,8 +80,8 @@ def _middle(g: _Grid, i: int, n0: int, km: float) -> tuple[_Interval, _Interval 
     lo, hi = g.bounds(i)
     t_next, n_next = float(g.nar_t[i + 1]), int(g.nar_n[i + 1])
     res = _solve_interval(g.S, g.T, lo, hi, t_next, n0, n_next, km)
-    exact = _exact_interval(g.S, g.T, lo, hi, n0, n_next, t_next, res.n_hat, km, stol=g.stol)
-    return res, exact
+    best = _exact_interval(g.S, g.T, lo, hi, n0, n_next, t_next, res.n_hat, km, stol=g.stol)
+    return res, None if best is None else best[1]
 
 
 def _last_to_target(
@@ -92,7 +92,7 @@ def _last_to_target(
     lo, hi = g.bounds(g.n_intervals - 1)
     res = _solve_last_with_events(g.S, g.T, lo, hi, n0, target, km)
     if with_table:
-        best = _exact_best(
+        best = _exact_interval(
             g.S, g.T, lo, hi, n0, None, float(g.T[hi]), res.n_hat, km, target, stol=g.stol
         )
         if best is not None and int(best[1].d.sum()) == target:
@@ -137,12 +137,12 @@ def _plan_sequential(
             res = _run(g.S, lo, hi, n_start, _spread(c, g.T[lo], g.T[hi], g.T, lo, hi), km_last)
             ok = False
             if with_table:
-                exact = _exact_interval(
+                best = _exact_interval(
                     g.S, g.T, lo, hi, n_start, None, float(g.T[hi]), res.n_hat, km_last,
                     stol=g.stol,
                 )
-                if exact is not None:
-                    res, ok = exact, True
+                if best is not None:
+                    res, ok = best[1], True
             flags.append(ok)
         out.append(res)
         d_sum += int(res.d.sum())
