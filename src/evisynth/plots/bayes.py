@@ -47,12 +47,16 @@ from evisynth.plots._common import (
     text_width,
     tick_label,
 )
-from evisynth.plots._io import set_alt
-from evisynth.plots.forest import (
+from evisynth.plots._forest_layout import (
     _FAVOURS_GAP,
     _FAVOURS_H,
     _GAP,
     _MARGIN,
+    _draw_favours,
+    _favours_widths,
+    _null_fraction,
+)
+from evisynth.plots._forest_rows import (
     Counts,
     _check_counts,
     _check_counts_labels,
@@ -60,11 +64,9 @@ from evisynth.plots.forest import (
     _ci_text,
     _count_totals,
     _describe,
-    _draw_favours,
-    _favours_widths,
-    _null_fraction,
     _Row,
 )
+from evisynth.plots._io import set_alt
 
 __all__ = ["bayes_posterior", "forest_bayes"]
 
