@@ -147,6 +147,31 @@ def _null_fraction(scale: Scale, lo: float, hi: float) -> float:
     return (scale.null - lo) / (hi - lo)
 
 
+def _favours_shift(x_null: float, fav_w: tuple[float, float]) -> float:
+    """How far every column moves right so that the left "Favours" label fits.
+
+    ``x_null`` is where the null line is (inches from the left edge), ``fav_w``
+    the widths of the two labels (:func:`_favours_widths`).
+    """
+    return max(0.0, _MARGIN + fav_w[0] + _FAVOURS_GAP - x_null)
+
+
+def _favours_right(x_null: float, fav_w: tuple[float, float]) -> float:
+    """The right edge of the figure that the right "Favours" label needs."""
+    return x_null + _FAVOURS_GAP + fav_w[1] + _MARGIN
+
+
+def _count_columns(x_counts: float, arms: Sequence[int],
+                   count_w: dict[int, float]) -> dict[int, float]:
+    """Right edge of each events/N column (arm index to inches), from ``x_counts`` on."""
+    x_arm = {}
+    xc = x_counts
+    for j in arms:
+        x_arm[j] = xc + count_w[j]  # right-aligned
+        xc += count_w[j] + _GAP
+    return x_arm
+
+
 def _draw_favours(fig: Figure, x_null: float, axes_bottom: float,
                   favours: tuple[str, str]) -> None:
     """The "← Favours left" / "Favours right →" labels either side of the null.
@@ -225,15 +250,14 @@ def _layout(
     x_counts = x_note + (note_w + _GAP if notes_title is not None else 0.0)
     x_plot = x_counts + counts_span
     if favours is not None:  # the left label must not stick out of the figure
-        x_null = x_plot + null_frac * plot_w
-        shift = max(0.0, _MARGIN + fav_w[0] + _FAVOURS_GAP - x_null)
+        shift = _favours_shift(x_plot + null_frac * plot_w, fav_w)
         x_label, x_note, x_counts, x_plot = (v + shift for v in (x_label, x_note, x_counts,
                                                                   x_plot))
     x_weight = x_plot + plot_w + _GAP + weight_w  # right-aligned
     x_ci = (x_weight if show_weights else x_plot + plot_w) + _GAP + ci_w  # right-aligned
     right = (x_ci if annotate else x_weight if show_weights else x_plot + plot_w) + _MARGIN
     if favours is not None:
-        right = max(right, x_plot + null_frac * plot_w + _FAVOURS_GAP + fav_w[1] + _MARGIN)
+        right = max(right, _favours_right(x_plot + null_frac * plot_w, fav_w))
 
     foot_w = max([text_width(s, SMALL_SIZE) for s in footer], default=0.0)
     title_w = text_width(title, TITLE_SIZE, "bold") if title else 0.0
@@ -283,13 +307,10 @@ def _layout(
     put(x_label, hy, "Study", bold=True)
     if notes_title is not None:
         put(x_note, hy, notes_title, bold=True)
-    x_arm = {}
-    xc = x_counts
-    for j in arms:
-        x_arm[j] = xc + count_w[j]  # right-aligned
-        put(x_arm[j], hy - 1.0, counts_labels[j], ha="right", bold=True)  # type: ignore[index]
-        put(x_arm[j], hy, "Events/N", ha="right", bold=True)
-        xc += count_w[j] + _GAP
+    x_arm = _count_columns(x_counts, arms, count_w)
+    for j, xa in x_arm.items():
+        put(xa, hy - 1.0, counts_labels[j], ha="right", bold=True)  # type: ignore[index]
+        put(xa, hy, "Events/N", ha="right", bold=True)
     if show_weights:
         put(x_weight, hy, "Weight", ha="right", bold=True)
     if annotate:
