@@ -432,11 +432,9 @@ class BinaryPoolResult:
                                       level=self.level, labels=labels))
 
     def _repr_html_(self) -> str:
-        from evisynth.meta._scale import result_html
+        from evisynth.meta._scale import pooled_html
 
-        d = self.to_dict()
-        other = {k: v for k, v in d.items() if k not in ("estimate", "ci_lb", "ci_ub")}
-        return result_html(self._title(), self.measure, d, other,
+        return pooled_html(self._title(), self.measure, self.to_dict(),
                            note=f"level {self.level:g}%")
 
 

@@ -15,13 +15,14 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from evisynth._html import dict_html
 from evisynth._validation import FloatArray
 from evisynth.meta.bias._common import (
+    _field_dict,
     _fit_inputs,
     _low_power,
     _need_studies,
     _p_text,
+    _SmallStudyResult,
 )
 
 #: Largest k for the exact Kendall p-value (its distribution costs O(k³) to build;
@@ -30,7 +31,7 @@ MAX_EXACT_KENDALL = 500
 
 
 @dataclass(frozen=True)
-class RankTestResult:
+class RankTestResult(_SmallStudyResult):
     """Result of :func:`ranktest`: Kendall's tau and its two-sided p-value.
 
     ``exact`` tells whether the p-value is the exact permutation p-value (no
@@ -44,14 +45,8 @@ class RankTestResult:
     warning: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-Python dictionary; the keys are part of the API."""
-        return {
-            "tau": self.tau,
-            "pval": self.pval,
-            "exact": self.exact,
-            "k": self.k,
-            "warning": self.warning,
-        }
+        """Plain-Python dictionary of all fields; the keys are part of the API."""
+        return _field_dict(self)
 
     def summary(self) -> str:
         """Text summary laid out like metafor's ``print.ranktest``."""
@@ -60,20 +55,12 @@ class RankTestResult:
             "",
             f"Kendall's tau = {self.tau:.4f}, {_p_text(self.pval)} "
             f"({'exact' if self.exact else 'normal approximation, ties present'})",
+            *self._note_lines(),
         ]
-        if self.warning:
-            lines += ["", f"Note: {self.warning}"]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return dict_html(
-            f"Rank correlation test for funnel plot asymmetry (k = {self.k})",
-            self.to_dict(),
-            self.warning,
-        )
+    def _html_title(self) -> str:
+        return f"Rank correlation test for funnel plot asymmetry (k = {self.k})"
 
 
 def _kendall_null_pmf(n: int) -> FloatArray:

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from evisynth._html import dict_html
 from evisynth._validation import (
     FloatArray,
     as_float_vector,
@@ -32,6 +31,7 @@ from evisynth.meta.bias._common import (
     _low_power,
     _need_studies,
     _p_text,
+    _SmallStudyResult,
 )
 
 PREDICTORS = ("sei", "vi", "ni", "ninv", "sqrtni", "sqrtninv")
@@ -50,7 +50,7 @@ _PREDICTOR_NAMES = {
 
 
 @dataclass(frozen=True)
-class RegTestResult:
+class RegTestResult(_SmallStudyResult):
     """Result of :func:`regtest`: the Egger-type test and the limit estimate.
 
     ``stat`` is a z statistic for ``model="rma"`` with ``test="z"`` and a t
@@ -122,20 +122,12 @@ class RegTestResult:
                 f"Limit Estimate (as {self.predictor} -> 0):   b = {self.limit_estimate:.4f} "
                 f"(CI: {_fmt(self.limit_ci_lb)}, {_fmt(self.limit_ci_ub)})"
             )
-        if self.warning:
-            lines += ["", f"Note: {self.warning}"]
+        lines += self._note_lines()
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return dict_html(
-            f"Regression test for funnel plot asymmetry ({self._model_text()}; predictor: "
-            f"{_PREDICTOR_NAMES[self.predictor]}; k = {self.k})",
-            self.to_dict(),
-            self.warning,
-        )
+    def _html_title(self) -> str:
+        return (f"Regression test for funnel plot asymmetry ({self._model_text()}; predictor: "
+                f"{_PREDICTOR_NAMES[self.predictor]}; k = {self.k})")
 
 
 def _sample_sizes(ni: Any, fit: Any, k: int) -> FloatArray:

@@ -1,32 +1,4 @@
-"""``bayesmeta``: Bayesian random-effects meta-analysis by exact numerical integration.
-
-With two or three trials the between-study standard deviation ``tau`` is
-hardly estimable: z intervals ignore its uncertainty and under-cover, and
-Hartung–Knapp intervals on t(1) or t(2) are so wide that they say nothing.
-A Bayesian analysis with a weakly informative prior on ``tau`` carries that
-uncertainty honestly (Friede et al. 2017; Bender et al. 2018; Röver et al.
-2021). The posterior is computed without MCMC, as in the R package
-``bayesmeta`` (Röver 2020): quadrature over ``tau`` and exact normal mixtures
-for everything else (:mod:`evisynth.engine.bayes`).
-
-References
-----------
-Röver C (2020). Bayesian random-effects meta-analysis using the bayesmeta R
-package. J Stat Softw 93(6):1-51.
-
-Friede T, Röver C, Wandel S, Neuenschwander B (2017). Meta-analysis of two
-studies in the presence of heterogeneity with applications in rare diseases.
-Biom J 59(4):658-671.
-
-Bender R, Friede T, Koch A, Kuss O, Schlattmann P, Schwarzer G, Skipka G
-(2018). Methods for evidence synthesis in the case of very few studies. Res
-Synth Methods 9(3):382-392.
-
-Röver C, Bender R, Dias S, Schmid CH, Schmidli H, Sturtz S, Weber S, Friede T
-(2021). On weakly informative prior distributions for the heterogeneity
-parameter in Bayesian random-effects meta-analysis. Res Synth Methods
-12(4):448-474.
-"""
+"""The result of :func:`evisynth.bayesmeta`: :class:`BayesMetaResult`, the posterior."""
 
 from __future__ import annotations
 
@@ -36,95 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from evisynth._validation import FloatArray, check_bool, check_choice, check_level
-from evisynth.effects import EffectSizes
-from evisynth.engine.bayes import BayesGrid, bayes_batch, posterior_grid, summarise
+from evisynth._validation import FloatArray, check_choice
+from evisynth.engine.bayes import BayesGrid, bayes_batch, posterior_grid
 from evisynth.errors import InputError
-from evisynth.meta.priors import (
-    CustomPrior,
-    NormalEffectPrior,
-    TauPrior,
-    parse_tau_prior,
-    recommended_tau_prior,
-)
-from evisynth.meta.results import LOG_MEASURES
+from evisynth.meta.bayes.choice import check_proper
+from evisynth.meta.priors import NormalEffectPrior, TauPrior
+from evisynth.meta.results import LOG_MEASURES, exp_location
 
-__all__ = [
-    "BayesMetaResult", "bayesmeta", "prior_sensitivity", "resolve_mu_prior", "resolve_tau_prior",
-]
-
-
-def resolve_tau_prior(tau_prior: Any, measure: str) -> TauPrior:
-    """A :class:`TauPrior` from an object, a name such as ``"halfnormal:0.5"`` or a callable.
-
-    ``None`` gives :func:`~evisynth.meta.priors.recommended_tau_prior` for
-    log-ratio measures and an error otherwise.
-
-    Raises
-    ------
-    InputError
-        Unknown name (choices listed), bad parameters, or ``None`` for a
-        measure without a published default.
-    """
-    if tau_prior is None:
-        if measure.upper() in LOG_MEASURES:
-            return recommended_tau_prior(measure)
-        raise InputError(
-            f"argument 'tau_prior': no default heterogeneity prior for measure {measure!r}; "
-            "pass one, e.g. tau_prior='halfnormal:0.5' with the scale in the units of yi",
-            where="tau_prior",
-        )
-    if isinstance(tau_prior, TauPrior):
-        return tau_prior
-    if isinstance(tau_prior, str):
-        return parse_tau_prior(tau_prior)
-    if callable(tau_prior):
-        return CustomPrior(tau_prior)
-    raise InputError(
-        f"argument 'tau_prior': expected a prior object, a name such as 'halfnormal:0.5' or a "
-        f"density function of tau, got {type(tau_prior).__name__}",
-        where="tau_prior",
-    )
-
-
-def resolve_mu_prior(mu_prior: Any) -> NormalEffectPrior | None:
-    """``None`` (flat), a :class:`NormalEffectPrior` or a ``(mean, sd)`` pair.
-
-    Raises
-    ------
-    InputError
-        Anything else, or an ``sd`` that is not positive.
-    """
-    if mu_prior is None or isinstance(mu_prior, NormalEffectPrior):
-        return mu_prior
-    if isinstance(mu_prior, tuple | list) and len(mu_prior) == 2:
-        return NormalEffectPrior(mu_prior[0], mu_prior[1])
-    raise InputError(
-        f"argument 'mu_prior': expected None (flat prior), (mean, sd) or NormalEffectPrior, got "
-        f"{mu_prior!r:.60}",
-        where="mu_prior",
-    )
-
-
-def check_proper(prior: TauPrior, mu_prior: NormalEffectPrior | None, k: int) -> None:
-    """Raise if the posterior is improper for this prior and number of studies.
-
-    With a flat effect prior, ``p(y | tau)`` tends to a constant times
-    ``tau^-(k-1)`` as ``tau -> inf`` (a normal effect prior adds one power),
-    so an improper flat ``tau`` prior needs ``k >= 3`` (``k >= 2``).
-    """
-    if prior.proper:
-        return
-    need = 3 if mu_prior is None else 2
-    if k < need:
-        what = "flat" if mu_prior is None else "normal"
-        raise InputError(
-            f"argument 'tau_prior': the posterior is improper: with the improper prior "
-            f"{prior.label} and a {what} effect prior the likelihood of tau decays like "
-            f"tau^-{k - 1 if mu_prior is None else k}, which is not integrable, with k = {k} "
-            f"studies (needs k >= {need}); use a proper prior such as 'halfnormal:0.5'",
-            where="tau_prior",
-        )
+__all__ = ["BayesMetaResult"]
 
 
 @dataclass(frozen=True)
@@ -278,13 +169,7 @@ class BayesMetaResult:
         Quantiles transform exactly, so these are the posterior median and
         interval of ``exp(mu)``; the posterior mean is not (and is omitted).
         """
-        return {
-            "estimate": math.exp(self.estimate),
-            "ci_lb": math.exp(self.ci_lb),
-            "ci_ub": math.exp(self.ci_ub),
-            "pi_lb": math.exp(self.pi_lb),
-            "pi_ub": math.exp(self.pi_ub),
-        }
+        return exp_location(self)
 
     def leave_one_out(self) -> dict[str, FloatArray]:
         """The analysis ``k`` times, each without one study, in one batched call.
@@ -437,7 +322,7 @@ class BayesMetaResult:
         return frame
 
     def _repr_html_(self) -> str:
-        from evisynth.meta._scale import result_html
+        from evisynth.meta._scale import pooled_html
 
         loc = {"estimate": self.estimate, "ci_lb": self.ci_lb, "ci_ub": self.ci_ub,
                "pi_lb": self.pi_lb, "pi_ub": self.pi_ub}
@@ -446,7 +331,7 @@ class BayesMetaResult:
                  "k": self.k}
         names = {"estimate": "mu (median)", "ci_lb": "mu lower", "ci_ub": "mu upper",
                  "pi_lb": "theta_new lower", "pi_ub": "theta_new upper"}
-        return result_html(self._title(), self.measure, loc, other, names=names,
+        return pooled_html(self._title(), self.measure, loc, other=other, names=names,
                            note=f"tau prior {self.tau_prior.label}; {self.level:g}% "
                            f"credible intervals")
 
@@ -456,167 +341,3 @@ def _q(g: BayesGrid, what: str, p: float) -> float:
 
     m, s = g.components(what)
     return float(mixture_quantile(g.weight, m, s, p)[0])
-
-
-def bayesmeta(
-    es: EffectSizes | None = None,
-    *,
-    yi: Any = None,
-    vi: Any = None,
-    sei: Any = None,
-    tau_prior: Any = None,
-    mu_prior: Any = None,
-    level: float = 95,
-    shortest: bool = False,
-    labels: Any = None,
-) -> BayesMetaResult:
-    """Bayesian random-effects meta-analysis (normal-normal hierarchical model).
-
-    Parameters
-    ----------
-    es
-        Effect sizes from :func:`evisynth.escalc`; alternatively ``yi`` with
-        ``vi`` or ``sei``.
-    yi, vi, sei
-        Estimates and their sampling variances or standard errors.
-    tau_prior
-        Prior of the between-study standard deviation ``tau``: an object from
-        :mod:`evisynth.meta.priors` (e.g. ``HalfNormalPrior(0.5)``,
-        ``LogNormalPrior.turner("all-cause mortality")``), a name such as
-        ``"halfnormal:0.5"`` or ``"halfcauchy:1"`` (see
-        :func:`~evisynth.meta.priors.parse_tau_prior`), or a density function of
-        ``tau``. Default: half-normal(0.5) for log-ratio measures (OR, RR, HR,
-        ...; Röver et al. 2021), otherwise required.
-    mu_prior
-        ``None`` (flat, improper uniform; default) or a normal prior as
-        ``(mean, sd)`` or :class:`~evisynth.meta.priors.NormalEffectPrior`.
-    level
-        Credible level in percent.
-    shortest
-        Report shortest (highest posterior density) intervals instead of
-        central ones.
-    labels
-        Study labels (default: those of ``es``).
-
-    Returns
-    -------
-    BayesMetaResult
-        Posterior median, mean, sd and credible interval of ``mu``; posterior
-        of ``tau``; predictive interval; shrunken study estimates; marginal
-        likelihood and Bayes factors; :meth:`~BayesMetaResult.prob`,
-        :meth:`~BayesMetaResult.density`, :meth:`~BayesMetaResult.exp`.
-
-    Raises
-    ------
-    InputError
-        Bad effect sizes, an unknown prior name (choices listed), a prior
-        scale that is not positive, or an improper posterior (e.g. an improper
-        ``tau`` prior with too few studies, or a user density whose posterior
-        does not decay).
-
-    References
-    ----------
-    Röver C (2020). J Stat Softw 93(6):1-51 (bayesmeta); Röver C et al. (2021).
-    Res Synth Methods 12:448-474 (heterogeneity priors); Friede T et al. (2017).
-    Biom J 59:658-671.
-
-    Examples
-    --------
-    >>> import evisynth as ev
-    >>> es = ev.escalc("HR", hr=[0.398, 0.375, 1.07], ci_lb=[0.308, 0.259, 0.82],
-    ...                ci_ub=[0.514, 0.542, 1.40])
-    >>> fit = ev.bayesmeta(es, tau_prior="halfnormal:0.5")
-    >>> round(fit.exp()["estimate"], 3), fit.k
-    (0.547, 3)
-    """
-    from evisynth.meta.rma import effect_inputs
-
-    y, v, lab, measure = effect_inputs(es, yi, vi, sei, labels)
-    k = len(y)
-    if k < 1:
-        raise InputError("no studies: yi is empty", where="yi")
-    prior = resolve_tau_prior(tau_prior, measure)
-    mp = resolve_mu_prior(mu_prior)
-    lv = check_level(level)
-    short = check_bool("shortest", shortest)
-    check_proper(prior, mp, k)
-    mpt = None if mp is None else (mp.mean, mp.sd)
-    grid = posterior_grid(y[None, :], v[None, :], np.ones((1, k), bool), prior, mpt)
-    if not grid.proper[0]:
-        raise InputError(
-            f"argument 'tau_prior': the posterior of tau under {prior.label} does not decay "
-            "within e^50 times the scale of the data (it looks improper); use a proper prior "
-            "such as 'halfnormal:0.5'",
-            where="tau_prior",
-        )
-
-    r = summarise(grid, lv / 100.0, short, True)
-    assert r.theta_median is not None and r.theta_lb is not None and r.theta_ub is not None
-    assert r.theta_mean is not None and r.theta_sd is not None
-    return BayesMetaResult(
-        estimate=float(r.estimate[0]), mean=float(r.mean[0]), sd=float(r.sd[0]),
-        ci_lb=float(r.ci_lb[0]), ci_ub=float(r.ci_ub[0]), tau=float(r.tau_median[0]),
-        tau_mean=float(r.tau_mean[0]), tau_lb=float(r.tau_lb[0]), tau_ub=float(r.tau_ub[0]),
-        pi_median=float(r.pi_median[0]), pi_lb=float(r.pi_lb[0]), pi_ub=float(r.pi_ub[0]),
-        log_marglik=float(r.log_marglik[0]), bf01_tau0=float(r.bf01_tau0[0]),
-        bf01_mu0=float(r.bf01_mu0[0]), k=k, level=lv, shortest=short, tau_prior=prior,
-        mu_prior=mp, yi=y, vi=v, theta_mean=r.theta_mean[0], theta_sd=r.theta_sd[0],
-        theta_median=r.theta_median[0], theta_lb=r.theta_lb[0], theta_ub=r.theta_ub[0],
-        labels=lab, measure=measure, grid=grid,
-    )
-
-
-def prior_sensitivity(
-    es: EffectSizes | None = None,
-    *,
-    yi: Any = None,
-    vi: Any = None,
-    sei: Any = None,
-    tau_priors: Any = ("halfnormal:0.5", "halfnormal:1", "halfcauchy:0.5"),
-    mu_prior: Any = None,
-    level: float = 95,
-) -> list[dict[str, Any]]:
-    """The same Bayesian analysis under several heterogeneity priors: one row per prior.
-
-    Parameters
-    ----------
-    es, yi, vi, sei
-        Effect sizes as for :func:`bayesmeta`.
-    tau_priors
-        Priors (objects, names or densities) to compare.
-    mu_prior, level
-        As for :func:`bayesmeta`.
-
-    Returns
-    -------
-    list of dict
-        Per prior: ``tau_prior``, ``source``, ``estimate``, ``ci_lb``, ``ci_ub``,
-        ``tau``, ``tau_lb``, ``tau_ub``, ``pi_lb``, ``pi_ub``, ``prob_below_0``.
-
-    Raises
-    ------
-    InputError
-        As :func:`bayesmeta`, for any of the priors.
-
-    References
-    ----------
-    Röver C et al. (2021), Res Synth Methods 12:448-474 (sensitivity to the
-    heterogeneity prior).
-
-    Examples
-    --------
-    >>> from evisynth.meta.bayes import prior_sensitivity
-    >>> rows = prior_sensitivity(yi=[-0.92, -0.98, 0.07], vi=[0.017, 0.035, 0.019])
-    >>> [r["tau_prior"] for r in rows]
-    ['half-normal(scale=0.5)', 'half-normal(scale=1)', 'half-Cauchy(scale=0.5)']
-    """
-    rows = []
-    for p in tau_priors:
-        fit = bayesmeta(es, yi=yi, vi=vi, sei=sei, tau_prior=p, mu_prior=mu_prior, level=level)
-        rows.append({
-            "tau_prior": fit.tau_prior.label, "source": fit.tau_prior.source,
-            "estimate": fit.estimate, "ci_lb": fit.ci_lb, "ci_ub": fit.ci_ub, "tau": fit.tau,
-            "tau_lb": fit.tau_lb, "tau_ub": fit.tau_ub, "pi_lb": fit.pi_lb, "pi_ub": fit.pi_ub,
-            "prob_below_0": fit.prob(0.0),
-        })
-    return rows
