@@ -151,9 +151,12 @@ def _pct(x: float) -> str:
 
 
 def favours(res: ReviewResults, o: Outcome) -> tuple[str, str]:
-    """Forest-plot labels (left, right) of an outcome, from the review's arm names."""
+    """Forest-plot labels (left, right) of an outcome, from the review's arm names.
+
+    The arm names alone: the forest plot writes "Favours" before each.
+    """
     w = _words(res)
-    good, bad = f"Favours {w.intervention}", f"Favours {w.comparator}"
+    good, bad = w.intervention, w.comparator
     return (good, bad) if o.favours == "lower" else (bad, good)
 
 
