@@ -259,8 +259,8 @@ def rma_glmm(
         lab = tuple(lab[i] for i in np.flatnonzero(keep)) if lab is not None else None
     k, p = X.shape
     if k == 0:
-        raise InputError("no study is left after drop00: every study has no events in both "
-                         "groups", where="drop00")
+        raise InputError("no study is left after drop00: every study has no events (or only "
+                         "events) in both groups", where="drop00")
     if method == "ML" and p + 1 > k:
         raise InputError(
             f"method='ML' estimates {p} coefficient(s) and tau², which needs at least {p + 1} "
