@@ -266,9 +266,15 @@ def fit_model(
         for th0 in (1.0, 0.25, 3.0):
             cand = _fit(mdl.data, nagq, True, tol, maxiter, start=fe, theta0=th0)
             tried.append(th0)
-            if cand.converged[0]:
+            if cand.converged[0] and (fit is None or cand.ll[0] > fit.ll[0] + 1e-9):
                 fit = cand
+            # tau = 0 is a stationary point of the (even in tau) likelihood even where it
+            # is not the maximum, and Newton may stop at a lower local maximum: then try
+            # the other starts too and keep the highest likelihood
+            if fit is not None and abs(fit.theta[0]) > 1e-6 and fit.ll[0] >= fe.ll[0] - 1e-9:
                 break
+        if fit is not None and fe.ll[0] > fit.ll[0] + 1e-9:
+            fit = fe  # the maximum is on the boundary tau = 0
         if fit is None:
             raise ConvergenceError(
                 f"the ML fit of the {measure} GLMM ({nagq}-point adaptive Gauss-Hermite "
