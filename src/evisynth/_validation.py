@@ -534,7 +534,7 @@ _TO = ("all", "only0", "if0all", "none")
 
 # metafor leaves PAS/PFT uncorrected unless 'add' is given explicitly: both
 # transforms are finite at 0 and 1.
-_NO_ADD_BY_DEFAULT = ("PAS", "PFT")
+_NO_ADD_BY_DEFAULT = ("PAS", "PFT", "AS", "IRSD")
 
 
 def _need(code: str, given: dict[str, Any], names: Sequence[str], how: str) -> None:

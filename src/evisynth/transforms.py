@@ -17,7 +17,7 @@ References
 ----------
 Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package.
 J Stat Softw 36(3). Functions ``transf.ilogit``, ``transf.iarcsin``,
-``transf.pft``, ``transf.ipft``, ``transf.ipft.hm``.
+``transf.pft``, ``transf.ipft``, ``transf.ipft.hm``, ``transf.rtoz``, ``transf.ztor``.
 
 Miller JJ (1978). The inverse of the Freeman–Tukey double arcsine
 transformation. Am Stat 32(4):138.
@@ -50,6 +50,8 @@ __all__ = [
     "ipft_hm",
     "logit",
     "pft",
+    "rtoz",
+    "ztor",
 ]
 
 
@@ -117,6 +119,26 @@ def iarcsin(x: ArrayLike) -> FloatArray:
     xa = _arr(x)
     out = np.sin(xa) ** 2
     return np.where(xa < 0, 0.0, np.where(xa > np.pi / 2, 1.0, out))
+
+
+def rtoz(r: ArrayLike) -> FloatArray:
+    """Fisher's r-to-z, ``atanh(r) = log((1 + r)/(1 - r))/2`` (metafor ``transf.rtoz``).
+
+    >>> round(float(rtoz(0.5)), 6)
+    0.549306
+    """
+    ra = _arr(r)
+    with np.errstate(divide="ignore"):
+        return np.arctanh(ra)
+
+
+def ztor(z: ArrayLike) -> FloatArray:
+    """Fisher's z-to-r, ``tanh(z)``: ZCOR to correlation (metafor ``transf.ztor``).
+
+    >>> round(float(ztor(rtoz(0.3))), 12)
+    0.3
+    """
+    return np.tanh(_arr(z))
 
 
 def pft(p: ArrayLike, ni: ArrayLike) -> FloatArray:
@@ -228,6 +250,17 @@ BACK_TRANSFORMS: dict[str, Transform] = {
     "MD": identity,
     "SMD": identity,
     "GEN": identity,
+    "ZCOR": ztor,
+    "COR": identity,
+    "UCOR": identity,
+    "SMDH": identity,
+    "AS": identity,
+    "IRD": identity,
+    "IRSD": identity,
+    "MN": identity,
+    "PETO": exp,
+    "IRLN": exp,
+    "MNLN": exp,
 }
 
 

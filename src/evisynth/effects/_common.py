@@ -23,6 +23,9 @@ _VTYPES: dict[str, tuple[str, ...]] = {
     "MD": ("LS", "UB", "HO"),
     "SMD": ("LS", "UB", "LS2", "AV"),
     "ROM": ("LS", "HO", "AV", "AVHO"),
+    "COR": ("LS", "AV"),
+    "UCOR": ("LS", "UB", "AV"),
+    "SMDH": ("LS", "LS2"),
 }
 
 

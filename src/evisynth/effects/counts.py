@@ -1,5 +1,5 @@
-"""Two groups, counts: ``RR``, ``OR``, ``RD`` from 2x2 tables and ``IRR`` from events
-and person-time, with metafor's zero-cell handling and ``drop00``."""
+"""Two groups, counts: ``RR``, ``OR``, ``RD``, ``AS``, ``PETO`` from 2x2 tables and ``IRR``,
+``IRD``, ``IRSD`` from events and person-time, with metafor's zero-cell handling and ``drop00``."""
 
 from __future__ import annotations
 
@@ -72,6 +72,14 @@ def _two_group(
         elif code == "OR":
             yi = np.log(p1 / (1 - p1)) - np.log(p2 / (1 - p2))
             vi = 1 / a + 1 / b + 1 / c + 1 / d
+        elif code == "AS":
+            yi = np.arcsin(np.sqrt(p1)) - np.arcsin(np.sqrt(p2))
+            vi = 1 / (4 * n1) + 1 / (4 * n2)
+        elif code == "PETO":
+            nt = n1 + n2
+            vp = (a + c) * (b + d) * (n1 / nt) * (n2 / nt) / (nt - 1)
+            yi = (a - (a + c) * n1 / nt) / vp
+            vi = 1 / vp
         else:
             yi = p1 - p2
             p1w, p2w = _wmean(p1, n1), _wmean(p2, n2)
@@ -120,8 +128,15 @@ def _two_rates(
     x1, x2, t1, t2 = x1[keep], x2[keep], t1[keep], t2[keep]
     labs = _subset_labels(labels, keep)
     with np.errstate(divide="ignore", invalid="ignore"):
-        yi = np.log(x1 / t1) - np.log(x2 / t2)
-        vi = 1 / x1 + 1 / x2
+        if code == "IRD":
+            yi = x1 / t1 - x2 / t2
+            vi = x1 / t1 / t1 + x2 / t2 / t2
+        elif code == "IRSD":
+            yi = np.sqrt(x1 / t1) - np.sqrt(x2 / t2)
+            vi = 1 / (4 * t1) + 1 / (4 * t2)
+        else:
+            yi = np.log(x1 / t1) - np.log(x2 / t2)
+            vi = 1 / x1 + 1 / x2
     _check_result(
         code, yi, vi, labs,
         f"no events in a group with add={add:g}, to={to!r}; use to='only0' with add > 0 "

@@ -1,9 +1,12 @@
-"""Two groups, means: ``MD``, ``SMD`` (Hedges' g) and ``ROM``.
+"""Two groups, means: ``MD``, ``SMD`` (Hedges' g), ``SMDH`` (heteroscedastic SMD) and ``ROM``.
 
 References
 ----------
 Hedges LV (1981). Distribution theory for Glass's estimator of effect size
 and related estimators. J Educ Stat 6(2):107-128.
+
+Bonett DG (2008). Confidence intervals for standardized linear contrasts of
+means. Psychol Methods 13(2):99-109 (``SMDH``).
 """
 
 from __future__ import annotations
@@ -116,6 +119,9 @@ def _means(
                 base + yi**2 / (2 * ni),
             )
             why = "check the means and SDs"
+        elif code == "SMDH":
+            yi, vi = _smdh(m1, m2, s1, s2, n1, n2, vt, labels)
+            why = "check the means and SDs"
         else:
             sign_bad = (m1 == 0) | (m2 == 0) | (np.sign(m1) != np.sign(m2))
             if sign_bad.any():
@@ -144,3 +150,41 @@ def _means(
             why = "both SDs are 0 (variance 0); check the SDs"
     _check_result(code, yi, vi, labels, why, overflow=True)
     return EffectSizes(yi, vi, code, labels, ni)
+
+
+def _smdh(
+    m1: FloatArray, m2: FloatArray, s1: FloatArray, s2: FloatArray, n1: FloatArray,
+    n2: FloatArray, vt: np.ndarray, labels: tuple[str, ...] | None,
+) -> tuple[FloatArray, FloatArray]:
+    """Bonett's SMD with unequal variances, as metafor 3.8-1 ``SMDH``.
+
+    ``yi = c(m) (m1 - m2) / sqrt((sd1² + sd2²)/2)`` with Hedges' ``c(m)``,
+    ``m = n1 + n2 - 2``; ``vi`` (LS) ``c(m)² (yi² (sd1⁴/(n1-1) + sd2⁴/(n2-1)) /
+    (2 (sd1²+sd2²)²) + (sd1²/(n1-1) + sd2²/(n2-1)) / ((sd1²+sd2²)/2))``, or LS2
+    ``yi² (sd1²/n1 + sd2²/n2) / (2 (sd1²+sd2²)²) + 2 (sd1²/n1 + sd2²/n2) / (sd1²+sd2²)``.
+    """
+    for name, n in (("n1i", n1), ("n2i", n2)):
+        small = n < 2
+        if small.any():
+            i = int(np.flatnonzero(small)[0])
+            raise InputError(
+                f"argument {name!r}, {study_name(i, labels)}: group size is {n[i]:g}; SMDH "
+                "needs at least 2 per group (each group's variance has n - 1 in a denominator)",
+                where=name,
+            )
+    v1, v2 = s1**2, s2**2
+    both0 = (v1 + v2) == 0
+    if both0.any():
+        i = int(np.flatnonzero(both0)[0])
+        raise InputError(
+            f"arguments 'sd1i', 'sd2i', {study_name(i, labels)}: both SDs are 0, so the "
+            "standardised difference is undefined; check the SDs",
+            where="sd1i,sd2i",
+        )
+    cm = hedges_correction(n1 + n2 - 2)
+    yi = cm * (m1 - m2) / np.sqrt((v1 + v2) / 2)
+    ls = cm**2 * (yi**2 * (v1**2 / (n1 - 1) + v2**2 / (n2 - 1)) / (2 * (v1 + v2) ** 2)
+                  + (v1 / (n1 - 1) + v2 / (n2 - 1)) / ((v1 + v2) / 2))
+    ls2 = (yi**2 * v1 / (2 * n1 * (v1 + v2) ** 2) + yi**2 * v2 / (2 * n2 * (v1 + v2) ** 2)
+           + 2 * v1 / (n1 * (v1 + v2)) + 2 * v2 / (n2 * (v1 + v2)))
+    return yi, np.where(vt == "LS2", ls2, ls)
