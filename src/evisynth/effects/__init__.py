@@ -57,6 +57,11 @@ Where evisynth differs from metafor (on purpose)
 * Hedges' correction is evaluated as a Pochhammer ratio instead of metafor's
   ``lgamma`` difference: identical to ~1e-15 for real sample sizes, exact where
   the ``lgamma`` route loses digits (n in the millions).
+* ``UCOR``: metafor 3.8-1 evaluates the hypergeometric function with
+  ``gsl::hyperg_2F1``, which is off by up to 1e-3 relative for even ``ni`` and
+  ``|ri| <= 0.05`` (and up to 1e-8 at ``ri = 0`` for large ``ni``, which the UB
+  variance magnifies); evisynth sums the power series there (scipy's
+  ``hyp2f1`` elsewhere) and matches an independent quadrature to 1e-10.
 * Reported ratios follow ``conv.wald`` of metafor >= 4.0 (``transf=log``); metafor
   3.8-1 itself has no ``conv.wald``. The asymmetry check uses its threshold
   (``cifac`` 0.1, argument ``ci_check`` here) but names the studies in a warning.
