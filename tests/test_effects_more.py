@@ -32,7 +32,8 @@ RTOL = 1e-12
 ATOL = 1e-15
 UB_ATOL = 5e-15
 QUAD_RTOL = 1e-10
-NEW = ("COR", "UCOR", "ZCOR", "SMDH", "IRD", "IRSD", "IRLN", "AS", "PETO", "MN", "MNLN")
+NEW = ("COR", "UCOR", "ZCOR", "SMDH", "IRD", "IRSD", "IRLN", "AS", "PETO", "MN", "MNLN", "PCOR",
+       "ZPCOR")
 CASES = [pytest.param(c, id=c["name"]) for c in REF["cases"]]
 
 
@@ -111,6 +112,11 @@ def test_matches_metafor(case: dict) -> None:
          r"both SDs are 0"),
         ("AS", {"ai": [11], "n1i": [10], "ci": [1], "n2i": [10]}, r"'ai', study 1.*exceed"),
         ("PETO", {"ai": [1], "bi": [2], "ci": [3]}, r"missing: di"),
+        ("PCOR", {"ti": [2.0, 1.0], "mi": [1, 5], "ni": [20, 6]},
+         r"'ni', 'mi', study 2: ni - mi - 1 = 0"),
+        ("ZPCOR", {"ti": [2.0], "mi": [-1], "ni": [20]}, r"'mi', study 1"),
+        ("PCOR", {"ti": [2.0], "ni": [20]}, r"missing: mi"),
+        ("PCOR", {"ti": [2.0], "mi": [1], "ni": [20], "vtype": "UB"}, r"'vtype'"),
     ],
 )
 def test_bad_input_names_argument_and_study(measure: str, kwargs: dict, pattern: str) -> None:
@@ -209,6 +215,18 @@ def test_smdh_equals_smd_with_equal_sds_and_sizes(m1: float, m2: float, s: float
                                rtol=1e-12, atol=1e-14)
 
 
+@settings(max_examples=60)
+@given(st.floats(-100, 100), st.integers(0, 20), st.integers(1, 10_000))
+def test_zpcor_is_fisher_z_of_pcor(t: float, m: int, extra: int) -> None:
+    n = m + 1 + extra
+    p = escalc("PCOR", ti=[t], mi=[m], ni=[n])
+    z = escalc("ZPCOR", ti=[t], mi=[m], ni=[n])
+    np.testing.assert_allclose(p.yi, [t / np.sqrt(t**2 + extra)], rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(np.tanh(z.yi), p.yi, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(z.vi, [1 / extra], rtol=1e-15)
+    np.testing.assert_allclose(p.vi, (1 - p.yi**2) ** 2 / extra, rtol=1e-14)
+
+
 # ---------------------------------------------------------------- end to end
 
 
@@ -241,6 +259,8 @@ def test_rma_on_zcor_reports_correlations() -> None:
         ("IRLN", {"xi": [3, 5, 0], "ti": [200, 300, 150]}),
         ("MN", {"mi": [3.0, 5.0, 4.0], "sdi": [1, 2, 1.5], "ni": [20, 30, 25]}),
         ("MNLN", {"mi": [3.0, 5.0, 4.0], "sdi": [1, 2, 1.5], "ni": [20, 30, 25]}),
+        ("PCOR", {"ti": [2.1, 3.0, 1.2], "mi": [2, 3, 1], "ni": [40, 60, 35]}),
+        ("ZPCOR", {"ti": [2.1, 3.0, 1.2], "mi": [2, 3, 1], "ni": [40, 60, 35]}),
     ],
 )
 def test_rma_end_to_end(measure: str, kwargs: dict) -> None:

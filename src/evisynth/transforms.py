@@ -251,6 +251,8 @@ BACK_TRANSFORMS: dict[str, Transform] = {
     "SMD": identity,
     "GEN": identity,
     "ZCOR": ztor,
+    "ZPCOR": ztor,
+    "PCOR": identity,
     "COR": identity,
     "UCOR": identity,
     "SMDH": identity,

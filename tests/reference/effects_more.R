@@ -1,5 +1,5 @@
 # Reference values for the escalc measures COR, UCOR, ZCOR, SMDH, IRD, IRSD, IRLN,
-# AS, PETO, MN and MNLN (evisynth.escalc).
+# AS, PETO, MN, MNLN, PCOR and ZPCOR (evisynth.escalc).
 #
 # Oracle: R metafor 3.8-1 escalc() (UCOR through gsl::hyperg_2F1, as metafor does)
 # on random data with a fixed seed plus constructed edge values (smallest sample
@@ -203,6 +203,18 @@ record("random_MNLN", "MNLN", list(mi = abs(mi), sdi = sdi, ni = nn))
 record("MN_sd_zero", "MN", list(mi = c(1, 2), sdi = c(1, 0), ni = c(5, 6)))
 record("MNLN_sd_zero", "MNLN", list(mi = c(1, 2), sdi = c(1, 0), ni = c(5, 6)))
 record("MN_fractional_n", "MN", list(mi = c(-2, 0, 5), sdi = c(1, 2, 3), ni = c(2.5, 10, 7.25)))
+
+# ---------------------------------------------------------------- partial correlations
+k <- 30
+pn <- c(sample(20:800, k, replace = TRUE), 3, 12, 1e5, 50)
+pm <- c(sample(0:8, k, replace = TRUE), 0, 10, 3, 2.5)
+pt <- c(round(rnorm(k, 1.5, 2.5), 2), 0, -40, 1e3, 3.25)
+pc <- list(ti = pt, mi = pm, ni = pn)
+record("random_PCOR", "PCOR", pc)
+record("random_PCOR_AV", "PCOR", pc, list(vtype = "AV"))
+record("random_ZPCOR", "ZPCOR", pc)
+record("PCOR_vtype_per_study", "PCOR", lapply(pc, function(v) v[1:3]),
+       list(vtype = c("AV", "LS", "AV")))
 
 write_json(
   list(metafor_version = as.character(packageVersion("metafor")),

@@ -27,6 +27,9 @@ Generic (``GEN``):
     ``yi`` with ``vi`` or ``sei``.
 Correlations (``ri, ni``):
     ``COR`` raw, ``UCOR`` bias-corrected (Olkin–Pratt), ``ZCOR`` Fisher's z.
+Partial correlations (``ti, mi, ni``: a regression t-statistic, the number of
+other predictors and the sample size):
+    ``PCOR`` raw, ``ZPCOR`` Fisher's z.
 More two-group measures:
     ``SMDH`` SMD with unequal variances (means), ``AS`` arcsine square-root risk
     difference and ``PETO`` Peto log odds ratio (2x2 counts), ``IRD`` incidence
@@ -78,7 +81,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from evisynth._validation import _check_add_to, as_labels, check_choice
-from evisynth.effects.correlations import _correlations
+from evisynth.effects.correlations import _correlations, _partial
 from evisynth.effects.counts import _two_group, _two_rates
 from evisynth.effects.means import _means, hedges_correction
 from evisynth.effects.proportions import _one_group
@@ -94,6 +97,7 @@ __all__ = ["MEASURES", "EffectSizes", "escalc", "hedges_correction"]
 MEASURES: tuple[str, ...] = (
     "RR", "OR", "RD", "PR", "PLO", "PAS", "PFT", "MD", "SMD", "ROM", "HR", "IRR", "GEN",
     "COR", "UCOR", "ZCOR", "SMDH", "IRD", "IRSD", "IRLN", "AS", "PETO", "MN", "MNLN",
+    "PCOR", "ZPCOR",
 )  # fmt: skip
 
 
@@ -165,7 +169,7 @@ def escalc(
         ``"RR"``, ``"OR"``, ``"RD"``, ``"PR"``, ``"PLO"``, ``"PAS"``, ``"PFT"``,
         ``"MD"``, ``"SMD"``, ``"ROM"``, ``"HR"``, ``"IRR"``, ``"GEN"``, ``"COR"``,
         ``"UCOR"``, ``"ZCOR"``, ``"SMDH"``, ``"IRD"``, ``"IRSD"``, ``"IRLN"``, ``"AS"``,
-        ``"PETO"``, ``"MN"`` or ``"MNLN"``.
+        ``"PETO"``, ``"MN"``, ``"MNLN"``, ``"PCOR"`` or ``"ZPCOR"``.
     ai, bi, ci, di
         2x2 counts: events and non-events in group 1 (``ai``, ``bi``) and group 2
         (``ci``, ``di``). ``bi``/``di`` may be replaced by group sizes ``n1i``/``n2i``.
@@ -175,12 +179,14 @@ def escalc(
         One group: events ``xi`` with non-events ``mi`` or total ``ni``. For
         ``GEN`` and reported ratios ``ni`` is an optional total sample size.
         For ``MN``/``MNLN`` ``mi`` is the group's mean and ``ni`` its size; for
+        ``PCOR``/``ZPCOR`` ``mi`` is the number of other predictors; for
         ``COR``/``UCOR``/``ZCOR`` ``ni`` is the sample size; for ``IRLN`` ``xi``
         counts events.
     ri
         Correlation coefficients (``COR``, ``UCOR``, ``ZCOR``), in ``[-1, 1]``.
     ti
-        Person-time of one group (``IRLN``).
+        Person-time of one group (``IRLN``), or the t-statistic of the
+        coefficient (``PCOR``, ``ZPCOR``).
     sdi
         Standard deviation of one group (``MN``, ``MNLN``).
     x1i, x2i, t1i, t2i
@@ -212,7 +218,7 @@ def escalc(
         Variance estimator, one or one per study (metafor's names; default
         ``"LS"``, the large-sample variance): RD/PR ``LS|UB|AV``, PLO ``LS|AV``,
         MD ``LS|UB|HO``, SMD ``LS|UB|LS2|AV``, ROM ``LS|HO|AV|AVHO``, COR
-        ``LS|AV``, UCOR ``LS|UB|AV``, SMDH ``LS|LS2``.
+        ``LS|AV``, UCOR ``LS|UB|AV``, SMDH ``LS|LS2``, PCOR ``LS|AV``.
     level
         Confidence level (percent) of the reported CIs, one or one per study.
     ci_check
@@ -262,6 +268,8 @@ def escalc(
     ``V = (a+c)(b+d) n1 n2 / (N² (N-1))``. IRD: ``x1/t1 - x2/t2``,
     ``x1/t1² + x2/t2²``. IRSD: ``sqrt(x1/t1) - sqrt(x2/t2)``, ``1/(4 t1) + 1/(4 t2)``.
     IRLN: ``log(x/t)``, ``1/x``. MN: ``m``, ``sd²/n``. MNLN: ``log m``, ``sd²/(n m²)``.
+    PCOR: ``r = t/sqrt(t² + n - m - 1)``, ``(1 - r²)²/(n - m - 1)``. ZPCOR: ``atanh r``,
+    ``1/(n - m - 1)`` (metafor 3.8-1).
 
     Examples
     --------
@@ -323,6 +331,9 @@ def escalc(
     if code in _CORRELATIONS:
         _check_used(code, given, ("ri", "ni"))
         return _correlations(code, given, lab, vtype)
+    if code in ("PCOR", "ZPCOR"):
+        _check_used(code, given, ("ti", "mi", "ni"))
+        return _partial(code, given, lab, vtype)
     if code == "IRLN":
         _check_used(code, given, ("xi", "ti"))
         add_, to_ = _check_add_to(code, add, to)

@@ -26,6 +26,7 @@ _VTYPES: dict[str, tuple[str, ...]] = {
     "COR": ("LS", "AV"),
     "UCOR": ("LS", "UB", "AV"),
     "SMDH": ("LS", "LS2"),
+    "PCOR": ("LS", "AV"),
 }
 
 

@@ -22,6 +22,7 @@ from evisynth._validation import (
     _need,
     _vectors,
     as_labels,
+    check_positive,
     fmt_num,
     study_name,
 )
@@ -113,4 +114,44 @@ def _correlations(
             )
             why = "a correlation of -1 or 1 has sampling variance 0; check ri"
     _check_result(code, yi, vi, labels, why)
+    return EffectSizes(yi, vi, code, labels, n)
+
+
+def _partial(
+    code: str, given: dict[str, Any], labels: tuple[str, ...] | None, vtype: str | Sequence[str]
+) -> EffectSizes:
+    """``PCOR`` / ``ZPCOR``: partial correlation from a regression t-statistic, as metafor 3.8-1.
+
+    ``r = ti / sqrt(ti² + df)`` with ``df = ni - mi - 1`` (``mi`` predictors
+    besides the one tested). PCOR ``vi`` LS ``(1 - r²)²/df`` (AV: the
+    ``ni``-weighted mean ``r``); ZPCOR ``yi = atanh(r)``, ``vi = 1/df``.
+    """
+    names = ("ti", "mi", "ni")
+    _need(code, given, names,
+          "the t-statistics ti, the numbers of other predictors mi and the sample sizes ni")
+    arr, k = _vectors(given, names, labels)
+    labels = as_labels(labels, k)
+    t, m, n = (arr[a] for a in names)
+    check_positive("ni", n, labels=labels)
+    check_positive("mi", m, labels=labels, strict=False)
+    dfree = n - m - 1
+    bad = dfree <= 0
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"arguments 'ni', 'mi', {study_name(i, labels)}: ni - mi - 1 = {fmt_num(dfree[i])}; "
+            "the residual degrees of freedom must be greater than 0 (check ni and mi)",
+            where="ni,mi",
+        )
+    vt = _vtypes(code, vtype, k)
+    with np.errstate(divide="ignore", over="ignore"):
+        r = t / np.sqrt(t**2 + dfree)
+        if code == "ZPCOR":
+            yi, vi = np.arctanh(r), 1 / dfree
+        else:
+            yw = np.float64(_wmean(r, n))
+            yi = r
+            vi = np.where(vt == "AV", (1 - yw**2) ** 2 / dfree, (1 - r**2) ** 2 / dfree)
+    _check_result(code, yi, vi, labels, "the t-statistic is too large for its degrees of "
+                  "freedom (|r| = 1 in double precision); check ti")
     return EffectSizes(yi, vi, code, labels, n)

@@ -27,11 +27,12 @@ LOG_SCALE = frozenset({"RR", "OR", "HR", "IRR", "ROM", "PETO", "MH"})
 
 #: Analysis-scale names of measures that are not on their natural scale.
 _ANALYSIS = {"PLO": "logit", "PAS": "arcsine", "PFT": "double arcsine",
-             "ZCOR": "Fisher's z", "IRLN": "log", "MNLN": "log"}
+             "ZCOR": "Fisher's z", "ZPCOR": "Fisher's z", "IRLN": "log", "MNLN": "log"}
 
 #: Natural-scale names of the transformed proportion measures.
 _NATURAL = {"PLO": "proportion", "PAS": "proportion", "PFT": "proportion",
-            "ZCOR": "correlation", "IRLN": "rate", "MNLN": "mean"}
+            "ZCOR": "correlation", "ZPCOR": "partial correlation", "IRLN": "rate",
+            "MNLN": "mean"}
 
 #: Keys of location values (on the analysis scale) that have a natural-scale value.
 LOCATION_KEYS = ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
@@ -105,7 +106,7 @@ def natural_scale(measure: str) -> str | None:
     m = measure.upper()
     if m in LOG_SCALE:
         return "OR" if m in ("PETO", "MH") else m
-    if m in ("PLO", "PAS", "ZCOR", "IRLN", "MNLN"):
+    if m in ("PLO", "PAS", "ZCOR", "ZPCOR", "IRLN", "MNLN"):
         return _NATURAL[m]
     return None
 
