@@ -380,7 +380,44 @@ class PartitionedSurvival:
     def draw(self, n: int, rng: np.random.Generator) -> Draws:
         """Joint draws of every uncertain input and curve coefficient block.
 
-        See :func:`evisynth.econ.sampling.draw_inputs`.
+        Inputs shared between arms are drawn once (Gaussian copula with the model's
+        correlations); coefficient blocks with a covariance are drawn multivariate
+        normal (:mod:`evisynth.econ.sampling`).
+
+        Parameters
+        ----------
+        n
+            Number of draws.
+        rng
+            Source of randomness; the same seed gives the same draws.
+
+        Returns
+        -------
+        Draws
+            ``values[id(param)]`` of shape ``(n,)``, ``coefs[id(curve)]`` of shape ``(n, p)``.
+
+        Raises
+        ------
+        InputError
+            A coefficient covariance that is not positive semi-definite, or draws outside
+            an input's allowed range (utilities in [-0.6, 1], costs >= 0).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import evisynth as ev
+        >>> e = ev.parametric_curve
+        >>> hr = ev.Param(0.7, name="hr", dist="lognormal", low=0.5, high=0.98)
+        >>> base = e("exponential", rate=0.2)
+        >>> arms = {"new": ev.Arm(pfs=base.with_hazard_ratio(hr), os=base.with_hazard_ratio(hr)),
+        ...         "old": ev.Arm(pfs=base, os=base)}
+        >>> m = ev.PartitionedSurvival(arms=arms, horizon=10)
+        >>> m.draw(5, np.random.default_rng(1)).value(hr).shape
+        (5,)
+
+        References
+        ----------
+        Briggs, Claxton & Sculpher (2006) ch. 4.
         """
         return draw_inputs(self, n, rng)
 

@@ -28,53 +28,8 @@ __all__ = ["solve_threshold"]
 def solve_threshold(model: PartitionedSurvival, param: Param, intervention: str,
                     comparator: str, *, wtp: float, lo: float | None = None,
                     hi: float | None = None, method: str = "exact") -> float:
-    """Value of ``param`` at which the ICER of ``intervention`` vs ``comparator`` = ``wtp``.
-
-    The engine of :meth:`PartitionedSurvival.threshold
-    <evisynth.econ.model.PartitionedSurvival.threshold>`, which documents the arguments.
-
-    Parameters
-    ----------
-    model
-        The model.
-    param
-        The input to vary.
-    intervention, comparator
-        The arms.
-    wtp
-        Willingness to pay per QALY.
-    lo, hi
-        Search bracket (default: 0 to 10 x the value, or the input's range).
-    method
-        ``exact`` or ``cycles``.
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    InputError
-        If the input is not in the model, or no threshold lies in the bracket.
-
-    Examples
-    --------
-    >>> import evisynth as ev
-    >>> e = ev.parametric_curve
-    >>> price = ev.Param(10_000, name="price")
-    >>> arms = {"new": ev.Arm(pfs=e("exponential", rate=0.1), os=e("exponential", rate=0.1),
-    ...                       one_off_cost=price, utilities={"pf": 1.0}),
-    ...         "old": ev.Arm(pfs=e("exponential", rate=0.2), os=e("exponential", rate=0.2),
-    ...                       utilities={"pf": 1.0})}
-    >>> m = ev.PartitionedSurvival(arms=arms, horizon=10, discount=0.0)
-    >>> p = solve_threshold(m, price, "new", "old", wtp=50_000)
-    >>> round(m.run(overrides={price: p}).icer("new", "old"))
-    50000
-
-    References
-    ----------
-    Briggs, Claxton & Sculpher (2006) ch. 4 (threshold analysis).
-    """
+    """The threshold of :meth:`PartitionedSurvival.threshold
+    <evisynth.econ.model.PartitionedSurvival.threshold>`, which documents the arguments."""
     if id(param) not in {id(p) for _, _, p in model.inputs()}:
         raise InputError(f"argument 'param': {param.label!r} is not an input of this model",
                          where="param")
