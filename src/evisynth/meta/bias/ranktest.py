@@ -16,6 +16,7 @@ import numpy as np
 from scipy import stats
 
 from evisynth._validation import FloatArray
+from evisynth.errors import InputError
 from evisynth.meta.bias._common import (
     _field_dict,
     _fit_inputs,
@@ -146,7 +147,9 @@ def ranktest(fit: Any, *, exact: bool = True) -> RankTestResult:
     Raises
     ------
     InputError
-        Not an intercept-only fit, or fewer than 3 studies.
+        Not an intercept-only fit, fewer than 3 studies, or all variances (or
+        all standardized effects) equal, where Kendall's tau is undefined
+        (metafor returns NA).
 
     Warns
     -----
@@ -174,6 +177,14 @@ def ranktest(fit: Any, *, exact: bool = True) -> RankTestResult:
     theta = float(np.sum(wi * yi) / np.sum(wi))
     vstar = vi - 1 / np.sum(wi)
     ystar = (yi - theta) / np.sqrt(vstar)
+    for name, values in (("vi", vi), ("yi", ystar)):
+        if np.all(values == values[0]):  # Kendall's tau is 0/0 (metafor: NA)
+            what = "sampling variance" if name == "vi" else "standardized effect"
+            raise InputError(
+                f"ranktest(): every study has the same {what}, so its rank correlation "
+                "is undefined; the test needs studies that differ in both",
+                where=name,
+            )
     tau, pval, used_exact = _kendall(ystar, vi, bool(exact))
     return RankTestResult(
         tau=tau,
