@@ -79,7 +79,7 @@ from pathlib import Path
 from typing import Any
 
 from evisynth.econ.model import PartitionedSurvival
-from evisynth.econ.modelfile._context import _Doc
+from evisynth.econ.modelfile._context import _Doc, _named
 from evisynth.econ.modelfile.arms import read_arms
 from evisynth.econ.modelfile.bundled import bundled_model_path, bundled_models
 from evisynth.econ.modelfile.curves import read_curves
@@ -220,14 +220,15 @@ def parse_model(text: str, *, file: str = "model.toml",
                       "background")
     inter, comp = model.get("intervention"), model.get("comparator")
     for key, a in (("intervention", inter), ("comparator", comp)):
-        if a not in arms:
+        if not _named(a, arms):
             raise ctx.err(f"[model] {key}: {a!r} is not an arm; arms are "
                           f"{', '.join(map(repr, arms))}", "model", key)
     corr: dict[tuple[Param, Param], float] = {}
     for i, c in enumerate(doc.get("correlations", [])):
         pc = ("correlations", str(i))
         c = ctx.table(c, *pc)
-        if set(c) != {"a", "b", "rho"} or c["a"] not in inputs or c["b"] not in inputs:
+        if set(c) != {"a", "b", "rho"} or not (_named(c["a"], inputs)
+                                                and _named(c["b"], inputs)):
             raise ctx.err("correlation: needs a and b (input names) and rho", *pc)
         rho = c["rho"]
         if isinstance(rho, bool) or not isinstance(rho, int | float) or not -1 < rho < 1:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from evisynth.econ.params import Param
 from evisynth.errors import InputError
@@ -55,6 +55,11 @@ class _Lines:
                 return self.tables[p]
             p = p[:-1]
         return None
+
+
+def _named(v: Any, names: Iterable[str]) -> TypeGuard[str]:
+    """True if ``v`` is one of ``names`` (a list or table is never a name)."""
+    return isinstance(v, str) and v in names
 
 
 class _Doc:

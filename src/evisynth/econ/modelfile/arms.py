@@ -7,7 +7,7 @@ from typing import Any
 
 from evisynth.econ.arm import AdverseEvent, Arm, SubsequentTherapy
 from evisynth.econ.curves import Curve
-from evisynth.econ.modelfile._context import _Doc
+from evisynth.econ.modelfile._context import _Doc, _named
 from evisynth.errors import InputError
 
 _ARM_KEYS = {"pfs", "os", "one_off", "state_costs", "utilities", "terminal_cost",
@@ -23,7 +23,7 @@ def read_arms(ctx: _Doc, doc: Mapping[str, Any], curves: Mapping[str, Curve]) ->
         cv = {}
         for which in ("pfs", "os"):
             c: Any = spec.get(which)
-            if c not in curves:
+            if not _named(c, curves):
                 raise ctx.err(f"arm {aname!r}: {which} = {c!r} is not a curve in [curves]",
                               "arms", aname, which)
             cv[which] = curves[c]

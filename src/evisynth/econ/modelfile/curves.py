@@ -7,7 +7,7 @@ from typing import Any
 
 from evisynth.econ.curves import CURVE_PARAMS, Curve, HazardRatioCurve, ParametricCurve
 from evisynth.econ.curves.families import _unit_factor
-from evisynth.econ.modelfile._context import _Doc
+from evisynth.econ.modelfile._context import _Doc, _named
 from evisynth.errors import InputError
 
 
@@ -22,7 +22,7 @@ def read_curves(ctx: _Doc, doc: Mapping[str, Any]) -> dict[str, Curve]:
             spec = ctx.table(spec, "curves", cname)
             if "base" in spec:
                 b = spec["base"]
-                if b not in cspecs:
+                if not _named(b, cspecs):
                     raise ctx.err(f"curve {cname!r}: base {b!r} is not a curve", "curves", cname,
                                   "base")
                 if b not in curves:
@@ -38,7 +38,7 @@ def read_curves(ctx: _Doc, doc: Mapping[str, Any]) -> dict[str, Curve]:
                     raise ctx.err(str(exc), "curves", cname, "hazard_ratio") from None
             else:
                 dist = spec.get("distribution")
-                if dist not in CURVE_PARAMS:
+                if not _named(dist, CURVE_PARAMS):
                     raise ctx.err(f"curve {cname!r}: distribution {dist!r} is not one of "
                                   f"{', '.join(CURVE_PARAMS)}", "curves", cname, "distribution")
                 known = {"distribution", "cure_fraction", "time_unit", "relative",
