@@ -233,7 +233,6 @@ def test_zpcor_is_fisher_z_of_pcor(t: float, m: int, extra: int) -> None:
 def test_rma_on_zcor_reports_correlations() -> None:
     es = escalc("ZCOR", ri=[0.4, 0.5, 0.3, 0.6], ni=[50, 80, 40, 120])
     fit = ev.rma(es)
-    # the fixed-effect z of equal-tau REML is the inverse-variance mean when tau2 = 0
     assert fit.measure == "ZCOR"
     assert natural_scale("ZCOR") == "correlation"
     assert to_natural("ZCOR", fit.estimate) == pytest.approx(np.tanh(fit.estimate), rel=1e-15)

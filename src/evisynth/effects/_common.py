@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -102,3 +102,15 @@ def _add_cells(cells: list[FloatArray], add: float, to: str, keep: FloatArray) -
     else:
         mask = np.zeros_like(zero)
     return [c + add * mask for c in cells]
+
+
+def _refuse_first(
+    bad: np.ndarray,
+    labels: tuple[str, ...] | None,
+    where: str,
+    message: Callable[[int, str], str],
+) -> None:
+    """Raise for the first study flagged in ``bad``: ``message(i, "study 2 ('Lab')")``."""
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(message(i, study_name(i, labels)), where=where)

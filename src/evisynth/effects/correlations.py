@@ -24,11 +24,9 @@ from evisynth._validation import (
     as_labels,
     check_positive,
     fmt_num,
-    study_name,
 )
-from evisynth.effects._common import _check_result, _vtypes, _wmean
+from evisynth.effects._common import _check_result, _refuse_first, _vtypes, _wmean
 from evisynth.effects.sizes import EffectSizes
-from evisynth.errors import InputError
 
 #: Smallest sample size (exclusive) each measure needs: the variance has ``ni - 3``
 #: in a denominator (metafor sets it NA for ``ni <= 3``); UCOR's correction needs
@@ -77,23 +75,13 @@ def _correlations(
     arr, k = _vectors(given, ("ri", "ni"), labels)
     labels = as_labels(labels, k)
     r, n = arr["ri"], arr["ni"]
-    out = np.abs(r) > 1
-    if out.any():
-        i = int(np.flatnonzero(out)[0])
-        raise InputError(
-            f"argument 'ri', {study_name(i, labels)}: correlation is {fmt_num(r[i])}; "
-            "a correlation must be between -1 and 1",
-            where="ri",
-        )
-    low = n <= _MIN_N[code]
-    if low.any():
-        i = int(np.flatnonzero(low)[0])
-        need = "UCOR's bias correction needs ni > 4" if code == "UCOR" else (
-            f"{code} needs ni > 3 (the variance has ni - 3 in a denominator)")
-        raise InputError(
-            f"argument 'ni', {study_name(i, labels)}: sample size is {fmt_num(n[i])}; {need}",
-            where="ni",
-        )
+    _refuse_first(np.abs(r) > 1, labels, "ri", lambda i, study: (
+        f"argument 'ri', {study}: correlation is {fmt_num(r[i])}; "
+        "a correlation must be between -1 and 1"))
+    need = "UCOR's bias correction needs ni > 4" if code == "UCOR" else (
+        f"{code} needs ni > 3 (the variance has ni - 3 in a denominator)")
+    _refuse_first(n <= _MIN_N[code], labels, "ni", lambda i, study: (
+        f"argument 'ni', {study}: sample size is {fmt_num(n[i])}; {need}"))
     vt = _vtypes(code, vtype, k)
     with np.errstate(divide="ignore", invalid="ignore"):
         if code == "ZCOR":
@@ -135,14 +123,9 @@ def _partial(
     check_positive("ni", n, labels=labels)
     check_positive("mi", m, labels=labels, strict=False)
     dfree = n - m - 1
-    bad = dfree <= 0
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"arguments 'ni', 'mi', {study_name(i, labels)}: ni - mi - 1 = {fmt_num(dfree[i])}; "
-            "the residual degrees of freedom must be greater than 0 (check ni and mi)",
-            where="ni,mi",
-        )
+    _refuse_first(dfree <= 0, labels, "ni,mi", lambda i, study: (
+        f"arguments 'ni', 'mi', {study}: ni - mi - 1 = {fmt_num(dfree[i])}; "
+        "the residual degrees of freedom must be greater than 0 (check ni and mi)"))
     vt = _vtypes(code, vtype, k)
     with np.errstate(divide="ignore", over="ignore"):
         r = t / np.sqrt(t**2 + dfree)

@@ -11,7 +11,7 @@ means. Psychol Methods 13(2):99-109 (``SMDH``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,7 @@ from evisynth._validation import (
     check_positive,
     study_name,
 )
-from evisynth.effects._common import _check_result, _vtypes, _wmean
+from evisynth.effects._common import _check_result, _refuse_first, _vtypes, _wmean
 from evisynth.effects.sizes import EffectSizes
 from evisynth.errors import InputError
 
@@ -163,24 +163,17 @@ def _smdh(
     (2 (sd1²+sd2²)²) + (sd1²/(n1-1) + sd2²/(n2-1)) / ((sd1²+sd2²)/2))``, or LS2
     ``yi² (sd1²/n1 + sd2²/n2) / (2 (sd1²+sd2²)²) + 2 (sd1²/n1 + sd2²/n2) / (sd1²+sd2²)``.
     """
-    for name, n in (("n1i", n1), ("n2i", n2)):
-        small = n < 2
-        if small.any():
-            i = int(np.flatnonzero(small)[0])
-            raise InputError(
-                f"argument {name!r}, {study_name(i, labels)}: group size is {n[i]:g}; SMDH "
-                "needs at least 2 per group (each group's variance has n - 1 in a denominator)",
-                where=name,
-            )
+    def too_small(name: str, n: FloatArray) -> Callable[[int, str], str]:
+        return lambda i, study: (
+            f"argument {name!r}, {study}: group size is {n[i]:g}; SMDH needs at least 2 per "
+            "group (each group's variance has n - 1 in a denominator)")
+
+    _refuse_first(n1 < 2, labels, "n1i", too_small("n1i", n1))
+    _refuse_first(n2 < 2, labels, "n2i", too_small("n2i", n2))
     v1, v2 = s1**2, s2**2
-    both0 = (v1 + v2) == 0
-    if both0.any():
-        i = int(np.flatnonzero(both0)[0])
-        raise InputError(
-            f"arguments 'sd1i', 'sd2i', {study_name(i, labels)}: both SDs are 0, so the "
-            "standardised difference is undefined; check the SDs",
-            where="sd1i,sd2i",
-        )
+    _refuse_first((v1 + v2) == 0, labels, "sd1i,sd2i", lambda i, study: (
+        f"arguments 'sd1i', 'sd2i', {study}: both SDs are 0, so the standardised difference "
+        "is undefined; check the SDs"))
     cm = hedges_correction(n1 + n2 - 2)
     yi = cm * (m1 - m2) / np.sqrt((v1 + v2) / 2)
     ls = cm**2 * (yi**2 * (v1**2 / (n1 - 1) + v2**2 / (n2 - 1)) / (2 * (v1 + v2) ** 2)

@@ -20,11 +20,9 @@ from evisynth._validation import (
     as_labels,
     check_positive,
     fmt_num,
-    study_name,
 )
-from evisynth.effects._common import _add_cells, _check_result
+from evisynth.effects._common import _add_cells, _check_result, _refuse_first
 from evisynth.effects.sizes import EffectSizes
-from evisynth.errors import InputError
 
 
 def _one_rate(
@@ -61,14 +59,9 @@ def _one_mean(code: str, given: dict[str, Any], labels: tuple[str, ...] | None) 
     check_positive("sdi", s, labels=labels, strict=False)
     check_positive("ni", n, labels=labels)
     if code == "MNLN":
-        bad = m <= 0
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                f"argument 'mi', {study_name(i, labels)}: mean is {fmt_num(m[i])}; MNLN (log "
-                "mean) needs a mean greater than 0 (a ratio-scale outcome)",
-                where="mi",
-            )
+        _refuse_first(m <= 0, labels, "mi", lambda i, study: (
+            f"argument 'mi', {study}: mean is {fmt_num(m[i])}; MNLN (log mean) needs a mean "
+            "greater than 0 (a ratio-scale outcome)"))
     with np.errstate(over="ignore"):
         if code == "MN":
             yi, vi = m.copy(), s**2 / n
