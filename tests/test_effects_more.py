@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -26,6 +27,7 @@ from evisynth.effects import MEASURES, escalc
 from evisynth.errors import EvisynthWarning, InputError
 from evisynth.meta._scale import natural_scale, to_natural
 from tests.conftest import load_reference
+from tests.fuzz._common import FUZZ, check_message, finite_floats, maybe_junk, vector
 
 REF = load_reference("effects_more")
 RTOL = 1e-12
@@ -98,6 +100,8 @@ def test_matches_metafor(case: dict) -> None:
         ("COR", {"ri": [0.2], "ni": [2]}, r"'ni', study 1.*ni > 3"),
         ("UCOR", {"ri": [0.2, 0.1], "ni": [10, 4]}, r"'ni', study 2.*ni > 4"),
         ("ZCOR", {"ri": [0.2]}, r"needs correlations ri.*missing: ni"),
+        ("UCOR", {"ri": [0.2], "ni": [1e300]}, r"'ni', study 1: count .* is above 1e\+15"),
+        ("MN", {"mi": [1.0], "sdi": [1], "ni": [1e300]}, r"'ni', study 1: count"),
         ("ZCOR", {"ri": [0.2], "ni": [10], "vtype": "UB"}, r"'vtype'"),
         ("COR", {"ri": [0.2], "ni": [10], "sdi": [1]}, r"'sdi' is not used"),
         ("MNLN", {"mi": [1.0, -2.0], "sdi": [1, 1], "ni": [5, 5]}, r"'mi', study 2.*greater"),
@@ -273,3 +277,50 @@ def test_rma_end_to_end(measure: str, kwargs: dict) -> None:
     assert "<" in fit._repr_html_()
     if measure in ("IRLN", "MNLN", "PETO"):
         assert to_natural(measure, fit.estimate) == pytest.approx(np.exp(fit.estimate))
+
+
+# ---------------------------------------------------------------- fuzz: a result or a clean error
+
+NEW_ARGS = {
+    "COR": ("ri", "ni"), "UCOR": ("ri", "ni"), "ZCOR": ("ri", "ni"),
+    "PCOR": ("ti", "mi", "ni"), "ZPCOR": ("ti", "mi", "ni"),
+    "SMDH": ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"),
+    "AS": ("ai", "bi", "ci", "di"), "PETO": ("ai", "bi", "ci", "di"),
+    "IRD": ("x1i", "t1i", "x2i", "t2i"), "IRSD": ("x1i", "t1i", "x2i", "t2i"),
+    "IRLN": ("xi", "ti"), "MN": ("mi", "sdi", "ni"), "MNLN": ("mi", "sdi", "ni"),
+}
+
+
+def _good(measure: str, arg: str) -> st.SearchStrategy[Any]:
+    if arg == "ri":
+        return st.floats(-1, 1)
+    if arg in ("ai", "bi", "ci", "di", "xi", "x1i", "x2i") or (arg == "mi" and "PCOR" in measure):
+        return st.integers(0, 300).map(float)
+    if arg in ("ni", "n1i", "n2i"):
+        return st.integers(1, 2000).map(float)
+    if arg in ("sdi", "sd1i", "sd2i", "t1i", "t2i"):
+        return st.floats(1e-3, 1e4)
+    return finite_floats(-1e3, 1e3)
+
+
+@st.composite
+def _new_inputs(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    measure = draw(st.sampled_from(sorted(NEW_ARGS)))
+    k = draw(st.integers(1, 5))
+    args = {a: draw(vector(maybe_junk(_good(measure, a), 6), k)) for a in NEW_ARGS[measure]}
+    return measure, args
+
+
+@FUZZ
+@given(_new_inputs())
+def test_new_measures_result_or_clean_error(case: tuple[str, dict[str, Any]]) -> None:
+    measure, args = case
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", EvisynthWarning)
+            es = escalc(measure, **args)
+    except InputError as exc:
+        check_message(exc, *[f"'{a}'" for a in args], "measure", "arguments")
+        return
+    assert np.all(np.isfinite(es.yi)) and np.all(np.isfinite(es.vi)) and np.all(es.vi > 0)
+    assert es.k == len(next(iter(args.values())))

@@ -19,6 +19,7 @@ from scipy.special import hyp2f1
 
 from evisynth._validation import (
     FloatArray,
+    _check_counts,
     _need,
     _vectors,
     as_labels,
@@ -75,6 +76,7 @@ def _correlations(
     arr, k = _vectors(given, ("ri", "ni"), labels)
     labels = as_labels(labels, k)
     r, n = arr["ri"], arr["ni"]
+    _check_counts(arr, ("ni",), labels)
     _refuse_first(np.abs(r) > 1, labels, "ri", lambda i, study: (
         f"argument 'ri', {study}: correlation is {fmt_num(r[i])}; "
         "a correlation must be between -1 and 1"))
@@ -120,8 +122,8 @@ def _partial(
     arr, k = _vectors(given, names, labels)
     labels = as_labels(labels, k)
     t, m, n = (arr[a] for a in names)
+    _check_counts(arr, ("mi", "ni"), labels)
     check_positive("ni", n, labels=labels)
-    check_positive("mi", m, labels=labels, strict=False)
     dfree = n - m - 1
     _refuse_first(dfree <= 0, labels, "ni,mi", lambda i, study: (
         f"arguments 'ni', 'mi', {study}: ni - mi - 1 = {fmt_num(dfree[i])}; "

@@ -57,6 +57,7 @@ def _one_mean(code: str, given: dict[str, Any], labels: tuple[str, ...] | None) 
     labels = as_labels(labels, k)
     m, s, n = (arr[a] for a in names)
     check_positive("sdi", s, labels=labels, strict=False)
+    _check_counts(arr, ("ni",), labels)
     check_positive("ni", n, labels=labels)
     if code == "MNLN":
         _refuse_first(m <= 0, labels, "mi", lambda i, study: (
