@@ -34,6 +34,7 @@ RTOL = 1e-12
 ATOL = 1e-15
 UB_ATOL = 5e-15
 QUAD_RTOL = 1e-10
+FIT_RTOL = {"REML": 1e-9, "FE": 1e-12, "DL": 1e-12}  # REML: both converged to 1e-12 in tau²
 NEW = ("COR", "UCOR", "ZCOR", "SMDH", "IRD", "IRSD", "IRLN", "AS", "PETO", "MN", "MNLN", "PCOR",
        "ZPCOR")
 CASES = [pytest.param(c, id=c["name"]) for c in REF["cases"]]
@@ -324,3 +325,24 @@ def test_new_measures_result_or_clean_error(case: tuple[str, dict[str, Any]]) ->
         return
     assert np.all(np.isfinite(es.yi)) and np.all(np.isfinite(es.vi)) and np.all(es.vi > 0)
     assert es.k == len(next(iter(args.values())))
+
+
+FITS = [pytest.param(f, id=f["name"]) for f in REF["fits"]]
+
+
+@pytest.mark.parametrize("case", FITS)
+def test_rma_matches_metafor(case: dict) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EvisynthWarning)
+        es = escalc(case["measure"], **case["args"])
+    fit = ev.rma(es, method=case["method"])
+    rtol = FIT_RTOL[case["method"]]
+    for key in ("estimate", "se", "ci_lb", "ci_ub", "tau2"):
+        assert getattr(fit, key) == pytest.approx(case[key], rel=rtol, abs=1e-14), key
+    assert fit.Q == pytest.approx(case["QE"], rel=rtol)
+    if "natural" in case:
+        back = es.back_transform()
+        for key in ("estimate", "ci_lb", "ci_ub"):
+            want = case["natural"][key]
+            assert float(back(getattr(fit, key))) == pytest.approx(want, rel=rtol), key
+            assert to_natural(case["measure"], getattr(fit, key)) == pytest.approx(want, rel=rtol)

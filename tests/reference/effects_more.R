@@ -216,9 +216,39 @@ record("random_ZPCOR", "ZPCOR", pc)
 record("PCOR_vtype_per_study", "PCOR", lapply(pc, function(v) v[1:3]),
        list(vtype = c("AV", "LS", "AV")))
 
+# ---------------------------------------------------------------- rma on the new measures
+# Random-effects fits of escalc output (converged: threshold 1e-12 on the change in
+# tau^2, as tests/reference/rma.R), with metafor's back-transform of the
+# estimate and CI where the measure has one (transf.ztor, exp).
+fits <- list()
+fit_case <- function(name, measure, data, transf = NULL, method = "REML") {
+  es <- do.call(escalc, c(list(measure = measure), data))
+  fit <- rma(yi, vi, data = es, method = method,
+             control = list(threshold = 1e-12, tol = 1e-13, maxiter = 10000))
+  out <- list(name = name, measure = measure, method = method, args = lapply(data, I),
+              estimate = as.numeric(fit$beta), se = fit$se, ci_lb = fit$ci.lb,
+              ci_ub = fit$ci.ub, tau2 = fit$tau2, QE = fit$QE)
+  if (!is.null(transf)) {
+    p <- predict(fit, transf = get(transf))
+    out$transf <- transf
+    out$natural <- list(estimate = p$pred, ci_lb = p$ci.lb, ci_ub = p$ci.ub)
+  }
+  fits[[length(fits) + 1]] <<- out
+}
+fit_case("ZCOR_random", "ZCOR", lapply(cor_data, function(v) v[1:12]), "transf.ztor")
+fit_case("ZPCOR_random", "ZPCOR", lapply(pc, function(v) v[1:10]), "transf.ztor")
+fit_case("COR_random", "COR", lapply(cor_data, function(v) v[13:24]))
+fit_case("SMDH_random", "SMDH", lapply(smd_data, function(v) v[1:10]))
+fit_case("PETO_random", "PETO", lapply(tab, function(v) v[1:10]), "exp", method = "FE")
+fit_case("AS_random", "AS", lapply(tab, function(v) v[1:10]))
+fit_case("IRD_random", "IRD", lapply(rates, function(v) v[1:10]))
+fit_case("IRLN_random", "IRLN", list(xi = xi[1:10], ti = ti[1:10]), "exp")
+fit_case("MNLN_random", "MNLN", list(mi = abs(mi[1:10]), sdi = sdi[1:10], ni = nn[1:10]), "exp",
+         method = "DL")
+
 write_json(
   list(metafor_version = as.character(packageVersion("metafor")),
-       gsl_version = as.character(packageVersion("gsl")), cases = cases),
+       gsl_version = as.character(packageVersion("gsl")), cases = cases, fits = fits),
   "tests/reference/effects_more.json", digits = NA, auto_unbox = TRUE, pretty = FALSE
 )
 cat("wrote", length(cases), "cases\n")
