@@ -88,7 +88,8 @@ def natural_scale(measure: str) -> str | None:
     -------
     str or None
         The ratio code (``"HR"``, ``"OR"``, ...; ``"OR"`` for ``PETO``/``MH``
-        odds ratios) or ``"proportion"``.
+        odds ratios), ``"proportion"``, ``"correlation"`` (ZCOR), ``"partial
+        correlation"`` (ZPCOR), ``"rate"`` (IRLN) or ``"mean"`` (MNLN).
 
     Raises
     ------
