@@ -19,6 +19,8 @@ from evisynth._validation.arrays import (
     as_labels,
     check_positive,
     check_same_length,
+    first_true,
+    reject_first,
 )
 from evisynth._validation.counts import (
     _NO_ADD_BY_DEFAULT,
@@ -29,6 +31,7 @@ from evisynth._validation.counts import (
     _check_group_size,
     _events_and_rest,
     _need,
+    _two_by_two,
     _vectors,
 )
 from evisynth._validation.messages import MAX_ECHO, describe, fmt_num, shorten, study_name
@@ -64,6 +67,7 @@ __all__ = [
     "_need",
     "_not_a_number",
     "_range_text",
+    "_two_by_two",
     "_vectors",
     "as_float_matrix",
     "as_float_vector",
@@ -78,8 +82,10 @@ __all__ = [
     "check_same_length",
     "check_whole",
     "describe",
+    "first_true",
     "fmt_num",
     "number_from_text",
+    "reject_first",
     "shorten",
     "study_name",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,43 @@ from evisynth._validation.scalars import _not_a_number
 from evisynth.errors import InputError
 
 FloatArray = NDArray[np.float64]
+
+
+def first_true(mask: NDArray[np.bool_]) -> int | None:
+    """Index of the first ``True`` entry of ``mask`` (the study a message names), else ``None``.
+
+    Examples
+    --------
+    >>> first_true(np.array([False, True, True])), first_true(np.zeros(2, dtype=bool))
+    (1, None)
+    """
+    hits = np.flatnonzero(mask)
+    return int(hits[0]) if hits.size else None
+
+
+def reject_first(
+    bad: NDArray[np.bool_],
+    name: str,
+    labels: Sequence[str] | None,
+    what: Callable[[int], str],
+    *,
+    unit: str = "study",
+) -> None:
+    """Raise ``argument 'name', study i (label): what(i)`` for the first ``bad`` study.
+
+    Raises
+    ------
+    InputError
+        If any entry of ``bad`` is ``True``; ``where`` is ``name``.
+
+    Examples
+    --------
+    >>> reject_first(np.array([False]), "vi", None, lambda i: "negative")  # nothing to reject
+    """
+    i = first_true(bad)
+    if i is not None:
+        raise InputError(f"argument {name!r}, {study_name(i, labels, unit)}: {what(i)}",
+                         where=name)
 
 
 def as_labels(labels: Any, k: int | None = None) -> tuple[str, ...] | None:
@@ -145,14 +182,9 @@ def as_float_vector(
             f"got an array of shape {arr.shape}",
             where=name,
         )
-    bad = ~np.isfinite(arr) if not allow_nan else np.isinf(arr)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"argument {name!r}, {study_name(i, labels, unit)}: value is {fmt_num(arr[i])}; "
-            "every value must be a finite number",
-            where=name,
-        )
+    reject_first(~np.isfinite(arr) if not allow_nan else np.isinf(arr), name, labels,
+                 lambda i: f"value is {fmt_num(arr[i])}; every value must be a finite number",
+                 unit=unit)
     return arr
 
 
@@ -237,12 +269,6 @@ def check_positive(
     name: str, arr: FloatArray, *, labels: Sequence[str] | None = None, strict: bool = True
 ) -> None:
     """Raise if any value is not positive (``strict``) or negative (not ``strict``)."""
-    bad = arr <= 0 if strict else arr < 0
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        need = "greater than 0" if strict else "0 or greater"
-        raise InputError(
-            f"argument {name!r}, {study_name(i, labels)}: value is {fmt_num(arr[i])}; "
-            f"must be {need}",
-            where=name,
-        )
+    need = "greater than 0" if strict else "0 or greater"
+    reject_first(arr <= 0 if strict else arr < 0, name, labels,
+                 lambda i: f"value is {fmt_num(arr[i])}; must be {need}")

@@ -12,8 +12,11 @@ import numpy as np
 from evisynth._validation.arrays import (
     FloatArray,
     as_float_vector,
+    as_labels,
     check_positive,
     check_same_length,
+    first_true,
+    reject_first,
 )
 from evisynth._validation.messages import fmt_num, study_name
 from evisynth._validation.scalars import check_choice, check_number
@@ -57,16 +60,18 @@ MAX_COUNT = 1e15
 
 
 def _check_counts(
-    arrays: dict[str, FloatArray], names: Sequence[str], labels: tuple[str, ...] | None
+    arrays: dict[str, FloatArray],
+    names: Sequence[str],
+    labels: tuple[str, ...] | None,
+    stacklevel: int = 4,
 ) -> None:
     """Counts must be from 0 to :data:`MAX_COUNT`; non-integer counts are accepted
-    with a warning."""
+    with a warning (``stacklevel`` points it at the user's call)."""
     for n in names:
         if n in arrays:
             check_positive(n, arrays[n], labels=labels, strict=False)
-            big = arrays[n] > MAX_COUNT
-            if big.any():
-                i = int(np.flatnonzero(big)[0])
+            i = first_true(arrays[n] > MAX_COUNT)
+            if i is not None:
                 raise InputError(
                     f"argument {n!r}, {study_name(i, labels)}: count {fmt_num(arrays[n][i])} "
                     f"is above {MAX_COUNT:.0e}, beyond which counts are not exact in double "
@@ -75,14 +80,13 @@ def _check_counts(
                 )
     for n in names:
         if n in arrays:
-            frac = arrays[n] != np.round(arrays[n])
-            if frac.any():
-                i = int(np.flatnonzero(frac)[0])
+            i = first_true(arrays[n] != np.round(arrays[n]))
+            if i is not None:
                 warnings.warn(
                     f"argument {n!r}, {study_name(i, labels)}: count {arrays[n][i]:g} is not a "
                     "whole number; it is used as given (metafor does the same)",
                     EvisynthWarning,
-                    stacklevel=4,
+                    stacklevel=stacklevel,
                 )
 
 
@@ -97,32 +101,21 @@ def _events_and_rest(
     ev = arrays[ev_name]
     if tot_name in arrays:
         tot = arrays[tot_name]
-        over = ev > tot
-        if over.any():
-            i = int(np.flatnonzero(over)[0])
-            raise InputError(
-                f"argument {ev_name!r}, {study_name(i, labels)}: {ev[i]:g} events exceed the "
-                f"group size {tot_name}={tot[i]:g}; events must be at most the group size",
-                where=ev_name,
-            )
+        reject_first(ev > tot, ev_name, labels, lambda i: (
+            f"{ev[i]:g} events exceed the group size {tot_name}={tot[i]:g}; events must be "
+            "at most the group size"))
         if rest_name in arrays:
-            bad = arrays[rest_name] != tot - ev
-            if bad.any():
-                i = int(np.flatnonzero(bad)[0])
-                raise InputError(
-                    f"argument {tot_name!r}, {study_name(i, labels)}: {tot_name}={tot[i]:g} is "
-                    f"not {ev_name} + {rest_name} = {ev[i] + arrays[rest_name][i]:g}; give "
-                    "consistent numbers or only one of them",
-                    where=tot_name,
-                )
+            rest = arrays[rest_name]
+            reject_first(rest != tot - ev, tot_name, labels, lambda i: (
+                f"{tot_name}={tot[i]:g} is not {ev_name} + {rest_name} = {ev[i] + rest[i]:g}; "
+                "give consistent numbers or only one of them"))
         return tot - ev
     return arrays[rest_name]
 
 
 def _check_group_size(name: str, n: FloatArray, labels: tuple[str, ...] | None) -> None:
-    bad = n <= 0
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    i = first_true(n <= 0)
+    if i is not None:
         # ``name`` is an argument ("n1i") or a sum of two ("ai+bi"): name each argument.
         parts = name.split("+")
         which = (f"argument {parts[0]!r}" if len(parts) == 1 else
@@ -133,3 +126,40 @@ def _check_group_size(name: str, n: FloatArray, labels: tuple[str, ...] | None) 
             "each group needs at least one participant",
             where=parts[0],
         )
+
+
+def _two_by_two(
+    code: str, given: dict[str, Any], labels: tuple[str, ...] | None, *, empty: str | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, tuple[str, ...] | None]:
+    """The counts ``a, b, c, d`` of 2x2 tables, checked (escalc's two-group measures and
+    the Mantel-Haenszel/Peto pools).
+
+    ``given`` holds the arguments passed (``ai``, ``ci`` and ``bi``, ``di`` or the group
+    sizes ``n1i``, ``n2i``); ``labels`` come from :func:`as_labels`. With ``empty``, no
+    tables at all raise that message. Returns ``a, b, c, d`` and the labels, checked
+    against the number of tables.
+
+    Raises
+    ------
+    InputError
+        If an argument is missing, a count is negative, too large or larger than its
+        group, totals disagree, or a group is empty.
+    """
+    how = "ai, ci and either bi, di or n1i, n2i (group sizes)"
+    _need(code, given, ("ai", "ci"), how)
+    if "bi" not in given and "n1i" not in given:
+        _need(code, given, ("bi",), how + " (give bi or n1i)")
+    if "di" not in given and "n2i" not in given:
+        _need(code, given, ("di",), how + " (give di or n2i)")
+    names = ("ai", "bi", "ci", "di", "n1i", "n2i")
+    arrays, k = _vectors(given, names, labels)
+    if empty is not None and k < 1:
+        raise InputError(empty, where="ai")
+    labels = as_labels(labels, k)
+    _check_counts(arrays, names, labels, stacklevel=5)
+    a, c = arrays["ai"], arrays["ci"]
+    b = _events_and_rest("ai", "bi", "n1i", arrays, labels)
+    d = _events_and_rest("ci", "di", "n2i", arrays, labels)
+    _check_group_size("n1i" if "n1i" in arrays else "ai+bi", a + b, labels)
+    _check_group_size("n2i" if "n2i" in arrays else "ci+di", c + d, labels)
+    return a, b, c, d, labels
