@@ -19,12 +19,15 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
-import io
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+if str(Path(__file__).resolve().parent) not in sys.path:  # the shared build code sits here
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from review_build.common import BuildError, build_and_write, csv_text, numbered_rows
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "src" / "evisynth" / "data" / "reviews" / "bcg_vaccine"
@@ -46,13 +49,8 @@ OUTCOME_COLUMNS = ("row_id", "outcome", "study_id", "analysis", "definition", "e
 ROB_COLUMNS = ("study_id", "outcomes", "tool", "domain", "judgement", "support")
 
 
-class BuildError(Exception):
-    """The source table is not what the build expects (nothing is written)."""
-
-
 def read(path: Path) -> list[tuple[int, dict[str, str]]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        rows = list(enumerate(csv.DictReader(fh), start=2))
+    rows = numbered_rows(path)
     want = {"trial", "author", "year", "tpos", "tneg", "cpos", "cneg", "ablat", "alloc"}
     if not rows or set(rows[0][1]) != want:
         raise BuildError(f"{path}: expected the columns {sorted(want)}")
@@ -65,15 +63,6 @@ def design_of(alloc: str) -> str:
     if alloc in ("alternate", "systematic"):
         return "quasi-randomised"
     raise BuildError(f"unknown allocation {alloc!r}")
-
-
-def csv_text(columns: Sequence[str], rows: Sequence[dict[str, str]]) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({c: r.get(c, "") for c in columns})
-    return buf.getvalue()
 
 
 def rob(study_id: str, alloc: str, number: int) -> list[dict[str, str]]:
@@ -251,18 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=SOURCE)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
-    try:
-        files = build(args.source)
-    except (BuildError, OSError, KeyError, ValueError) as exc:
-        print(f"build_bcg_review: error: {exc}", file=sys.stderr)
-        return 2
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        tmp = args.out / f".{name}.tmp"
-        tmp.write_bytes(text.encode("utf-8"))
-        tmp.replace(args.out / name)
-    print(f"wrote {', '.join(files)} to {args.out}")
-    return 0
+    return build_and_write("build_bcg_review", lambda: build(args.source), args.out,
+                           (BuildError, OSError, KeyError, ValueError))
 
 
 if __name__ == "__main__":

@@ -67,6 +67,19 @@ def test_committed_review_equals_a_fresh_build(tmp_path: Path) -> None:
     load_review(out)
 
 
+def test_the_documented_command_runs_from_any_folder(tmp_path: Path) -> None:
+    """``python tools/build_cart_review.py`` finds its package (tools/review_build/) by itself."""
+    import subprocess
+
+    out = tmp_path / "cmd"
+    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out)], cwd=tmp_path,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    committed = bundled_path("cart_dlbcl")
+    for name in build.BUILT_FILES:
+        assert (out / name).read_bytes() == (committed / name).read_bytes(), name
+
+
 def _count_rows(path: Path) -> int:
     import csv
 

@@ -1,5 +1,5 @@
 """What every command shares: standard JSON, output paths that never overwrite inputs,
-and short echoes of user text.
+files written whole or not at all, and short echoes of user text.
 
 JSON rule (documented in the README): output is standard JSON (RFC 8259). A number
 that is not finite is written as a string, ``"inf"`` or ``"-inf"``, and NaN (a
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,44 @@ def check_outputs(outputs: Mapping[str, Path | None], inputs: Iterable[Path | No
                 where=option,
             )
         seen[ident] = option
+
+
+def write_atomic(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename,
+    so that a reader never sees half a file and a failure leaves the old file as it was.
+
+    Text is written as UTF-8 with its line ends unchanged. ``mode`` is the new file's
+    permissions; by default those a plain ``open()`` would give (``0o666`` less the
+    umask), not the private ``0o600`` of the temporary file.
+    """
+    raw = data if isinstance(data, bytes) else data.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_output(path: Path, data: str | bytes) -> None:
+    """:func:`write_atomic` to an output path whose folder must exist.
+
+    Raises
+    ------
+    InputError
+        If the folder of ``path`` does not exist.
+    """
+    path = Path(os.path.abspath(path))
+    if not path.parent.is_dir():
+        raise InputError(f"{show_path(path)}: the folder does not exist", where="output")
+    write_atomic(path, data)
 
 
 def cell_text(cell: Any) -> str:

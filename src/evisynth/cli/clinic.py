@@ -7,7 +7,6 @@ value becomes one ``InputError`` line and exit status 2 like every other bad inp
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +14,7 @@ import typer
 
 from evisynth._validation import number_from_text
 from evisynth.cli._app import app
-from evisynth.cli._io import json_text, show_path
+from evisynth.cli._io import json_text, show_path, write_atomic
 from evisynth.clinic import (
     DISCLAIMER,
     follow_up_schedule,
@@ -240,22 +239,6 @@ def dose(
     _print("Reasons:", plan.reasons, plan.source)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    # Write next to the target and rename, so a crash never leaves a half-written file.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        # mkstemp creates the file 0600; give it the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @app.command()
 def schedule(
     infusion_date: Annotated[str, typer.Argument(help="Infusion date (day 0), YYYY-MM-DD.")],
@@ -276,7 +259,7 @@ def schedule(
     if ics is not None:
         if not Path(os.path.abspath(ics)).parent.is_dir():
             raise InputError(f"--ics {show_path(ics)}: the folder does not exist", where="--ics")
-        _write_atomic(ics, plan.to_ical())
+        write_atomic(ics, plan.to_ical())
     if as_json:
         _print_json(plan.to_dict())
         return

@@ -12,13 +12,8 @@ import typer
 
 from evisynth._validation import number_from_text
 from evisynth.cli._app import app
+from evisynth.cli._io import write_output
 from evisynth.errors import InputError
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    from evisynth.cli.survival import _write_atomic as w
-
-    w(path, data)
 
 
 def _save(fig: Any, path: Path, opt: str) -> None:
@@ -27,7 +22,7 @@ def _save(fig: Any, path: Path, opt: str) -> None:
         raise InputError(f"{opt} {path}: use a .png, .svg or .pdf file name", where=opt)
     buf = io.BytesIO()
     fig.savefig(buf, format=suffix, dpi=150)
-    _write_atomic(path, buf.getvalue())
+    write_output(path, buf.getvalue())
 
 
 def _overrides(items: list[str] | None) -> dict[str, float]:

@@ -11,7 +11,7 @@ import pandas as pd
 import typer
 
 from evisynth.cli._app import app
-from evisynth.cli._io import cell_text, check_outputs, json_text, show_path
+from evisynth.cli._io import cell_text, check_outputs, json_text, show_path, write_output
 from evisynth.cli._table import (
     Problems,
     match_column,
@@ -238,12 +238,6 @@ def render(fit: Fit, as_json: bool, note: str = "") -> str:
     return (note + "\n\n" + text) if note else text
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    from evisynth.cli.survival import _write_atomic as write
-
-    write(path, data)
-
-
 def _figure_path(path: Path | None, option: str) -> None:
     if path is not None and path.suffix.lower().lstrip(".") not in FIGURE_SUFFIXES:
         raise InputError(f"option {option} {show_path(path)}: use a .png, .svg or .pdf file "
@@ -360,7 +354,7 @@ def meta_command(
     df_note = f"Read {show_path(file)} as {fmt}." if fmt else ""
     figures = _figures(result, plot, funnel_file)
     for path, data in figures.items():
-        _write_atomic(path, data)
+        write_output(path, data)
     typer.echo(render(result, as_json, df_note))
     for path in figures:
         typer.echo(f"Wrote {show_path(path)}", err=True)

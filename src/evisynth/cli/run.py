@@ -17,6 +17,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 import evisynth
 from evisynth.cli._app import app
+from evisynth.cli._io import write_atomic
 from evisynth.errors import InputError
 from evisynth.report import build_report, results_json
 from evisynth.review import load_bundled, load_review
@@ -27,15 +28,7 @@ from evisynth.review.compare import compare_results, read_results
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename, so a reader
     never sees a half-written file and a failed run leaves the old file intact."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text, mode=0o644)
 
 
 @contextlib.contextmanager

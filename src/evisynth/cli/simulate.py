@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from evisynth.cli._app import app
+from evisynth.cli._io import write_atomic as _write_atomic
 from evisynth.errors import InputError
 from evisynth.simulate.config import load_config
 from evisynth.simulate.run import simulate
@@ -20,14 +19,8 @@ def write_atomic(path: Path, text: str) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{path}: folder {folder} does not exist", where=str(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # 0o600, the temporary file's mode, is what this command has always left behind.
+    _write_atomic(path, text, mode=0o600)
 
 
 @app.command("simulate")

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +11,7 @@ import pandas as pd
 import typer
 
 from evisynth.cli._app import app
-from evisynth.cli._io import cell_text, check_outputs, json_text, show_path
+from evisynth.cli._io import cell_text, check_outputs, json_text, show_path, write_output
 from evisynth.errors import InputError
 
 
@@ -61,25 +59,6 @@ def _numeric(df: pd.DataFrame, col: str, path: Path) -> np.ndarray:
     return vals
 
 
-def _write_atomic(path: Path, data: str | bytes) -> None:
-    """Write next to the target and rename, so a crash never leaves half a file."""
-    path = Path(os.path.abspath(path))
-    if not path.parent.is_dir():
-        raise InputError(f"{show_path(path)}: the folder does not exist", where="output")
-    raw = data if isinstance(data, bytes) else data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @app.command()
 def reconstruct(
     curve: Annotated[Path, typer.Argument(help="CSV of digitised points: time, survival.")],
@@ -117,7 +96,7 @@ def reconstruct(
     ipd = rec.ipd.copy()
     if arm_label is not None:
         ipd.insert(0, "arm", arm_label)
-    _write_atomic(output, ipd.to_csv(index=False))
+    write_output(output, ipd.to_csv(index=False))
     if as_json:
         out = {"output": str(output), "case": rec.case, "changes": list(rec.changes),
                "diagnostics": rec.diagnostics.to_dict()}
@@ -229,7 +208,7 @@ def survival(
         fig = km_figure(res, xlabel=time, fits=fits or None, horizon=extrapolate)
         buf = io.BytesIO()
         fig.savefig(buf, format=suffix, dpi=150)
-        _write_atomic(plot, buf.getvalue())
+        write_output(plot, buf.getvalue())
     if as_json:
         out = res.to_dict()
         if extra:
