@@ -31,9 +31,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special
 
 from evisynth.engine._batch import Array, _exclusive_sum, make_batch, power2_scale
+from evisynth.engine.fit import critical_value, knha_scale, p_value, wald_stat
 from evisynth.engine.scoring import SCORING, eb_step, fisher_scoring, hedges, ml_step, reml_step
 from evisynth.engine.tau2 import METHODS, estimate_tau2
 
@@ -261,25 +261,10 @@ def fit_intercept(
     vb = 1.0 / s1
     df = float(k - 1)
     if test in ("knha", "adhoc"):
-        rss = _rsum(w * r * r)
-        s2w = np.where(rss <= _EPS, 0.0, rss / df)
-        if test == "adhoc":
-            s2w = np.maximum(s2w, 1.0)
-        vb = vb * s2w
+        vb = vb * knha_scale(_rsum(w * r * r), df, test)
     se = np.sqrt(vb)
-    alpha = 1.0 - level / 100.0
-    pval = None
-    if with_pval:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stat = np.where(se > 0, beta / se, np.where(beta == 0, 0.0, np.sign(beta) * np.inf))
-    if test == "z":
-        crit = float(-special.ndtri(alpha / 2))
-        if with_pval:
-            pval = 2.0 * special.ndtr(-np.abs(stat))
-    else:
-        crit = float(special.stdtrit(df, 1.0 - alpha / 2))
-        if with_pval:
-            pval = 2.0 * special.stdtr(df, -np.abs(stat))
+    crit = float(critical_value(test, level, df))
+    pval = p_value(test, wald_stat(beta, se), df) if with_pval else None
     return InterceptFit(
         estimate=beta * sc,
         se=se * sc,
