@@ -108,7 +108,7 @@ def power2_scale(vmin: Array) -> tuple[Array, Array] | None:
     """Powers of 2 ``(s, s²)`` that bring each smallest variance ``vmin`` near 1.
 
     ``s = 2^(ex // 2)`` where ``vmin = m 2^ex`` with ``m`` in ``[0.5, 1)``
-    (``frexp``), so ``vmin / s²`` lies in ``[1/8, 1)``; 1 where ``vmin`` is not a
+    (``frexp``), so ``vmin / s²`` lies in ``[1/2, 2)``; 1 where ``vmin`` is not a
     positive finite number. ``None`` when every factor is 1 (nothing to rescale).
     """
     ok = np.isfinite(vmin) & (vmin > 0)
