@@ -49,7 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from evisynth.engine._batch import Array, Batch, normalise, weights, wls
-from evisynth.engine.scoring import eb_step, fisher_scoring, hedges, ml_step, reml_step
+from evisynth.engine.scoring import SCORING, eb_step, fisher_scoring, hedges, ml_step, reml_step
 
 METHODS = ("FE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM")
 ITERATIVE = ("ML", "REML", "EB", "PM")
@@ -305,7 +305,7 @@ def estimate_scaled(
     if method in ("FE", "DL", "HE", "HS", "HSk", "SJ"):
         t = np.maximum(_closed_form(method, batch), 0.0)
         return Tau2Estimate(t, np.ones(B, dtype=bool), np.zeros(B, dtype=np.int64))
-    if method in ("ML", "REML", "EB"):
+    if method in SCORING:
         start = _hedges(batch) if init is None else init
         t, conv, its = fisher_scoring(_BatchModel(method, batch), method, start,
                                       min_vi(batch), tol, maxiter)
