@@ -12,8 +12,9 @@ reduces to sums over the ``k`` studies, with ``w = 1/(vi + tau²)``,
 
 The arrays are held study-major, ``(k, B)``, so that each sum over studies is
 ``k - 1`` vector additions of length ``B`` rather than ``B`` short reductions.
-The estimators are those of :mod:`evisynth.engine.tau2` and the tests those of
-:mod:`evisynth.engine.fit`: ML, REML and EB run the one scoring loop of the
+The estimators are those of :mod:`evisynth.engine.tau2` and the tests are the
+functions of :mod:`evisynth.engine.fit` (Knapp–Hartung factor, Wald statistic,
+critical value, p-value): ML, REML and EB run the one scoring loop of the
 engine, :func:`evisynth.engine.scoring.fisher_scoring` (start, safeguards,
 convergence rule, boundary, snap and log-likelihood check), with the step
 formulas of :mod:`evisynth.engine.scoring` fed by the closed-form sums above
