@@ -5,10 +5,11 @@ Run from the repository root::
     git archive BASE src | tar -x -C /tmp/base
     .venv/bin/python bench/engine_paths.py /tmp/base/src $PWD/src [rounds]
 
-One persistent worker process per tree builds the data and warms every case up;
-then, round by round, each case runs once in one worker and once in the other
+Every round starts one worker process per tree, which builds the data and warms
+every case up; then each case runs once in one worker and once in the other
 (OLD NEW, then NEW OLD in the next round, ...), so that drift of the shared
-machine falls on both alike. Printed per case: the median CPU time per call of
+machine falls on both alike, and fresh workers each round keep one process's
+memory layout from biasing every round. Printed per case: the median CPU time per call of
 each tree (``time.process_time`` of the worker: on a loaded machine much less
 noisy than wall time) and the median and min-max of the per-round ratios new/old
 for CPU and wall time (< 1: new faster). Cases: the intercept-only fast path on 1e6 meta-analyses
@@ -86,24 +87,26 @@ def ask(worker: subprocess.Popen[str], case: str) -> tuple[float, float]:
 def main() -> None:
     old, new = sys.argv[1], sys.argv[2]
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 7
-    workers = {"old": start(old), "new": start(new)}
+    wall: dict[str, dict[str, list[float]]] = {"old": {}, "new": {}}
+    cpu: dict[str, dict[str, list[float]]] = {"old": {}, "new": {}}
     cases: list[str] = []
-    for w in workers.values():
-        assert w.stdout is not None
-        cases = json.loads(w.stdout.readline())
-    wall: dict[str, dict[str, list[float]]] = {t: {c: [] for c in cases} for t in workers}
-    cpu: dict[str, dict[str, list[float]]] = {t: {c: [] for c in cases} for t in workers}
     for r in range(rounds):
+        # A fresh pair of workers every round: the memory layout of one process
+        # (alignment of the large arrays) must not bias every round alike.
+        workers = {"old": start(old), "new": start(new)}
+        for w in workers.values():
+            assert w.stdout is not None
+            cases = json.loads(w.stdout.readline())
         for case in cases:
             for tag in ("old", "new") if r % 2 == 0 else ("new", "old"):
                 w_, c_ = ask(workers[tag], case)
-                wall[tag][case].append(w_)
-                cpu[tag][case].append(c_)
+                wall[tag].setdefault(case, []).append(w_)
+                cpu[tag].setdefault(case, []).append(c_)
+        for w in workers.values():
+            assert w.stdin is not None
+            w.stdin.close()
+            w.wait()
         print(f"round {r + 1}/{rounds} done", file=sys.stderr, flush=True)
-    for w in workers.values():
-        assert w.stdin is not None
-        w.stdin.close()
-        w.wait()
     print("| case | old CPU (median) | new CPU (median) | new/old CPU per round: median "
           "[min–max] | new/old wall per round: median [min–max] |")
     print("|---|---:|---:|---|---|")
