@@ -209,8 +209,16 @@ def test_bad_counts_raise_input_error() -> None:
         ev.rma_mh("RD", ai=[0, 0], bi=[10, 10], ci=[0, 0], di=[10, 10])
     with pytest.raises(ev.InputError, match="Peto"):
         ev.rma_peto(ai=[0, 0], bi=[10, 10], ci=[0, 0], di=[10, 10])
+    # to="none" with a zero cell: as in metafor, that study's uncorrected log OR is NA,
+    # so it is left out of Q (k_yi = 2); the MH estimate uses the raw counts of all
+    # three tables, so it equals the one with the default correction
+    # (tests/reference/differential_errors.R checks the values against metafor).
+    t = dict(ai=[0, 2, 3], bi=[10, 10, 8], ci=[1, 2, 4], di=[10, 10, 9])
+    none, default = ev.rma_mh("OR", **t, to="none"), ev.rma_mh("OR", **t)
+    assert (none.k, none.k_yi, default.k_yi) == (3, 2, 3)
+    assert none.estimate == default.estimate and none.se == default.se
     with pytest.raises(ev.InputError, match="cannot be computed"):
-        ev.rma_mh("OR", ai=[0, 2, 3], bi=[10, 10, 8], ci=[1, 2, 4], di=[10, 10, 9], to="none")
+        ev.rma_mh("RD", ai=[14, 2, 11], bi=[1, 0, 3], ci=[4, 0, 1], di=[29, 38, 23], add=0)
     with pytest.raises(ev.InputError, match="drop00"):
         ev.rma_peto(
             ai=[0, 2, 3], bi=[10, 10, 8], ci=[0, 2, 4], di=[10, 10, 9], to="none", drop00=False

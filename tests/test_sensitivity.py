@@ -271,7 +271,7 @@ def test_fit_subsets_batched_equals_one_by_one() -> None:
 
 
 def test_leave_one_out_and_influence_share_one_set_of_refits(monkeypatch):
-    import evisynth.meta.sensitivity as sens
+    import evisynth.meta.sensitivity.subsets as sens
 
     calls = []
     real, real_closed = sens.fit_subsets, sens._loo_closed
@@ -296,7 +296,7 @@ def test_leave_one_out_and_influence_share_one_set_of_refits(monkeypatch):
 
 
 def test_chunked_leave_one_out_equals_one_batch(monkeypatch):
-    import evisynth.meta.sensitivity as sens
+    import evisynth.meta.sensitivity.subsets as sens
 
     rng = np.random.default_rng(7)
     v = rng.uniform(0.01, 0.3, 23)

@@ -157,3 +157,22 @@ def test_interval_kind_reaches_the_imprecision_reason() -> None:
     assert bayes.imprecision.rating == freq.imprecision.rating == -1
     with pytest.raises(InputError, match="interval"):
         rate_certainty(fit, design="RCT", rob=["low"] * 3, interval="fiducial")
+
+
+def test_credible_interval_makes_the_inconsistency_reason_name_the_predictive_interval() -> None:
+    # BCG: I² = 92% and the prediction interval crosses the null (see above): the reason
+    # quotes the interval; with interval="credible" the fit's pi_lb/pi_ub are a Bayesian
+    # model's posterior predictive interval and the reason says so
+    from pathlib import Path
+
+    import pandas as pd
+
+    d = pd.read_csv(Path(ev.__file__).parent / "data" / "examples" / "bcg.csv")
+    fit = ev.rma(ev.escalc("RR", ai=d.tpos, bi=d.tneg, ci=d.cpos, di=d.cneg))
+    freq = rate_certainty(fit, design="RCT", rob=["low"] * 13)
+    bayes = rate_certainty(fit, design="RCT", rob=["low"] * 13, interval="credible")
+    assert "the prediction interval crosses the null" in freq.inconsistency.reason
+    assert "predictive" not in freq.inconsistency.reason
+    assert "the predictive interval crosses the null" in bayes.inconsistency.reason
+    assert "prediction interval" not in bayes.inconsistency.reason
+    assert bayes.inconsistency.rating == freq.inconsistency.rating == -2

@@ -226,3 +226,27 @@ def test_imprecision_reason_names_the_kind_of_interval(kind: str) -> None:
 def test_imprecision_unknown_interval_kind() -> None:
     with pytest.raises(InputError, match="interval"):
         rate_imprecision(-0.4, 0.1, [0.0], interval="prediction")
+
+
+@pytest.mark.parametrize("kind", ["prediction", "predictive"])
+def test_inconsistency_reason_names_the_kind_of_prediction_interval(kind: str) -> None:
+    other = {"prediction": "predictive", "predictive": "prediction"}[kind]
+    reasons = [
+        rate_inconsistency(60.0, *CROSS, k=5, interval=kind).reason,  # crosses the null
+        rate_inconsistency(60.0, *ONE_SIDE, k=5, interval=kind).reason,  # one side
+        rate_inconsistency(90.0, *ONE_SIDE, k=5, interval=kind).reason,  # "although ..."
+        rate_inconsistency(60.0, *ONE_SIDE, k=5, null=None, interval=kind).reason,  # no null
+        rate_inconsistency(60.0, None, None, k=5, interval=kind).reason,  # no interval
+    ]
+    for r in reasons:
+        assert f"{kind} interval" in r and f"{other} interval" not in r, r
+    # the kind changes the words only, never the rating
+    for i2, pi in [(30.0, CROSS), (60.0, CROSS), (60.0, ONE_SIDE), (90.0, CROSS),
+                   (90.0, ONE_SIDE), (60.0, (None, None))]:
+        assert (rate_inconsistency(i2, *pi, k=5, interval=kind).rating
+                == rate_inconsistency(i2, *pi, k=5).rating)
+
+
+def test_inconsistency_unknown_interval_kind() -> None:
+    with pytest.raises(InputError, match="'interval'"):
+        rate_inconsistency(60.0, *CROSS, k=5, interval="credible")

@@ -103,3 +103,76 @@ def test_bad_rows() -> None:
         summary_of_findings([SoFRow("OS", "HR", 0.5, 0.4, 0.6, 0, 2)])
     with pytest.raises(InputError, match="'fit'"):
         SoFRow.from_fit("OS", {"estimate": 0.5})  # type: ignore[arg-type]
+
+
+# ------------------------------------------------- credible intervals (Bayesian rows)
+
+_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _two_rows(first: str, second: str, *, second_baseline: float | None = 0.3) -> list[SoFRow]:
+    return [SoFRow("Death", "HR", 0.5, 0.4, 0.625, 700, 3, baseline=0.5,
+                   baseline_source="Control arm of trial A", interval=first),
+            SoFRow("Response", "RR", 1.5, 1.1, 2.0, 700, 3, baseline=second_baseline,
+                   interval=second)]
+
+
+def test_confidence_rows_keep_the_ci_headers() -> None:
+    t = summary_of_findings(_two_rows("confidence", "confidence"))
+    assert t.columns == COLUMNS
+    assert t.interval_note is None and t.display_footnotes == t.footnotes
+    assert t.to_markdown().splitlines()[0] == "| " + " | ".join(COLUMNS) + " |"
+
+
+def test_credible_rows_are_headed_cri() -> None:
+    t = summary_of_findings(_two_rows("credible", "Credible"))  # case-insensitive
+    assert t.intervals == ("credible", "credible")
+    rel, diff = t.columns[1], t.columns[4]
+    assert rel == "Relative effect (95% CrI)" and diff == "Difference (95% CrI)"
+    assert t.interval_note is None
+    assert list(t.to_frame().columns) == list(t.columns)
+    # the cells stay keyed by COLUMNS (the layout of to_dict and results.json)
+    assert all(set(r["cells"]) == set(COLUMNS) for r in t.to_dict()["rows"])
+    assert "CI" not in t.to_markdown().splitlines()[0].replace("CrI", "")
+
+
+def test_mixed_rows_are_headed_ci_or_cri_with_a_footnote_saying_which() -> None:
+    t = summary_of_findings(_two_rows("credible", "confidence"))
+    n = len(t.footnotes) + 1  # the interval note comes after the table's own footnotes
+    assert t.columns[1] == "Relative effect (95% CI or CrI)" + str(n).translate(_SUP)
+    assert t.columns[4] == "Difference (95% CI or CrI)" + str(n).translate(_SUP)
+    note = t.interval_note
+    assert note is not None and t.display_footnotes == (*t.footnotes, note)
+    assert "credible interval (CrI) of a Bayesian model for Death;" in note
+    assert note.endswith("confidence interval (CI) for Response.")
+    md = t.to_markdown().splitlines()
+    assert md[0] == "| " + " | ".join(t.columns) + " |"
+    assert md[-1] == f"{n}. {note}"
+    assert t.to_dict()["footnotes"] == list(t.footnotes)  # the note is a display matter
+
+
+def test_difference_column_counts_only_rows_with_an_absolute_effect() -> None:
+    # the confidence row has no baseline, so its difference cell is empty: the
+    # difference column shows credible intervals only; the relative column mixes
+    t = summary_of_findings(_two_rows("credible", "confidence", second_baseline=None))
+    assert t.rows[1]["cells"]["Difference (95% CI)"] == "—"
+    assert t.columns[4] == "Difference (95% CrI)"
+    assert t.columns[1].startswith("Relative effect (95% CI or CrI)")
+
+
+def test_with_intervals_relabels_a_finished_table() -> None:
+    t = summary_of_findings(_two_rows("confidence", "confidence"))
+    u = t.with_intervals(["credible", "confidence"])
+    assert u.rows == t.rows and u.footnotes == t.footnotes
+    assert u.columns == summary_of_findings(_two_rows("credible", "confidence")).columns
+    with pytest.raises(InputError, match="one kind of interval per row"):
+        t.with_intervals(["credible"])
+    with pytest.raises(InputError, match="one kind of interval per row"):
+        t.with_intervals("credible")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"intervals\[1\]"):
+        t.with_intervals(["credible", "fiducial"])
+
+
+def test_unknown_interval_kind_of_a_row() -> None:
+    with pytest.raises(InputError, match=r"rows\[0\]\.interval"):
+        summary_of_findings([SoFRow("OS", "HR", 0.5, 0.4, 0.6, 100, 2, interval="bayes")])

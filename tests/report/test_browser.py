@@ -66,6 +66,14 @@ def _open(browser: Any, url: str, width: int) -> tuple[Any, list[str], list[str]
 
 _FIGURES = """els => els.map(e => { const r = e.getBoundingClientRect();
   return [e.closest('figure').dataset.name, r.left, r.right, r.width, r.height]; })"""
+# per figure: its scroll box (left, right), and the rendered height in CSS px of its
+# smallest text: font size in user units times the drawn width per user unit
+_TEXT_SIZES = """els => els.map(e => {
+  const box = e.closest('.fig').getBoundingClientRect();
+  const scale = e.getBoundingClientRect().width / e.viewBox.baseVal.width;
+  const sizes = [...e.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize));
+  return [e.closest('figure').dataset.name, box.left, box.right, Math.min(...sizes) * scale,
+          e.closest('.fig').scrollWidth > e.closest('.fig').clientWidth]; })"""
 
 
 def test_report_renders_without_errors(browser: Any, bundled_run: Path) -> None:
@@ -92,16 +100,25 @@ def test_screenshots_and_no_figure_overflows(browser: Any, bundled_run: Path, tm
     inner = page.evaluate("window.innerWidth")
     scroll_w = page.evaluate("document.documentElement.scrollWidth")
     figs = page.eval_on_selector_all("figure svg", _FIGURES)
+    text = page.eval_on_selector_all("figure svg", _TEXT_SIZES)
     # the SVG text is laid out in the font the figures were measured with
     font_ok = page.evaluate("document.fonts.check('10px \"DejaVu Sans\"')")
     page.close()
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 5_000
     assert errors == [] and [u for u in requests if not u.startswith("file:")] == []
     assert inner == width and scroll_w <= width, f"page is {scroll_w} px wide at {width} px"
-    assert figs
+    assert figs and len(text) == len(figs)
     for name, left, right, w, h in figs:
-        assert left >= 0 and right <= width + 0.5, f"figure {name} spans {left}-{right}"
         assert w > 50 and h > 20, f"figure {name} renders at {w}x{h}"
+        if width >= 1024:  # the wide layout: every figure fits the page as it is
+            assert left >= 0 and right <= width + 0.5, f"figure {name} spans {left}-{right}"
+    for name, left, right, smallest, scrolls in text:
+        # the figure's box never leaves the page; on a phone a figure keeps the width at
+        # which its smallest text is 9 px tall and scrolls sideways in that box
+        assert left >= 0 and right <= width + 0.5, f"figure box {name} spans {left}-{right}"
+        if width < 1024:
+            assert smallest >= 9 - 0.05, f"figure {name}: smallest text {smallest:.2f} px"
+            assert scrolls, f"figure {name} does not scroll at {width} px"
     assert font_ok
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import math
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -100,6 +101,35 @@ def test_print_stylesheet_and_phone_rules_are_present(bundled_run: Path) -> None
     css = html[html.index("<style>"):html.index("</style>")]
     assert "@media print" in css and "size: A4" in css and "break-before: page" in css
     assert re.search(r"figure svg \{ max-width: 100%; height: auto;", css)
+    # on a narrow screen a figure keeps its legible width and scrolls in its own box
+    assert ".fig { overflow-x: auto; }" in css
+    assert re.search(r"@media screen and \(max-width: [\d.]+rem\) \{\s*"
+                     r"\.fig svg \{ min-width: var\(--mw, 0\); \}", css)
+
+
+def _one(pattern: str, text: str) -> str:
+    m = re.search(pattern, text)
+    assert m is not None, pattern
+    return m.group(1)
+
+
+def test_every_figure_states_its_legible_width(bundled_run: Path) -> None:
+    """Each figure's --mw is the width at which its smallest text is 9 px tall."""
+    from evisynth.report.blocks import MIN_TEXT_PX
+
+    html = (bundled_run / "report.html").read_text()
+    figs = re.findall(r'<figure data-name="([^"]+)"><div class="fig">(<svg\b.*?</svg>)\s*</div>',
+                      html, re.S)
+    assert len(figs) >= 10 and len(figs) == html.count("<figure ")
+    for name, svg in figs:
+        head = svg[:svg.index(">") + 1]
+        mw = float(_one(r"--mw:(\d+)px", head))
+        vb = float(_one(r'viewBox="\S+ \S+ ([\d.]+) [\d.]+"', head))
+        drawn = float(_one(r'width="([\d.]+)pt"', head)) * 4 / 3
+        least = min(float(x) for x in re.findall(r"font-size: ([\d.]+)px", svg))
+        # at mw px the smallest text is at least 9 px (rounded up), unless the figure's own
+        # drawn size is the cap
+        assert mw == min(math.ceil(vb * MIN_TEXT_PX / least), math.ceil(drawn)), name
 
 
 def test_link_ids_forms() -> None:

@@ -94,7 +94,8 @@ def test_the_claim_is_checked_against_the_model_and_horizon(
 def test_the_section_shows_figures_inputs_and_benchmarks(bundled_run: Path) -> None:
     html = (bundled_run / "report.html").read_text(encoding="utf-8")
     for name in ("cea-ceac", "cea-tornado"):
-        fig = re.search(rf'<figure data-name="{name}"><svg[^>]*aria-label="([^"]+)"', html)
+        fig = re.search(rf'<figure data-name="{name}"><div class="fig"><svg[^>]*'
+                        r'aria-label="([^"]+)"', html)
         assert fig is not None and len(fig.group(1)) > 80
     md = (bundled_run / "report.md").read_text(encoding="utf-8")
     sec = md[md.index("## Cost-effectiveness"):md.index("## Limitations")]

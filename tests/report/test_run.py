@@ -210,6 +210,7 @@ def test_forest_plots_carry_the_reviews_favour_labels_and_counts(bundled_run: Pa
         if review.outcome(key).measure in ("HR", "RR"):
             assert f"Favours {review.report.intervention}" in fig, key
             assert f"Favours {review.report.comparator}" in fig, key
+            assert "Favours Favours" not in fig, key
     cr = dict(forests)["cr"]
     assert "46/162" in cr and "44/160" in cr  # BELINDA's events/N per arm
 

@@ -8,7 +8,9 @@ import importlib
 import pytest
 
 MODULES = ["evisynth.review", "evisynth.review._cells", "evisynth.review.model",
-           "evisynth.review.errors", "evisynth.review.inputs", "evisynth.review.load",
+           "evisynth.review.model.rows", "evisynth.review.model.question",
+           "evisynth.review.model.curves", "evisynth.review.errors", "evisynth.review.inputs",
+           "evisynth.review.load", "evisynth.review.load.assemble",
            "evisynth.review._review", "evisynth.review.scaffold"]
 
 

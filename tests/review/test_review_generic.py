@@ -94,6 +94,18 @@ def test_migrate_rewrites_version_1_and_is_idempotent(tmp_path: Path) -> None:
     assert migrate_review(km) and load_review(km).format_version == 2
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_migrate_keeps_each_files_permissions(tmp_path: Path) -> None:
+    folder = copy("cart_dlbcl", tmp_path)
+    to_v1(folder)
+    modes = {"studies.csv": 0o640, "outcomes.csv": 0o644, "review.toml": 0o664}
+    for name, mode in modes.items():
+        (folder / name).chmod(mode)
+    assert migrate_review(folder)
+    for name, mode in modes.items():
+        assert (folder / name).stat().st_mode & 0o777 == mode, name
+
+
 @pytest.mark.parametrize("version", ["0", "3", "99", '"2"', "2.0", "true"])
 def test_unknown_format_version_is_rejected(tmp_path: Path, version: str) -> None:
     folder = copy("bcg_vaccine", tmp_path)

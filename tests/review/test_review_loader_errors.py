@@ -243,3 +243,43 @@ def test_several_problems_are_all_reported_and_files_untouched(folder: Path) -> 
     assert message.startswith(f"review folder {folder}: {len(found)} problems")
     assert f"outcomes.csv, row {row_a}, column 'estimate': 'abc' is not a number" in message
     assert message.count("\n") == len(found)
+
+
+PUBLISHED = ("claim_id", "MA_PMID42340791_2026.pfs")
+
+
+@pytest.mark.parametrize(("column", "value", "reported", "reason"), [
+    ("ci_ub", "", "ci_ub", "cell is empty but the other bound is given; give both or neither"),
+    ("ci_lb", "", "ci_lb", "cell is empty but the other bound is given; give both or neither"),
+    ("ci_lb", "0.71", "ci_lb", "lower bound 0.71 is not below the upper bound 0.71"),
+    ("estimate", "0.4", "estimate", "0.4 lies outside its confidence interval (0.42, 0.71)"),
+])
+def test_published_interval_problems(
+    folder: Path, column: str, value: str, reported: str, reason: str
+) -> None:
+    # the published row reads estimate 0.55, ci 0.42 to 0.71 (published.csv of the bundle)
+    row = set_cell(folder, "published.csv", PUBLISHED, column, value)
+    assert only(folder) == Problem("published.csv", row, reported, reason)
+
+
+def test_outcome_row_estimate_outside_its_interval_says_what_to_check(folder: Path) -> None:
+    rows = read(folder / "outcomes.csv")
+    (r,) = [r for r in rows if r["row_id"] == ROW[1]]
+    lb, ub = float(r["ci_lb"]), float(r["ci_ub"])
+    row = set_cell(folder, "outcomes.csv", ROW, "estimate", f"{ub + 0.01:g}")
+    assert only(folder) == Problem(
+        "outcomes.csv", row, "estimate",
+        f"{ub + 0.01:g} lies outside its confidence interval ({lb:g}, {ub:g}); check for "
+        "swapped or mistyped numbers")
+
+
+def test_a_second_judgement_of_the_same_domain_names_the_first_row(folder: Path) -> None:
+    path = folder / "risk_of_bias.csv"
+    rows = read(path)
+    first = rows[0]
+    assert first["outcomes"] == "*" and first["domain"] == "D1"
+    rows.append({**first, "outcomes": "os", "support": "judged again"})
+    write(path, rows)
+    found = problems(folder)
+    assert found == (Problem("risk_of_bias.csv", len(rows) + 1, "domain",
+                             f"{first['study_id']} / os / D1 is already judged in row 2"),)

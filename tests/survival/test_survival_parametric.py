@@ -117,7 +117,7 @@ def test_density_is_minus_derivative_of_survival(dist: str, cure: bool) -> None:
 
 
 def test_gengamma_special_cases() -> None:
-    from evisynth.survival.parametric import _DISTS
+    from evisynth.survival.parametric.families import _DISTS
 
     t = np.array([0.3, 1.0, 4.0, 9.0])
     mu, ls = 1.1, -0.2

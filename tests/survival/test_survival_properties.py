@@ -166,12 +166,8 @@ def test_exact_round_trip_property(
     rec = reconstruct_ipd(km_corners(t, e), nar, total_events=int(e.sum()))
     got = rec.ipd
     assert rec.diagnostics.at_risk_reconstructed == tuple(nar["n_risk"])
-    if rec.diagnostics.n_events != int(e.sum()):
-        # Known limitation: inside an interval of the at-risk table a drop of 1/2 can be
-        # 1 event among 2 at risk or 2 among 4; the exact step keeps the fewest events
-        # and uses the total only in the last interval. It must say so, never hide it.
-        assert any("cannot give exactly" in c for c in rec.changes), rec.changes
-        return
+    # an ambiguous drop (1 of 2 at risk or 2 of 4) is resolved by the reported total
+    assert rec.diagnostics.n_events == int(e.sum()), rec.changes
     truth_ev = pd.Series(e).groupby(t).sum()
     got_ev = got["event"].groupby(got["time"].to_numpy()).sum()
     np.testing.assert_array_equal(truth_ev[truth_ev > 0].index, got_ev[got_ev > 0].index)

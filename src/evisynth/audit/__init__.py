@@ -6,8 +6,11 @@ statements, then checks them against each other with tolerances implied by the
 printed digits. ``check_ratio`` and friends audit numbers that are already parsed.
 
 Modules: :mod:`~evisynth.audit.numbers` (printed numbers and their rounding
-intervals), :mod:`~evisynth.audit.extraction` (patterns), :mod:`~evisynth.audit.checks`
-(rules), :mod:`~evisynth.audit.labels` (dosing against :mod:`evisynth.clinic`),
+intervals), :mod:`~evisynth.audit.extraction` (patterns: ``extract_effects``,
+``extract_arms``, ``extract_medians``, ``extract_costs``, ``extract_design``, with
+``patterns`` and ``items``), :mod:`~evisynth.audit.checks` (rules: ``rules``,
+``ratio_rules``, ``arm_rules``, ``survival_rules``), :mod:`~evisynth.audit.labels`
+(dosing against :mod:`evisynth.clinic`),
 :mod:`~evisynth.audit.text` (which numbers are checked together),
 :mod:`~evisynth.audit.structured` (parsed numbers), :mod:`~evisynth.audit.report`
 (the result), :mod:`~evisynth.audit.sources` (files and HTML).

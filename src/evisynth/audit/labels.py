@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from evisynth.audit.checks import Check, make_check
 from evisynth.audit.extraction import Document, Item
+from evisynth.audit.numbers import Num
 from evisynth.clinic import PRODUCTS, lymphodepletion, tocilizumab_dose
 from evisynth.clinic import dosing as _dosing
 from evisynth.errors import InputError
@@ -231,18 +232,16 @@ def dosing_checks(doc: Document, items: Sequence[Item]) -> list[Check]:
                 f" is not a label dose ({per_kg[0]:g} mg/kg, {per_kg[1]:g} mg/kg under 30 kg)"),
                 nums=(dose,),
             ))  # fmt: skip
-            w = _nearest(weights, d)
-            if ok and w is not None:
-                wk = w.num("weight_kg")
-                if wk is not None and 1 <= wk.value <= 350:
-                    label = tocilizumab_dose(wk.value)
-                    ok2 = abs(label.mg_per_kg - dose.value) < 1e-9
-                    out.append(make_check(
-                        "tocilizumab-label", ok2, "implausible",
-                        f"tocilizumab {dose.text} mg/kg for {wk.text} kg; the label gives "
-                        f"{label.mg_per_kg:g} mg/kg at this weight",
-                        nums=(dose, wk),
-                    ))  # fmt: skip
+            wk = _stated_weight(weights, d) if ok else None
+            if wk is not None:
+                label = tocilizumab_dose(wk.value)
+                ok2 = abs(label.mg_per_kg - dose.value) < 1e-9
+                out.append(make_check(
+                    "tocilizumab-label", ok2, "implausible",
+                    f"tocilizumab {dose.text} mg/kg for {wk.text} kg; the label gives "
+                    f"{label.mg_per_kg:g} mg/kg at this weight",
+                    nums=(dose, wk),
+                ))  # fmt: skip
         elif unit == "mg":
             ok = dose.value <= cap
             what = "a stated maximum of" if is_cap else "a dose of"
@@ -252,19 +251,24 @@ def dosing_checks(doc: Document, items: Sequence[Item]) -> list[Check]:
                 f" is above the label cap of {cap:g} mg per dose"),
                 nums=(dose,),
             ))  # fmt: skip
-            w = _nearest(weights, d)
-            if ok and not is_cap and w is not None:
-                wk = w.num("weight_kg")
-                if wk is not None and 1 <= wk.value <= 350:
-                    label = tocilizumab_dose(wk.value)
-                    ok2 = dose.value <= label.dose_mg + 0.5
-                    out.append(make_check(
-                        "tocilizumab-label", ok2, "implausible",
-                        f"tocilizumab {dose.text} mg for {wk.text} kg; the label dose is "
-                        f"{label.dose_mg:g} mg",
-                        nums=(dose, wk),
-                    ))  # fmt: skip
+            wk = _stated_weight(weights, d) if ok and not is_cap else None
+            if wk is not None:
+                label = tocilizumab_dose(wk.value)
+                ok2 = dose.value <= label.dose_mg + 0.5
+                out.append(make_check(
+                    "tocilizumab-label", ok2, "implausible",
+                    f"tocilizumab {dose.text} mg for {wk.text} kg; the label dose is "
+                    f"{label.dose_mg:g} mg",
+                    nums=(dose, wk),
+                ))  # fmt: skip
     return out
+
+
+def _stated_weight(weights: Sequence[Item], d: Item) -> Num | None:
+    """The body weight stated nearest the dose ``d`` (within 200 characters), if plausible."""
+    w = _nearest(weights, d)
+    wk = None if w is None else w.num("weight_kg")
+    return wk if wk is not None and 1 <= wk.value <= 350 else None
 
 
 def _nearest(weights: Sequence[Item], d: Item) -> Item | None:

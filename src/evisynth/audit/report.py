@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Any
 
+from evisynth._html import Table, result_html
 from evisynth.audit.checks import SEVERITIES, Check
 from evisynth.audit.extraction import Item
 
@@ -112,15 +112,10 @@ class AuditReport:
 
     def _repr_html_(self) -> str:
         c = self.counts
-        rows = "".join(
-            f"<tr><td>{html.escape(x.severity)}</td><td>{html.escape(x.rule)}</td>"
-            f"<td>{html.escape(x.message)}</td><td>{html.escape(x.tolerance)}</td></tr>"
-            for x in (*self.findings, *self.passed)
-        )
-        return (
-            f"<div><strong>Audit of {html.escape(self.source)}</strong>: "
-            f"{len(self.items)} statistics, {c['inconsistent']} inconsistent, "
-            f"{c['implausible']} implausible, {c['note']} notes, {c['ok']} passed"
-            "<table><thead><tr><th>severity</th><th>rule</th><th>message</th>"
-            f"<th>tolerance</th></tr></thead><tbody>{rows}</tbody></table></div>"
-        )
+        rows = tuple((x.severity, x.rule, x.message, x.tolerance)
+                     for x in (*self.findings, *self.passed))
+        return result_html(
+            f"Audit of {self.source}",
+            lines=[f"{len(self.items)} statistics, {c['inconsistent']} inconsistent, "
+                   f"{c['implausible']} implausible, {c['note']} notes, {c['ok']} passed"],
+            tables=[Table(rows, ("severity", "rule", "message", "tolerance"), row_labels=False)])

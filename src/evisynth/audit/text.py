@@ -327,10 +327,11 @@ def _design_checks(doc: Document) -> Iterable[ck.Check]:
         design = groups.get("design", [])
         comps = groups.get("comparison", [])
         said = {d.attr("statement"): d for d in design}
+        # each comparison with the names of its two arms
+        arms = [(c, c.attr("arm_a") or "", c.attr("arm_b") or "") for c in comps]
         if "placebo-controlled" in said:
             d = said["placebo-controlled"]
-            for c in comps:
-                a, b = c.attr("arm_a") or "", c.attr("arm_b") or ""
+            for c, a, b in arms:
                 if PLACEBO.search(a) or PLACEBO.search(b):
                     yield ck.make_check("design-placebo-active", True, "inconsistent",
                                         f"placebo-controlled, and an arm is placebo: {c.text!r}",
@@ -346,8 +347,7 @@ def _design_checks(doc: Document) -> Iterable[ck.Check]:
                     )  # fmt: skip
         if "double-blind" in said:
             d = said["double-blind"]
-            for c in comps:
-                a, b = c.attr("arm_a") or "", c.attr("arm_b") or ""
+            for c, a, b in arms:
                 ua, ub = _unblindable(a), _unblindable(b)
                 only = (ua - ub) | (ub - ua)
                 if only:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from evisynth._io import write_atomic
 from evisynth._json import plain_json
 from evisynth._validation import shorten
 from evisynth.errors import InputError
@@ -89,30 +89,6 @@ def check_outputs(outputs: Mapping[str, Path | None], inputs: Iterable[Path | No
                 where=option,
             )
         seen[ident] = option
-
-
-def write_atomic(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename,
-    so that a reader never sees half a file and a failure leaves the old file as it was.
-
-    Text is written as UTF-8 with its line ends unchanged. ``mode`` is the new file's
-    permissions; by default those a plain ``open()`` would give (``0o666`` less the
-    umask), not the private ``0o600`` of the temporary file.
-    """
-    raw = data if isinstance(data, bytes) else data.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_output(path: Path, data: str | bytes) -> None:

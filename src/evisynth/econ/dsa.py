@@ -14,13 +14,13 @@ Evaluation. OUP, 2006, ch. 4.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from evisynth._html import result_html
 from evisynth.econ._draws import Draws
 from evisynth.econ.params import Param
 from evisynth.errors import InputError
@@ -63,7 +63,7 @@ class DSAResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.summary())}</pre>"
+        return result_html(None, text=self.summary())
 
 
 def run_dsa(model: PartitionedSurvival, intervention: str, comparator: str, *,

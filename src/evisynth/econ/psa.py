@@ -19,13 +19,13 @@ Briggs, Claxton & Sculpher (2006) ch. 5 and 7.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from evisynth._html import result_html
 from evisynth._validation import FloatArray, check_int, check_number
 from evisynth.errors import InputError
 
@@ -191,4 +191,4 @@ class PSAResult:
         return d
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.summary()) if self.wtp is not None else self.n}</pre>"
+        return result_html(None, text=self.summary() if self.wtp is not None else str(self.n))

@@ -18,7 +18,6 @@ Med Decis Making 1994;14:259-265.
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evisynth._html import Table, result_html
 from evisynth._validation import FloatArray
 from evisynth.errors import InputError
 
@@ -244,19 +244,13 @@ class CEAResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in
-                       ("arm", "cost", "QALY", "life-years"))
-        body = "".join(
-            f"<tr><td>{html.escape(a)}</td><td>{self.costs[a]:,.0f}</td>"
-            f"<td>{self.qalys[a]:.3f}</td><td>{self.life_years[a]:.3f}</td></tr>"
-            for a in self.arms)
-        inc = "".join(
-            f"<li>{html.escape(r['arm'])} vs {html.escape(str(r['compared_with']))}: ICER "
-            f"{r['icer']:,.0f}/QALY</li>" if r["status"] == "frontier" else
-            f"<li>{html.escape(r['arm'])}: {html.escape(r['status'])}</li>"
-            for r in frontier(self.costs, self.qalys) if r["status"] != "reference")
-        return (f"<div><strong>{html.escape(self._title())}</strong><table><tr>{head}</tr>"
-                f"{body}</table><ul>{inc}</ul></div>")
+        rows = tuple((a, f"{self.costs[a]:,.0f}", f"{self.qalys[a]:.3f}",
+                      f"{self.life_years[a]:.3f}") for a in self.arms)
+        inc = [f"{r['arm']} vs {r['compared_with']}: ICER {r['icer']:,.0f}/QALY"
+               if r["status"] == "frontier" else f"{r['arm']}: {r['status']}"
+               for r in frontier(self.costs, self.qalys) if r["status"] != "reference"]
+        return result_html(self._title(), items=inc, tables=[
+            Table(rows, ("arm", "cost", "QALY", "life-years"), row_labels=False)])
 
 
 _ = np  # numpy arrays in traces

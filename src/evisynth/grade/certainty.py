@@ -108,6 +108,13 @@ class CertaintyRating:
         return "\n".join([head, *lines])
 
 
+def check_rma_fit(fit: Any) -> None:
+    """``fit`` must be an :func:`evisynth.rma` result (an :class:`RMAResult`)."""
+    if not isinstance(fit, RMAResult):
+        raise InputError(f"argument 'fit': expected the result of evisynth.rma, got "
+                         f"{type(fit).__name__}", where="fit")
+
+
 def _to_analysis(measure: str, values: Any, scale: str) -> np.ndarray:
     v = as_float_vector("thresholds", values)
     if scale == "analysis":
@@ -200,7 +207,10 @@ def rate_certainty(
     interval
         What ``fit.ci_lb``/``fit.ci_ub`` are, for the imprecision reason:
         ``"confidence"`` (default) or ``"credible"`` (e.g. the posterior
-        interval of :func:`evisynth.bayesmeta` put into the fit).
+        interval of :func:`evisynth.bayesmeta` put into the fit). With
+        ``"credible"``, ``fit.pi_lb``/``fit.pi_ub`` are taken to be the
+        model's posterior predictive interval, and the inconsistency reason
+        names it so.
 
     Returns
     -------
@@ -225,9 +235,7 @@ def rate_certainty(
     >>> r.certainty, r.imprecision.rating
     ('high', 0)
     """
-    if not isinstance(fit, RMAResult):
-        raise InputError(f"argument 'fit': expected the result of evisynth.rma, got "
-                         f"{type(fit).__name__}", where="fit")
+    check_rma_fit(fit)
     des = check_choice("design", design, tuple(_START))
     scale = check_choice("threshold_scale", threshold_scale, ("natural", "analysis"))
     m = fit.measure.upper()
@@ -252,7 +260,9 @@ def rate_certainty(
         design=des,
         start_level=_START[des],
         risk_of_bias=rate_risk_of_bias(rob, np.asarray(fit.weights)),
-        inconsistency=rate_inconsistency(fit.I2, pi_lb, pi_ub, k=fit.k, null=null),
+        inconsistency=rate_inconsistency(
+            fit.I2, pi_lb, pi_ub, k=fit.k, null=null,
+            interval="predictive" if str(interval).lower() == "credible" else "prediction"),
         indirectness=rate_indirectness(indirectness, indirectness_reason),
         imprecision=rate_imprecision(fit.ci_lb, fit.ci_ub, list(t_an), ois=ois,
                                      information=information, threshold_text=t_text,

@@ -108,6 +108,13 @@ def _judgement(name: str, value: Any, allowed: dict[str, int]) -> int:
     )
 
 
+def _need_reason(rating: int, reason: str | None, name: str, why: str) -> None:
+    """A downgrade (``rating < 0``) without a non-blank ``reason`` is an input error."""
+    if rating < 0 and not (isinstance(reason, str) and reason.strip()):
+        raise InputError(f"argument {name!r}: say {why} (every downgrade needs a reason)",
+                         where=name)
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
@@ -188,7 +195,8 @@ def rate_risk_of_bias(judgements: Sequence[str], weights: Any) -> DomainRating:
 
 
 def rate_inconsistency(
-    I2: float, pi_lb: float | None, pi_ub: float | None, *, k: int, null: float | None = 0.0
+    I2: float, pi_lb: float | None, pi_ub: float | None, *, k: int, null: float | None = 0.0,
+    interval: str = "prediction",
 ) -> DomainRating:
     """Inconsistency from I² (Cochrane Handbook 10.10.2 bands) and the prediction interval.
 
@@ -222,6 +230,12 @@ def rate_inconsistency(
         Number of studies.
     null
         Null effect on the analysis scale (0 for log ratios and differences).
+    interval
+        The kind of interval ``pi_lb``/``pi_ub`` are, named in the reason:
+        ``"prediction"`` (default, the frequentist prediction interval of a
+        random-effects fit) or ``"predictive"`` (the posterior predictive
+        interval of a Bayesian model for the effect in a new study; the same
+        rule applies to it).
 
     Returns
     -------
@@ -230,15 +244,19 @@ def rate_inconsistency(
     Raises
     ------
     InputError
-        If ``I2`` is outside [0, 100] or ``k`` < 1.
+        If ``I2`` is outside [0, 100], ``k`` < 1 or ``interval`` is unknown.
 
     Examples
     --------
     >>> rate_inconsistency(60.0, -0.9, 0.2, k=5).rating
     -1
+    >>> r = rate_inconsistency(60.0, -0.9, 0.2, k=5, interval="predictive")
+    >>> r.reason.endswith("and the predictive interval crosses the null.")
+    True
     """
-    from evisynth._validation import check_int, check_number
+    from evisynth._validation import check_choice, check_int, check_number
 
+    pi = check_choice("interval", interval, ("prediction", "predictive"))
     i2 = check_number("I2", I2, lo=0, hi=100, unit="%")
     k = check_int("k", k, lo=1)
     if k == 1:
@@ -249,15 +267,15 @@ def rate_inconsistency(
     if have_pi:
         assert pi_lb is not None and pi_ub is not None and null is not None
         crosses = pi_lb < null < pi_ub
-        pi_text = ("the prediction interval crosses the null" if crosses
-                   else "the prediction interval lies on one side of the null")
+        pi_text = (f"the {pi} interval crosses the null" if crosses
+                   else f"the {pi} interval lies on one side of the null")
     elif null is None:
         crosses = True
-        pi_text = ("a single-group proportion has no null effect to judge the prediction "
+        pi_text = (f"a single-group proportion has no null effect to judge the {pi} "
                    "interval against, so the rating rests on I² alone")
     else:
         crosses = True
-        pi_text = "no prediction interval to show the direction is consistent"
+        pi_text = f"no {pi} interval to show the direction is consistent"
     what = f"I² = {i2:.0f}%"
     if i2 <= I2_NOT_IMPORTANT:
         return DomainRating("inconsistency", 0,
@@ -412,9 +430,7 @@ def rate_indirectness(judgement: str = "not serious", reason: str | None = None)
     -1
     """
     r = _judgement("indirectness", judgement, _SERIOUSNESS)
-    if r < 0 and not (isinstance(reason, str) and reason.strip()):
-        raise InputError("argument 'indirectness_reason': say why the evidence is indirect "
-                         "(every downgrade needs a reason)", where="indirectness_reason")
+    _need_reason(r, reason, "indirectness_reason", "why the evidence is indirect")
     label = {0: "Not serious", -1: "Serious indirectness", -2: "Very serious indirectness"}[r]
     text = f"{label}: {reason.strip()}" if reason else f"{label}: no indirectness identified"
     return DomainRating("indirectness", r, text.rstrip(".") + ".")
@@ -483,10 +499,7 @@ def rate_publication_bias(
                     f"{MIN_STUDIES_SMALL_STUDY_TEST} it needs")
     if judgement is not None:
         r = _judgement("publication_bias", judgement, _PUB_BIAS)
-        if r < 0 and not (isinstance(reason, str) and reason.strip()):
-            raise InputError("argument 'publication_bias_reason': say why publication bias is "
-                             "suspected (every downgrade needs a reason)",
-                             where="publication_bias_reason")
+        _need_reason(r, reason, "publication_bias_reason", "why publication bias is suspected")
         why = reason.strip().rstrip(".") if reason else "no signal of missing studies"
         label = "Publication bias strongly suspected" if r else "Undetected"
         return DomainRating("publication_bias", r, f"{label}: {why} ({evidence}).")

@@ -50,6 +50,12 @@ class OptimalInformationSize:
         return {"required": self.required, "unit": self.unit, "assumptions": self.assumptions}
 
 
+def _alpha_power(alpha: float, power: float) -> tuple[float, float]:
+    """The two-sided type I error in [1e-6, 0.5] and the power in [0.5, 1)."""
+    return (check_number("alpha", alpha, lo=1e-6, hi=0.5),
+            check_number("power", power, lo=0.5, hi=1 - 1e-9))
+
+
 def _z_sum(alpha: float, power: float) -> float:
     return float(norm.ppf(1 - alpha / 2) + norm.ppf(power))
 
@@ -91,8 +97,7 @@ def optimal_information_size(
     """
     pc = check_number("control_risk", control_risk, lo=1e-9, hi=1 - 1e-9)
     r = check_number("rrr", rrr, lo=1e-9, hi=1 - 1e-9)
-    a = check_number("alpha", alpha, lo=1e-6, hi=0.5)
-    pw = check_number("power", power, lo=0.5, hi=1 - 1e-9)
+    a, pw = _alpha_power(alpha, power)
     pt = pc * (1 - r)
     n = _z_sum(a, pw) ** 2 * (pc * (1 - pc) + pt * (1 - pt)) / (pc - pt) ** 2
     return OptimalInformationSize(
@@ -139,8 +144,7 @@ def optimal_events(
         from evisynth.errors import InputError
 
         raise InputError("argument 'hr': 1 detects no effect; give e.g. 0.75", where="hr")
-    a = check_number("alpha", alpha, lo=1e-6, hi=0.5)
-    pw = check_number("power", power, lo=0.5, hi=1 - 1e-9)
+    a, pw = _alpha_power(alpha, power)
     d = 4 * _z_sum(a, pw) ** 2 / math.log(h) ** 2
     return OptimalInformationSize(
         math.ceil(d - 1e-9),

@@ -6,7 +6,10 @@ anticipated absolute effects per 1,000 (comparator, intervention, difference),
 number of participants (studies), certainty of the evidence. Every downgrade's
 reason becomes a numbered footnote, attached to the certainty it lowered; the
 source of each baseline risk is a footnote on its absolute effect. Identical
-footnote texts share one number.
+footnote texts share one number. A row whose interval is a Bayesian credible
+interval (``SoFRow.interval="credible"``) is headed "95% CrI"; a column whose
+rows mix both kinds is headed "95% CI or CrI", with a footnote saying which
+rows have which.
 
 References
 ----------
@@ -25,17 +28,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from evisynth._validation import check_int
+from evisynth._validation import check_choice, check_int
 from evisynth.errors import InputError
 from evisynth.grade.absolute import AbsoluteEffect, absolute_effect
-from evisynth.grade.certainty import CertaintyRating
+from evisynth.grade.certainty import CertaintyRating, check_rma_fit
 from evisynth.meta.results import LOG_MEASURES, RMAResult
 
-__all__ = ["SoFRow", "SoFTable", "summary_of_findings"]
+__all__ = ["INTERVAL_ABBR", "SoFRow", "SoFTable", "interval_words", "summary_of_findings"]
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _MEASURE_WORDS = {"HR": "HR", "RR": "RR", "OR": "OR", "RD": "RD", "MD": "MD", "SMD": "SMD"}
@@ -48,6 +51,10 @@ COLUMNS = (
     "Participants (studies)",
     "Certainty",
 )
+#: The abbreviation of each kind of interval a row can carry.
+INTERVAL_ABBR = {"confidence": "CI", "credible": "CrI"}
+#: The columns whose numbers are an estimate with its interval ("95% CI" in the name).
+_INTERVAL_COLUMNS = ("Relative effect (95% CI)", "Difference (95% CI)")
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,10 @@ class SoFRow:
     RR, OR). ``baseline`` is, for HRs, the comparator's *survival* (event-free
     probability) at ``time_point``; for RR/OR/RD the comparator's *risk*.
     Without a baseline the absolute columns stay empty. ``design`` words the
-    study count (``"RCTs"``, ``"observational studies"``).
+    study count (``"RCTs"``, ``"observational studies"``). ``interval`` is
+    the kind of interval ``ci_lb``/``ci_ub`` are: ``"confidence"`` (default)
+    or ``"credible"`` (a Bayesian posterior interval, e.g. from
+    :func:`evisynth.bayesmeta`); it labels the row "95% CI" or "95% CrI".
     """
 
     outcome: str
@@ -74,6 +84,7 @@ class SoFRow:
     time_point: str | None = None
     design: str = "studies"
     comment: str | None = None
+    interval: str = "confidence"
 
     @classmethod
     def from_fit(cls, outcome: str, fit: RMAResult, **kwargs: Any) -> SoFRow:
@@ -104,9 +115,7 @@ class SoFRow:
         >>> SoFRow.from_fit("OS", fit, participants=700).measure
         'HR'
         """
-        if not isinstance(fit, RMAResult):
-            raise InputError(f"argument 'fit': expected the result of evisynth.rma, got "
-                             f"{type(fit).__name__}", where="fit")
+        check_rma_fit(fit)
         vals = [fit.estimate, fit.ci_lb, fit.ci_ub]
         if fit.measure in LOG_MEASURES:
             vals = [math.exp(v) for v in vals]
@@ -144,6 +153,9 @@ def _as_row(i: int, row: Any) -> SoFRow:
     if r.certainty is not None and not isinstance(r.certainty, CertaintyRating):
         raise InputError(f"argument 'rows', row {i + 1} ({r.outcome}): 'certainty' must come "
                          "from evisynth.rate_certainty", where="rows")
+    kind = check_choice(f"rows[{i}].interval", r.interval, tuple(INTERVAL_ABBR))
+    if kind != r.interval:
+        r = replace(r, interval=kind)
     check_int(f"rows[{i}].studies", r.studies, lo=1)
     if r.participants is not None:
         check_int(f"rows[{i}].participants", r.participants, lo=1)
@@ -181,25 +193,135 @@ def _marks(numbers: Sequence[int]) -> str:
     return ",".join(str(n).translate(_SUPERSCRIPT) for n in numbers)
 
 
+def interval_words(kinds: Sequence[str]) -> str:
+    """``CI``, ``CrI``, or ``CI or CrI`` where the kinds mix (``CI`` when there are none).
+
+    Parameters
+    ----------
+    kinds
+        Kinds of interval: ``"confidence"`` or ``"credible"`` (see :data:`INTERVAL_ABBR`).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    KeyError
+        For a kind not in :data:`INTERVAL_ABBR` (callers pass checked kinds).
+
+    Examples
+    --------
+    >>> interval_words(["credible", "confidence", "credible"])
+    'CI or CrI'
+    """
+    used = [INTERVAL_ABBR[k] for k in dict.fromkeys(kinds)]
+    return " or ".join(sorted(used)) if used else "CI"
+
+
 @dataclass(frozen=True)
 class SoFTable:
-    """A finished Summary-of-Findings table: cells as text, numbered footnotes."""
+    """A finished Summary-of-Findings table: cells as text, numbered footnotes.
+
+    ``intervals`` holds each row's kind of interval (``"confidence"`` or
+    ``"credible"``); empty means every row has a confidence interval. The
+    cells are keyed by :data:`COLUMNS` whatever the kind; :attr:`columns`
+    are the headers as displayed.
+    """
 
     rows: tuple[dict[str, Any], ...]
     footnotes: tuple[str, ...]
     intervention: str | None = None
     comparator: str | None = None
+    intervals: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python dictionary: ``rows`` (cells and numbers) and ``footnotes``."""
         return {"intervention": self.intervention, "comparator": self.comparator,
                 "rows": [dict(r) for r in self.rows], "footnotes": list(self.footnotes)}
 
+    def with_intervals(self, intervals: Sequence[str]) -> SoFTable:
+        """The same table with each row's kind of interval set (headers and notes follow).
+
+        Parameters
+        ----------
+        intervals
+            One kind per row, in order: ``"confidence"`` or ``"credible"``.
+
+        Returns
+        -------
+        SoFTable
+
+        Raises
+        ------
+        InputError
+            If the number of kinds differs from the number of rows, or a kind is unknown.
+
+        Examples
+        --------
+        >>> t = summary_of_findings([SoFRow("Death", "HR", 0.5, 0.4, 0.625, 700, 3)])
+        >>> t.with_intervals(["credible"]).columns[1]
+        'Relative effect (95% CrI)'
+        """
+        if isinstance(intervals, str) or len(intervals) != len(self.rows):
+            raise InputError(f"argument 'intervals': give one kind of interval per row "
+                             f"({len(self.rows)}), 'confidence' or 'credible'",
+                             where="intervals")
+        kinds = tuple(check_choice(f"intervals[{i}]", k, tuple(INTERVAL_ABBR))
+                      for i, k in enumerate(intervals))
+        return replace(self, intervals=kinds)
+
+    def _kinds(self, column: str) -> list[str]:
+        """The kinds of interval of the rows that show a value in ``column``."""
+        kinds = self.intervals or ("confidence",) * len(self.rows)
+        return [k for r, k in zip(self.rows, kinds, strict=True)
+                if column != "Difference (95% CI)" or r.get("absolute") is not None]
+
+    @property
+    def interval_note(self) -> str | None:
+        """The footnote of a column headed "95% CI or CrI": which rows have which interval."""
+        if not any(len(set(self._kinds(c))) > 1 for c in _INTERVAL_COLUMNS):
+            return None
+        kinds = self.intervals
+        cri = [r["outcome"] for r, k in zip(self.rows, kinds, strict=True) if k == "credible"]
+        ci = [r["outcome"] for r, k in zip(self.rows, kinds, strict=True) if k != "credible"]
+        return ("95% CI or CrI: a 95% credible interval (CrI) of a Bayesian model for "
+                f"{', '.join(cri)}; a 95% confidence interval (CI) for {', '.join(ci)}.")
+
+    @property
+    def display_footnotes(self) -> tuple[str, ...]:
+        """The footnotes as displayed: :attr:`footnotes`, then :attr:`interval_note`."""
+        note = self.interval_note
+        return self.footnotes + ((note,) if note else ())
+
+    def heading(self, column: str, text: str | None = None) -> str:
+        """The displayed header of one of :data:`COLUMNS`.
+
+        ``text`` (default: the column's name) is the header to show; its "95% CI"
+        becomes "95% CrI" when every row with a value in the column has a
+        credible interval, or "95% CI or CrI" with the interval note's mark when
+        they mix.
+        """
+        shown = column if text is None else text
+        if column not in _INTERVAL_COLUMNS:
+            return shown
+        kinds = self._kinds(column)
+        shown = shown.replace("95% CI", f"95% {interval_words(kinds)}")
+        if len(set(kinds)) > 1:
+            shown += _marks([len(self.footnotes) + 1])
+        return shown
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The headers as displayed, in the order of :data:`COLUMNS`."""
+        return tuple(self.heading(c) for c in COLUMNS)
+
     def to_frame(self) -> Any:
         """The displayed cells as a pandas DataFrame (one row per outcome)."""
         import pandas as pd
 
-        return pd.DataFrame([r["cells"] for r in self.rows], columns=list(COLUMNS))
+        return pd.DataFrame([[r["cells"][c] for c in COLUMNS] for r in self.rows],
+                            columns=list(self.columns))
 
     def to_markdown(self) -> str:
         """The table in GitHub-flavoured Markdown, footnotes as a numbered list."""
@@ -207,13 +329,14 @@ class SoFTable:
         def esc(s: str) -> str:
             return s.replace("|", "\\|").replace("\n", " ")
 
-        lines = ["| " + " | ".join(COLUMNS) + " |",
+        lines = ["| " + " | ".join(self.columns) + " |",
                  "|" + "|".join(["---"] * len(COLUMNS)) + "|"]
         for r in self.rows:
             lines.append("| " + " | ".join(esc(r["cells"][c]) for c in COLUMNS) + " |")
-        if self.footnotes:
+        notes = self.display_footnotes
+        if notes:
             lines.append("")
-            lines += [f"{i}. {esc(t)}" for i, t in enumerate(self.footnotes, start=1)]
+            lines += [f"{i}. {esc(t)}" for i, t in enumerate(notes, start=1)]
         return "\n".join(lines) + "\n"
 
 
@@ -326,4 +449,5 @@ def summary_of_findings(
     checked = [_as_row(i, r) for i, r in enumerate(rows)]
     notes = _Notes()
     out = tuple(_row(r, notes) for r in checked)
-    return SoFTable(out, tuple(notes.texts), intervention, comparator)
+    return SoFTable(out, tuple(notes.texts), intervention, comparator,
+                    tuple(r.interval for r in checked))

@@ -4,21 +4,22 @@ Estimates are pooled on an *analysis scale* (log ratio, logit, ...) and read on
 the *natural scale* (the ratio, the proportion). This module names both scales,
 maps location values (estimate, interval bounds) from one to the other, builds
 the per-study rows (estimate, CI, weight) that the CLI, ``to_frame()`` and the
-notebook tables show, and renders the notebook HTML of every result type, so
-that all of them show the natural scale beside the analysis scale in the same
-way.
+notebook tables show, and the table of location values on both scales that the
+notebook HTML of every pooled result shows (rendered by
+:func:`evisynth._html.result_html`), so that all of them show the natural scale
+beside the analysis scale in the same way.
 """
 
 from __future__ import annotations
 
-import html
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
+from evisynth import _html
+from evisynth._html import Table
 from evisynth.transforms import back_transform
 
 #: Measures analysed on the log scale (natural scale: the ratio).
@@ -133,6 +134,7 @@ def to_natural(measure: str, x: Any) -> Any:
 
     Examples
     --------
+    >>> import math
     >>> round(to_natural("HR", math.log(0.5)), 12)
     0.5
     >>> to_natural("PLO", 0.0)
@@ -175,6 +177,7 @@ def natural_block(measure: str, values: Mapping[str, Any]) -> dict[str, Any] | N
 
     Examples
     --------
+    >>> import math
     >>> natural_block("OR", {"estimate": 0.0, "se": 0.1, "ci_lb": math.log(0.5)})
     {'scale': 'OR', 'estimate': 1.0, 'ci_lb': 0.5}
     >>> natural_block("MD", {"estimate": 1.0}) is None
@@ -285,51 +288,28 @@ def study_frame(rows: list[dict[str, Any]]) -> Any:
 # ---------------------------------------------------------------------- HTML
 
 
-def _cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float | np.floating):
-        return "NA" if math.isnan(v) else f"{float(v):.4g}"
-    if isinstance(v, list | tuple):
-        return ", ".join(_cell(x) for x in v)
-    return str(v)
+def location_table(
+    measure: str, location: Mapping[str, Any], names: Mapping[str, str] | None = None
+) -> Table:
+    """The location values of a result on both scales, for :func:`evisynth._html.result_html`.
 
-
-def result_html(
-    title: str,
-    measure: str,
-    location: Mapping[str, Any],
-    other: Mapping[str, Any],
-    *,
-    note: str | None = None,
-    names: Mapping[str, str] | None = None,
-) -> str:
-    """Notebook HTML of a result: the location values on both scales, then the other numbers.
-
-    The first table has one row per location key (estimate, interval bounds)
-    and a column for the analysis scale and, when the measure has one, the
-    natural scale (headed e.g. ``log`` and ``HR``). The second table lists the
-    remaining values (``other``) by name.
+    One row per location key (estimate, interval bounds) present in ``location``,
+    a column for the analysis scale and, when the measure has one, the natural
+    scale (headed e.g. ``log`` and ``HR``).
 
     Parameters
     ----------
-    title
-        Bold first line.
     measure
         Effect measure code (chooses the scales).
     location
         Analysis-scale values keyed by :data:`LOCATION_KEYS` (others are ignored).
-    other
-        Further values to list (standard errors, tests, heterogeneity).
-    note
-        Optional line under the title (test, level, prior).
     names
         Row labels for the location keys (default the keys).
 
     Returns
     -------
-    str
-        An HTML fragment.
+    evisynth._html.Table
+        Header ``("", analysis scale[, natural scale])``, one row per location key.
 
     Raises
     ------
@@ -337,32 +317,79 @@ def result_html(
 
     References
     ----------
-    Jupyter rich display protocol (``_repr_html_``).
+    Viechtbauer W (2010). J Stat Softw 36(3); metafor prints back-transformed
+    estimates with ``predict(fit, transf=exp)``.
 
     Examples
     --------
-    >>> h = result_html("Model", "HR", {"estimate": 0.0, "ci_lb": -0.5}, {"k": 3})
-    >>> "<th>log</th><th>HR</th>" in h and "<td>1</td>" in h
-    True
+    >>> t = location_table("HR", {"estimate": 0.0, "ci_lb": -0.5, "se": 0.1})
+    >>> t.header, t.rows[0]
+    (('', 'log', 'HR'), ('estimate', 0.0, 1.0))
     """
     nat = natural_scale(measure)
-    head = f"<tr><th></th><th>{html.escape(analysis_scale(measure))}</th>"
-    head += f"<th>{html.escape(nat)}</th></tr>" if nat else "</tr>"
+    header = ("", analysis_scale(measure), *((nat,) if nat else ()))
     rows = []
     for key in LOCATION_KEYS:
         if key not in location:
             continue
         v = location[key]
-        label = (names or {}).get(key, key)
-        row = f"<tr><th style='text-align:left'>{html.escape(label)}</th><td>{_cell(v)}</td>"
+        row: tuple[Any, ...] = ((names or {}).get(key, key), v)
         if nat:
-            row += f"<td>{_cell(None if v is None else to_natural(measure, float(v)))}</td>"
-        rows.append(row + "</tr>")
-    rest = "".join(
-        f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
-        f"<td>{html.escape(_cell(v))}</td></tr>"
-        for k, v in other.items()
-    )
-    sub = f"<br>{html.escape(note)}" if note else ""
-    return (f"<div><strong>{html.escape(title)}</strong>{sub}"
-            f"<table>{head}{''.join(rows)}</table><table>{rest}</table></div>")
+            row += (None if v is None else to_natural(measure, float(v)),)
+        rows.append(row)
+    return Table(tuple(rows), header)
+
+
+def pooled_html(
+    title: str,
+    measure: str,
+    values: Mapping[str, Any],
+    *,
+    location: Sequence[str] = LOCATION_KEYS,
+    other: Mapping[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
+    note: str | None = None,
+) -> str:
+    """Notebook HTML of a pooled result: its location on both scales, then its other values.
+
+    Parameters
+    ----------
+    title
+        Bold first line.
+    measure
+        Effect measure code (chooses the scales).
+    values
+        The result's values, e.g. its ``to_dict()``.
+    location
+        The location keys to show in the first table (those present in ``values``).
+    other
+        The values of the second table; default every value that is not a
+        location key.
+    names
+        Row labels for the location keys (default the keys).
+    note
+        Optional line under the title (test, level, prior).
+
+    Returns
+    -------
+    str
+        One ``<div>`` from :func:`evisynth._html.result_html`.
+
+    Raises
+    ------
+    Nothing.
+
+    References
+    ----------
+    IPython's rich display protocol (``_repr_html_``).
+
+    Examples
+    --------
+    >>> h = pooled_html("Model", "HR", {"estimate": 0.0, "ci_lb": -0.5, "k": 3})
+    >>> "<th>log</th><th>HR</th>" in h and "<td>1</td>" in h
+    True
+    """
+    loc = {k: values[k] for k in location if k in values}
+    rest = {k: v for k, v in values.items() if k not in LOCATION_KEYS} if other is None else other
+    return _html.result_html(title, lines=[note] if note else (),
+                             tables=[location_table(measure, loc, names), Table.of_mapping(rest)])

@@ -428,11 +428,9 @@ class BinaryPoolResult:
                                       level=self.level, labels=labels))
 
     def _repr_html_(self) -> str:
-        from evisynth.meta._scale import result_html
+        from evisynth.meta._scale import pooled_html
 
-        d = self.to_dict()
-        other = {k: v for k, v in d.items() if k not in ("estimate", "ci_lb", "ci_ub")}
-        return result_html(self._title(), self.measure, d, other,
+        return pooled_html(self._title(), self.measure, self.to_dict(),
                            note=f"level {self.level:g}%")
 
 
@@ -501,8 +499,9 @@ def rma_mh(
     tables. The z test and CI are Wald-type on the analysis scale (log OR, log
     RR, RD). Heterogeneity: Cochran's ``Q = Σ (yᵢ - θ_MH)² / vᵢ`` over the
     study-level effects of :func:`evisynth.escalc` with ``add``/``to``/
-    ``drop00``. For the OR also the Cochran–Mantel–Haenszel test and the
-    Breslow–Day/Tarone tests (:func:`cmh_tests`).
+    ``drop00`` (with ``add=0`` or ``to="none"``, studies whose uncorrected OR or
+    RR is undefined are left out of it, as in metafor). For the OR also the
+    Cochran–Mantel–Haenszel test and the Breslow–Day/Tarone tests (:func:`cmh_tests`).
 
     Parameters
     ----------
@@ -585,15 +584,32 @@ def rma_mh(
         )
     se, z, p, lb, ub = _z_parts(theta, var, lv)
 
-    with warnings.catch_warnings(record=True):
-        # escalc repeats the non-integer and drop00 warnings given here already
-        warnings.simplefilter("always")
-        es = escalc(code, ai=a, bi=b, ci=c, di=d, labels=lab, add=add_, to=to_, drop00=drop)
+    # Without a correction (add=0 or to='none') metafor's study-level OR (any zero
+    # cell) and RR (no events in a group) are NA: those studies are left out of Q
+    # and k_yi, the pooled estimate above uses them all.
+    use = np.ones(k, dtype=bool)
+    if add_ == 0 or to_ == "none":
+        if code == "OR":
+            use = (a > 0) & (b > 0) & (c > 0) & (d > 0)
+        elif code == "RR":
+            use = (a > 0) & (c > 0)
+    idx = np.flatnonzero(use)
     dropped = np.zeros(k, dtype=bool)
-    dropped[list(es.dropped)] = True
+    if idx.size:
+        sub = lab and tuple(lab[i] for i in idx)
+        with warnings.catch_warnings(record=True):
+            # escalc repeats the non-integer and drop00 warnings given here already
+            warnings.simplefilter("always")
+            es = escalc(code, ai=a[idx], bi=b[idx], ci=c[idx], di=d[idx], labels=sub,
+                        add=add_, to=to_, drop00=drop)
+        dropped[idx[list(es.dropped)]] = True
+        yi, vi, labs, ni = es.yi, es.vi, es.labels, es.ni
+    else:
+        yi = vi = ni = np.empty(0)
+        labs = () if lab else None
     _warn_dropped(dropped, lab, "rma_mh")
-    Q = max(0.0, float(np.sum((es.yi - theta) ** 2 / es.vi)))
-    Q, Q_p, I2, H2 = _heterogeneity(Q, es.k, True)
+    Q = max(0.0, float(np.sum((yi - theta) ** 2 / vi)))
+    Q, Q_p, I2, H2 = _heterogeneity(Q, len(yi), True)
 
     extra: dict[str, Any] = {}
     if code == "OR":
@@ -613,8 +629,8 @@ def rma_mh(
         )  # fmt: skip
     return BinaryPoolResult(
         estimate=theta, se=se, zval=z, pval=p, ci_lb=lb, ci_ub=ub,
-        Q=Q, Q_pval=Q_p, I2=I2, H2=H2, k=k, k_yi=es.k, measure=code, pooling="MH",
-        level=lv, correct=corr, yi=es.yi, vi=es.vi, labels=es.labels, ni=es.ni, **extra,
+        Q=Q, Q_pval=Q_p, I2=I2, H2=H2, k=k, k_yi=len(yi), measure=code, pooling="MH",
+        level=lv, correct=corr, yi=yi, vi=vi, labels=labs, ni=ni, **extra,
     )  # fmt: skip
 
 

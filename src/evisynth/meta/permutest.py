@@ -26,7 +26,6 @@ and a warning says how many.
 
 from __future__ import annotations
 
-import html
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from evisynth._html import Table, result_html
 from evisynth._validation import FloatArray, check_bool, check_int
 from evisynth.engine import fit_batch, make_batch
 from evisynth.errors import EvisynthWarning, InputError
@@ -115,12 +115,10 @@ class PermutestResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        return (
-            f"<div><strong>Permutation test</strong> ({'exact' if self.exact else 'random'}, "
-            f"{self.iter} arrangements); omnibus p = {self.QM_pval:.4g}"
-            f"{self.to_frame().to_html(float_format=lambda x: f'{x:.4g}')}"
-            f"<p>{html.escape(self.summary().splitlines()[0])}</p></div>"
-        )
+        return result_html(
+            f"Permutation test ({'exact' if self.exact else 'random'}, {self.iter} arrangements)",
+            lines=[f"omnibus p = {self.QM_pval:.4g}"], tables=[Table.of_frame(self.to_frame())],
+            note=self.summary().splitlines()[0])
 
 
 def _multiset_permutations(codes: np.ndarray) -> np.ndarray:

@@ -29,6 +29,78 @@ def _stars(p: float) -> str:
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
 
 
+# -- pieces of metafor's printed model results, shared by the result classes ---------
+def coef_head(stat: str, df: bool) -> str:
+    """Column heads of metafor's coefficient table (``estimate se zval [df] pval ci.lb ci.ub``)."""
+    head = f"{'estimate':>9s} {'se':>7s} {stat:>8s} "
+    if df:
+        head += f"{'df':>4s} "
+    return head + f"{'pval':>7s} {'ci.lb':>8s} {'ci.ub':>8s}"
+
+
+def coef_cells(
+    estimate: float, se: float, stat: float, pval: float, ci_lb: float, ci_ub: float,
+    ddf: float | None = None,
+) -> str:
+    """One row of that table without its name: the numbers, then metafor's significance stars."""
+    row = f"{estimate:9.4f} {se:7.4f} {stat:8.4f} "
+    if ddf is not None:
+        row += f"{int(ddf):4d} "
+    return row + f"{_fmt_p(pval):>7s} {ci_lb:8.4f} {ci_ub:8.4f}  {_stars(pval)}"
+
+
+def test_lines(test: str, ddf: float) -> list[str]:
+    """The line naming a t-based test and its df (none for the z test)."""
+    if test in ("knha", "adhoc"):
+        return [
+            "Test: Hartung-Knapp-Sidik-Jonkman"
+            + (" with the ad hoc max(1, q) correction" if test == "adhoc" else "")
+            + f" (t with {int(ddf)} df)"
+        ]
+    if test == "t":
+        return [f"Test: t distribution with {int(ddf)} df"]
+    return []
+
+
+def scoring_lines(method: str, converged: bool, iterations: int) -> list[str]:
+    """The line on Fisher scoring for the iterative tau² estimators (none otherwise)."""
+    if method in ("ML", "REML", "EB"):
+        return [f"Fisher scoring {'converged' if converged else 'DID NOT converge'} "
+                f"after {iterations} iterations."]
+    return []
+
+
+def coef_table(names: Any, estimate: Any, se: Any, stat: Any, pval: Any, ci_lb: Any,
+               ci_ub: Any) -> list[dict[str, Any]]:
+    """One dict per coefficient: ``name, estimate, se, stat, pval, ci_lb, ci_ub``."""
+    return [
+        {
+            "name": n,
+            "estimate": float(estimate[j]),
+            "se": float(se[j]),
+            "stat": float(stat[j]),
+            "pval": float(pval[j]),
+            "ci_lb": float(ci_lb[j]),
+            "ci_ub": float(ci_ub[j]),
+        }
+        for j, n in enumerate(names)
+    ]
+
+
+def estimate_values(result: Any) -> dict[str, Any]:
+    """The head of a pooled result's ``to_dict()``: the estimate, its test (keyed by
+    ``stat_name``) and interval, then ``tau2, I2, H2``."""
+    r = result
+    return {"estimate": r.estimate, "se": r.se, r.stat_name: r.stat, "pval": r.pval,
+            "ci_lb": r.ci_lb, "ci_ub": r.ci_ub, "tau2": r.tau2, "I2": r.I2, "H2": r.H2}
+
+
+def exp_location(result: Any) -> dict[str, float]:
+    """``estimate, ci_lb, ci_ub, pi_lb, pi_ub`` of a pooled result, exponentiated."""
+    return {key: math.exp(getattr(result, key))
+            for key in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub")}
+
+
 @dataclass(frozen=True)
 class Tau2ConfInt:
     """Confidence intervals for tau², tau, I² and H² (Q-profile method, Viechtbauer 2007).
@@ -207,13 +279,7 @@ class RMAResult(_TestStatistic):
 
     def exp(self) -> dict[str, float]:
         """Estimate, CI and PI exponentiated (ratio scale for log-ratio measures)."""
-        return {
-            "estimate": math.exp(self.estimate),
-            "ci_lb": math.exp(self.ci_lb),
-            "ci_ub": math.exp(self.ci_ub),
-            "pi_lb": math.exp(self.pi_lb),
-            "pi_ub": math.exp(self.pi_ub),
-        }
+        return exp_location(self)
 
     def confint(self, level: float | None = None) -> Tau2ConfInt:
         """Q-profile confidence intervals for tau², tau, I² and H² (Viechtbauer 2007).
@@ -281,15 +347,7 @@ class RMAResult(_TestStatistic):
     def to_dict(self) -> dict[str, Any]:
         """The result as plain Python numbers; the keys are part of the API."""
         return {
-            "estimate": self.estimate,
-            "se": self.se,
-            self.stat_name: self.stat,
-            "pval": self.pval,
-            "ci_lb": self.ci_lb,
-            "ci_ub": self.ci_ub,
-            "tau2": self.tau2,
-            "I2": self.I2,
-            "H2": self.H2,
+            **estimate_values(self),
             "Q": self.Q,
             "Q_pval": self.Q_pval,
             "pi_lb": self.pi_lb,
@@ -320,24 +378,10 @@ class RMAResult(_TestStatistic):
             "Model Results:",
             "",
         ]
-        stat = self.stat_name
-        head = f"{'estimate':>9s} {'se':>7s} {stat:>8s} "
-        if self.test != "z":
-            head += f"{'df':>4s} "
-        head += f"{'pval':>7s} {'ci.lb':>8s} {'ci.ub':>8s}"
-        row = f"{self.estimate:9.4f} {self.se:7.4f} {self.stat:8.4f} "
-        if self.test != "z":
-            row += f"{int(self.ddf):4d} "
-        row += f"{_fmt_p(self.pval):>7s} {self.ci_lb:8.4f} {self.ci_ub:8.4f}  {_stars(self.pval)}"
-        lines += [head, row, ""]
-        if self.test in ("knha", "adhoc"):
-            lines.append(
-                "Test: Hartung-Knapp-Sidik-Jonkman"
-                + (" with the ad hoc max(1, q) correction" if self.test == "adhoc" else "")
-                + f" (t with {int(self.ddf)} df)"
-            )
-        elif self.test == "t":
-            lines.append(f"Test: t distribution with {int(self.ddf)} df")
+        head = coef_head(self.stat_name, self.test != "z")
+        row = coef_cells(self.estimate, self.se, self.stat, self.pval, self.ci_lb, self.ci_ub,
+                         None if self.test == "z" else self.ddf)
+        lines += [head, row, "", *test_lines(self.test, self.ddf)]
         lines.append(
             f"{self.level:g}% prediction interval: [{self.pi_lb:.4f}, {self.pi_ub:.4f}]"
         )
@@ -348,11 +392,7 @@ class RMAResult(_TestStatistic):
                 f"[{e['ci_lb']:.4f}, {e['ci_ub']:.4f}]; prediction interval "
                 f"[{e['pi_lb']:.4f}, {e['pi_ub']:.4f}]"
             )
-        if self.method in ("ML", "REML", "EB"):
-            lines.append(
-                f"Fisher scoring {'converged' if self.converged else 'DID NOT converge'} "
-                f"after {self.iterations} iterations."
-            )
+        lines += scoring_lines(self.method, self.converged, self.iterations)
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -395,10 +435,7 @@ class RMAResult(_TestStatistic):
                           labels=self.labels, weights=self.weights)
 
     def _repr_html_(self) -> str:
-        from evisynth.meta._scale import result_html
+        from evisynth.meta._scale import pooled_html
 
-        d = self.to_dict()
-        other = {k: v for k, v in d.items() if k not in
-                 ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub")}
-        return result_html(self._title(), self.measure, d, other,
+        return pooled_html(self._title(), self.measure, self.to_dict(),
                            note=f"test: {self.test}; level {self.level:g}%")

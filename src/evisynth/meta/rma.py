@@ -131,6 +131,59 @@ def check_fit_finite(f: Any, labels: tuple[str, ...] | None = None) -> None:
         )
 
 
+def warn_knha_fe(method: str, test: str, stacklevel: int) -> None:
+    """Warn when the Knapp-Hartung adjustment is asked of a fixed-effects model."""
+    if method == "FE" and test in ("knha", "adhoc"):
+        warnings.warn(
+            "the Knapp-Hartung adjustment is meant for random-effects models, not method='FE'",
+            EvisynthWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+
+def check_converged(f: Any, method: str, maxiter: int) -> None:
+    """Raise :class:`~evisynth.errors.ConvergenceError` if the engine fit did not converge."""
+    if not f.converged[0]:
+        raise ConvergenceError(
+            f"the {method} estimator did not converge in {maxiter} iterations; "
+            "increase maxiter= or use a non-iterative method such as method='DL'"
+        )
+
+
+def fit_values(f: Any, i: int = 0) -> dict[str, Any]:
+    """The heterogeneity and estimation fields of batch member ``i`` of an engine fit
+    (``tau2, I2, H2, ddf, s2w, vt, converged, iterations``), as result fields."""
+    return {
+        "tau2": float(f.tau2[i]),
+        "I2": float(f.I2[i]),
+        "H2": float(f.H2[i]),
+        "ddf": float(f.ddf[i]),
+        "s2w": float(f.s2w[i]),
+        "vt": float(f.vt[i]),
+        "converged": bool(f.converged[i]),
+        "iterations": int(f.iterations[i]),
+    }
+
+
+def pooled_values(f: Any, i: int = 0) -> dict[str, Any]:
+    """The fields of an :class:`RMAResult` that batch member ``i`` of an intercept-only
+    engine fit gives: the pooled estimate with its test and intervals, Q, and
+    :func:`fit_values`."""
+    return {
+        "estimate": float(f.beta[i, 0]),
+        "se": float(f.se[i, 0]),
+        "stat": float(f.stat[i, 0]),
+        "pval": float(f.pval[i, 0]),
+        "ci_lb": float(f.ci_lb[i, 0]),
+        "ci_ub": float(f.ci_ub[i, 0]),
+        "Q": float(f.QE[i]),
+        "Q_pval": float(f.QE_pval[i]),
+        "pi_lb": float(f.pi_lb[i]),
+        "pi_ub": float(f.pi_ub[i]),
+        **fit_values(f, i),
+    }
+
+
 @overload
 def rma(
     es: EffectSizes | None = ...,
@@ -284,20 +337,11 @@ def rma(
             f"test={test!r} needs at least 2 studies (k - 1 degrees of freedom), got k = {k}",
             where="test",
         )
-    if method == "FE" and test in ("knha", "adhoc"):
-        warnings.warn(
-            "the Knapp-Hartung adjustment is meant for random-effects models, not method='FE'",
-            EvisynthWarning,
-            stacklevel=2,
-        )
+    warn_knha_fe(method, test, stacklevel=2)
     with np.errstate(all="ignore"):
         f = fit_batch(make_batch(y, v), method, test, lv, tol=tol, maxiter=maxiter)
     check_fit_finite(f)
-    if not f.converged[0]:
-        raise ConvergenceError(
-            f"the {method} estimator did not converge in {maxiter} iterations; "
-            "increase maxiter= or use a non-iterative method such as method='DL'"
-        )
+    check_converged(f, method, maxiter)
     if test == "knha" and f.s2w[0] == 0.0:
         warnings.warn(
             "all studies lie exactly on the pooled estimate, so the Knapp-Hartung scale factor "
@@ -306,28 +350,11 @@ def rma(
             stacklevel=2,
         )
     return RMAResult(
-        estimate=float(f.beta[0, 0]),
-        se=float(f.se[0, 0]),
-        stat=float(f.stat[0, 0]),
-        pval=float(f.pval[0, 0]),
-        ci_lb=float(f.ci_lb[0, 0]),
-        ci_ub=float(f.ci_ub[0, 0]),
-        tau2=float(f.tau2[0]),
-        I2=float(f.I2[0]),
-        H2=float(f.H2[0]),
-        Q=float(f.QE[0]),
-        Q_pval=float(f.QE_pval[0]),
-        pi_lb=float(f.pi_lb[0]),
-        pi_ub=float(f.pi_ub[0]),
+        **pooled_values(f),
         k=k,
         method=method,
         test=test,
         level=lv,
-        ddf=float(f.ddf[0]),
-        s2w=float(f.s2w[0]),
-        vt=float(f.vt[0]),
-        converged=bool(f.converged[0]),
-        iterations=int(f.iterations[0]),
         yi=y,
         vi=v,
         weights=f.weights[0],

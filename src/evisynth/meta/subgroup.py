@@ -29,7 +29,6 @@ variance plus the common tau²).
 
 from __future__ import annotations
 
-import html
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,13 +36,14 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from evisynth._html import Table, result_html
 from evisynth._validation import check_choice, check_control, check_level, study_name
 from evisynth.effects import EffectSizes
 from evisynth.engine import METHODS, TESTS, fit_batch, make_batch
 from evisynth.errors import ConvergenceError, EvisynthWarning, InputError
 from evisynth.meta.metareg import omnibus
 from evisynth.meta.results import RMAResult, _fmt_p, pval_text
-from evisynth.meta.rma import effect_inputs
+from evisynth.meta.rma import effect_inputs, pooled_values
 from evisynth.meta.sensitivity import fit_subsets
 
 TAU2_MODES = ("separate", "common")
@@ -166,11 +166,8 @@ class SubgroupResult:
         if nat is not None:  # the natural scale beside the analysis scale
             for c in ("estimate", "ci_lb", "ci_ub"):
                 frame[f"{c} ({nat})"] = to_natural(self.measure, frame[c].to_numpy())
-        return (
-            f"<div><strong>Subgroup analysis</strong> ({html.escape(self.description)})"
-            f"{frame.to_html(float_format=lambda x: f'{x:.4g}')}"
-            f"<p>{html.escape(self._test_line())}</p></div>"
-        )
+        return result_html(f"Subgroup analysis ({self.description})",
+                           tables=[Table.of_frame(frame)], note=self._test_line())
 
 
 def _group_codes(
@@ -222,15 +219,7 @@ def _rma_row(
     **override: Any,
 ) -> RMAResult:
     """An :class:`RMAResult` for batch member ``i`` restricted to the studies ``sel``."""
-    vals: dict[str, Any] = {
-        "estimate": float(f.beta[i, 0]), "se": float(f.se[i, 0]), "stat": float(f.stat[i, 0]),
-        "pval": float(f.pval[i, 0]), "ci_lb": float(f.ci_lb[i, 0]),
-        "ci_ub": float(f.ci_ub[i, 0]), "tau2": float(f.tau2[i]), "I2": float(f.I2[i]),
-        "H2": float(f.H2[i]), "Q": float(f.QE[i]), "Q_pval": float(f.QE_pval[i]),
-        "pi_lb": float(f.pi_lb[i]), "pi_ub": float(f.pi_ub[i]), "ddf": float(f.ddf[i]),
-        "s2w": float(f.s2w[i]), "vt": float(f.vt[i]), "converged": bool(f.converged[i]),
-        "iterations": int(f.iterations[i]),
-    }
+    vals = pooled_values(f, i)
     vals.update(override)
     return RMAResult(
         **vals,

@@ -16,6 +16,7 @@ import hashlib
 import html
 import io
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import matplotlib
@@ -24,7 +25,8 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
 from evisynth.errors import InputError
-from evisynth.plots._common import FONT_FAMILY, FONT_STACK
+from evisynth.plots._common import FONT_STACK
+from evisynth.plots._svg import compact_svg
 
 #: Salt for matplotlib's SVG id hashes; fixed so that ids do not change between runs.
 SVG_HASHSALT = "evisynth"
@@ -169,47 +171,15 @@ def prefix_svg_ids(svg: str, prefix: str) -> str:
     return _TAG.sub(tag, svg)
 
 
-# matplotlib writes font-size before font-family, so the declaration never comes first
-_SINGLE_FONT = re.compile("; font-family: " + re.escape(repr(FONT_FAMILY)) + '(?=[;"])')
-
-
-_NO_ROTATION = re.compile(r' transform="rotate\(-0 [^"]*\)"')
-
-
 def _first_sentence(text: str) -> str:
     m = re.match(r"(.+?[.!?])(\s|$)", text)
     return m.group(1) if m else text
 
 
-_PATH_DATA = re.compile(r'(?<=\sd=")[^"]*')
-_DECIMAL = re.compile(r"-?\d+\.\d+")
-_INDENT = re.compile(r"\n[ \t]+<")
-
-
-def _round_tenth(m: re.Match[str]) -> str:
-    v = f"{float(m.group(0)):.1f}".removesuffix(".0")
-    return "0" if v == "-0" else v
-
-
-def _compact_geometry(svg: str) -> str:
-    """Path coordinates to 0.1 pt, one line per path, no indentation between elements.
-
-    matplotlib writes path data with six decimals and one line per vertex; a
-    tenth of a point (1/720 inch, about 0.13 CSS pixels) is below what a screen
-    resolves and the report's size budget is mostly spent on path data. Text,
-    ids and every other attribute are left as they are.
-    """
-    svg = _PATH_DATA.sub(
-        lambda m: " ".join(_DECIMAL.sub(_round_tenth, m.group(0)).split()), svg)
-    return _INDENT.sub("\n<", svg)
-
-
-def _finish_svg(svg: str, alt: str | None, id_prefix: str | None) -> str:
-    """Fonts on the root element, title/desc/aria-label from ``alt``, ids prefixed."""
-    svg = _compact_geometry(svg)
-    # a text in the evisynth font inherits the stack from the root element
-    svg = _SINGLE_FONT.sub("", svg)
-    svg = _NO_ROTATION.sub("", svg)
+def _finish_svg(svg: str, alt: str | None, id_prefix: str | None,
+                gids: Iterable[str] = ()) -> str:
+    """Compact, fonts on the root element, title/desc/aria-label from ``alt``, ids prefixed."""
+    svg = compact_svg(svg, gids)
     attrs = f' font-family="{html.escape(FONT_STACK, quote=False)}"'
     head = ""
     if alt:
@@ -310,7 +280,8 @@ def to_svg(fig: Figure, *, alt: str | None = None, id_prefix: str | None = None)
             fig.savefig(buf, format="svg", metadata=SVG_METADATA)
         finally:
             RendererSVG.get_text_width_height_descent = _SVG_METRICS  # type: ignore[method-assign]
-    return _finish_svg(buf.getvalue(), alt, id_prefix)
+    gids = {str(a.get_gid()) for a in fig.findobj() if a.get_gid()}
+    return _finish_svg(buf.getvalue(), alt, id_prefix, gids)
 
 
 def to_png(fig: Figure, *, dpi: float = 150) -> bytes:

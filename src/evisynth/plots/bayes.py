@@ -47,12 +47,18 @@ from evisynth.plots._common import (
     text_width,
     tick_label,
 )
-from evisynth.plots._io import set_alt
-from evisynth.plots.forest import (
-    _FAVOURS_GAP,
+from evisynth.plots._forest_layout import (
     _FAVOURS_H,
     _GAP,
     _MARGIN,
+    _count_columns,
+    _draw_favours,
+    _favours_right,
+    _favours_shift,
+    _favours_widths,
+    _null_fraction,
+)
+from evisynth.plots._forest_rows import (
     Counts,
     _check_counts,
     _check_counts_labels,
@@ -60,11 +66,9 @@ from evisynth.plots.forest import (
     _ci_text,
     _count_totals,
     _describe,
-    _draw_favours,
-    _favours_widths,
-    _null_fraction,
     _Row,
 )
+from evisynth.plots._io import set_alt
 
 __all__ = ["bayes_posterior", "forest_bayes"]
 
@@ -310,13 +314,13 @@ def forest_bayes(
     null_frac = _null_fraction(scale, lo, hi)
     fav_w = _favours_widths(fav) if fav is not None else (0.0, 0.0)
     if fav is not None:  # the left label must not stick out of the figure
-        shift = max(0.0, _MARGIN + fav_w[0] + _FAVOURS_GAP - (x_plot + null_frac * plot_w))
+        shift = _favours_shift(x_plot + null_frac * plot_w, fav_w)
         x_label, x_note, x_counts, x_plot = (v + shift for v in (x_label, x_note, x_counts,
                                                                   x_plot))
     x_ci = x_plot + plot_w + 8 / 72
     right = x_ci + ci_w if annotate else x_plot + plot_w + _MARGIN
     if fav is not None:
-        right = max(right, x_plot + null_frac * plot_w + _FAVOURS_GAP + fav_w[1] + _MARGIN)
+        right = max(right, _favours_right(x_plot + null_frac * plot_w, fav_w))
     width = max(right + 0.15, 0.3 + text_width(foot, SMALL_SIZE),
                 0.3 + (text_width(title, FONT_SIZE + 1, "bold") if title else 0.0))
     n = len(rows)
@@ -348,13 +352,10 @@ def forest_bayes(
         put(x_label, hy, "Study", bold=True)
         if notes is not None:
             put(x_note, hy, notes_title, bold=True)
-    x_arm = {}
-    xc = x_counts
-    for j in arms:
-        x_arm[j] = xc + count_w[j]  # right-aligned
-        put(x_arm[j], -0.5 - 1.75, cl[j], ha="right", bold=True)
-        put(x_arm[j], -0.5 - 0.75, "Events/N", ha="right", bold=True)
-        xc += count_w[j] + _GAP
+    x_arm = _count_columns(x_counts, arms, count_w)
+    for j, xa in x_arm.items():
+        put(xa, -0.5 - 1.75, cl[j], ha="right", bold=True)
+        put(xa, -0.5 - 0.75, "Events/N", ha="right", bold=True)
     for j, (lab, kind, de, dl, du, txt, note, cts) in enumerate(rows):
         if kind in ("data", "shrunken"):
             filled = kind == "shrunken"

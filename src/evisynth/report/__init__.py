@@ -13,6 +13,7 @@ from evisynth._json import plain_json
 from evisynth.report.blocks import to_html, to_markdown
 from evisynth.report.content import report_blocks
 from evisynth.report.schema import normalise
+from evisynth.report.summary_section import sof_table
 from evisynth.review.analyse import ReviewResults
 from evisynth.review.compare import Changes
 
@@ -61,6 +62,7 @@ def build_report(results: ReviewResults, *, version: str,
         Deterministic texts: the same results give byte-identical files.
     """
     blocks = report_blocks(results, version, changes)
+    sof = sof_table(results)
     title = results.review.title
     subtitle = (f"Living systematic review and meta-analysis, produced by evisynth {version}. "
                 "Every number is traced to its source below.")
@@ -68,7 +70,7 @@ def build_report(results: ReviewResults, *, version: str,
         html=to_html(title, blocks, subtitle=subtitle),
         markdown=to_markdown(title, blocks),
         results_json=results_json(results),
-        sof_markdown="" if results.sof is None else results.sof.to_markdown(),
+        sof_markdown="" if sof is None else sof.to_markdown(),
     )
 
 

@@ -9,12 +9,15 @@ DOIs and PubMed/PMC ids into links), Markdown escapes ``&``, ``<`` and ``>`` so
 that a study label such as ``<img src=x onerror=...>`` stays text on every
 Markdown renderer. The HTML page has a contents sidebar (one link per section
 and per outcome, anchors made unique), a print stylesheet and figures that
-scale to the width of a phone; it loads nothing from the network.
+scale to the width of the page; on a narrow screen a figure keeps the width at
+which its smallest text is :data:`MIN_TEXT_PX` pixels tall and scrolls
+sideways in its own box instead. It loads nothing from the network.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -173,6 +176,39 @@ def _text(s: str) -> str:
     return link_ids(html.escape(s))
 
 
+#: Smallest height, in CSS pixels, of a figure's text on a narrow screen.
+MIN_TEXT_PX = 9.0
+_VIEWBOX = re.compile(r'<svg\b[^>]*?\bviewBox="\s*[-\d.e]+[\s,]+[-\d.e]+[\s,]+([\d.e]+)')
+_WIDTH_PT = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"')
+_FONT_SIZE = re.compile(r'font-size(?::\s*|=")([\d.]+)(?:px)?[;"\s}]')
+
+
+def min_figure_width(svg: str) -> int | None:
+    """Width in CSS pixels at which the SVG's smallest text is :data:`MIN_TEXT_PX` tall.
+
+    The text's font sizes are in the SVG's user units (``viewBox``); the width
+    is never more than the figure's own size (``width`` in points), so a
+    figure is not drawn larger than it was made. ``None`` without a viewBox or
+    font sizes.
+
+    Examples
+    --------
+    >>> min_figure_width('<svg width="600pt" viewBox="0 0 600 200">'
+    ...                  '<text style="font-size: 7.5px">a</text></svg>')
+    720
+    """
+    box = _VIEWBOX.search(svg)
+    sizes = [float(x) for x in _FONT_SIZE.findall(svg)]
+    sizes = [x for x in sizes if x > 0]
+    if box is None or not sizes:
+        return None
+    width = float(box.group(1)) * MIN_TEXT_PX / min(sizes)
+    drawn = _WIDTH_PT.search(svg)
+    if drawn is not None:
+        width = min(width, float(drawn.group(1)) * 4 / 3)  # 1 pt = 4/3 CSS px
+    return math.ceil(width)
+
+
 _SVG_HEAD = re.compile(r"^\s*<\?xml[^>]*\?>\s*(<!DOCTYPE[^>]*>\s*)?")
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 
@@ -219,7 +255,13 @@ def _html_block(b: Block, seen_ids: set[str], anchor: str | None = None) -> str:
         return f'<div class="table"><table>{cap}<thead><tr>{head}</tr></thead>' \
                f"<tbody>{body}</tbody></table></div>"
     svg = _inline_svg(b.svg, b.caption, b.name, seen_ids)
-    return (f'<figure data-name="{html.escape(b.name)}">{svg}'
+    least = min_figure_width(svg)
+    if least is not None:  # read by the narrow-screen rule of the page's stylesheet
+        if re.match(r'<svg\b[^>]*?\sstyle="', svg):
+            svg = re.sub(r'(<svg\b[^>]*?\sstyle=")', rf"\g<1>--mw:{least}px;", svg, count=1)
+        else:
+            svg = re.sub(r"<svg\b", f'<svg style="--mw:{least}px"', svg, count=1)
+    return (f'<figure data-name="{html.escape(b.name)}"><div class="fig">{svg}</div>'
             f"<figcaption>{_text(b.caption)}</figcaption></figure>")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -31,10 +31,54 @@ from evisynth.review.model import (
 if TYPE_CHECKING:
     from evisynth.effects import EffectSizes
 
-__all__ = ["Review"]
+__all__ = ["Review", "ReviewToml"]
 
 
-class Review(BaseModel):
+class ReviewToml(BaseModel):
+    """The sections of ``review.toml`` as written (``outcomes`` keyed by outcome key).
+
+    The loader validates the file section by section against these fields;
+    :class:`Review` adds the CSV tables and the folder it was loaded from.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    format_version: int = 2
+    title: str
+    summary: str | None = None
+    question: Question
+    designs: tuple[Design, ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
+    analysis: AnalysisPlan = AnalysisPlan()
+    subgroups: tuple[Subgroup, ...] = ()
+    prisma: Prisma = Prisma()
+    exclusions: tuple[Exclusion, ...] = ()
+    not_reported: tuple[Gap, ...] = ()
+    risk_of_bias_note: str | None = None
+    source: SourceInfo | None = None
+    reanalyses: tuple[Reanalysis, ...] = ()
+    report: ReportText = ReportText()
+    cea: CEASpec | None = None
+
+
+class _Keyed(Protocol):
+    @property
+    def key(self) -> str: ...
+
+
+_K = TypeVar("_K", bound=_Keyed)
+
+
+def _by_key(items: tuple[_K, ...], key: str, what: str) -> _K:
+    """The item with this key; else an InputError listing the keys there are."""
+    for item in items:
+        if item.key == key:
+            return item
+    have = ", ".join(i.key for i in items) or "none"
+    raise InputError(f"{what} {key!r} is not in the review; {what}s: {have}", where=key)
+
+
+class Review(ReviewToml):
     """A loaded review folder (see ``docs/review-format.md``).
 
     Built by :func:`evisynth.review.load_review`, which checks every cell and the
@@ -67,29 +111,12 @@ class Review(BaseModel):
     'HR'
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    format_version: int = 2
-    title: str
-    summary: str | None = None
-    question: Question
-    designs: tuple[Design, ...] = ()
-    outcomes: tuple[Outcome, ...] = ()
-    analysis: AnalysisPlan
-    subgroups: tuple[Subgroup, ...] = ()
-    prisma: Prisma = Prisma()
-    exclusions: tuple[Exclusion, ...] = ()
-    not_reported: tuple[Gap, ...] = ()
-    risk_of_bias_note: str | None = None
-    source: SourceInfo | None = None
+    analysis: AnalysisPlan  # required when a review is built in code
     studies: tuple[Study, ...] = ()
     rows: tuple[OutcomeRow, ...] = ()
     risk_of_bias: tuple[RiskOfBias, ...] = ()
     published: tuple[PublishedResult, ...] = ()
-    reanalyses: tuple[Reanalysis, ...] = ()
     curve_tables: tuple[CurveTable, ...] = ()
-    report: ReportText = ReportText()
-    cea: CEASpec | None = None
     path: str | None = None
 
     def outcome(self, key: str) -> Outcome:
@@ -100,11 +127,7 @@ class Review(BaseModel):
         InputError
             No such outcome (the message lists the keys there are).
         """
-        for o in self.outcomes:
-            if o.key == key:
-                return o
-        have = ", ".join(o.key for o in self.outcomes) or "none"
-        raise InputError(f"outcome {key!r} is not in the review; outcomes: {have}", where=key)
+        return _by_key(self.outcomes, key, "outcome")
 
     def curve_table(self, file: str) -> CurveTable:
         """The digitised-curve or at-risk table read from ``file`` (a reanalysis input)."""
@@ -134,11 +157,7 @@ class Review(BaseModel):
         InputError
             No such design (the message lists the designs there are).
         """
-        for d in self.designs:
-            if d.key == key:
-                return d
-        have = ", ".join(d.key for d in self.designs) or "none"
-        raise InputError(f"design {key!r} is not in the review; designs: {have}", where=key)
+        return _by_key(self.designs, key, "design")
 
     @property
     def trials(self) -> tuple[str, ...]:

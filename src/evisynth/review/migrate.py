@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
+import stat
 from pathlib import Path
 
+from evisynth._io import write_atomic
 from evisynth.review.errors import Problem, ReviewError
 from evisynth.review.load import CSV_FILES, TOML_FILE, V1_COLUMNS, load_review
 
@@ -25,14 +25,8 @@ __all__ = ["migrate_review"]
 
 
 def _write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # Keep the file's own permissions: the migrated file replaces it in place.
+    write_atomic(path, text, mode=stat.S_IMODE(path.stat().st_mode))
 
 
 def _migrated_csv(text: str) -> str:

@@ -11,12 +11,12 @@ can be trusted for data like these.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from evisynth._html import result_html
 from evisynth._validation import check_int
 from evisynth.engine import make_batch, qprofile_tau2
 from evisynth.engine.intercept import fit_intercept
@@ -110,10 +110,8 @@ class IntervalCheck:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        return (
-            f"<div><strong>Interval check</strong> ({self.reps} replications per tau)"
-            f"<pre>{html.escape(self.summary())}</pre></div>"
-        )
+        return result_html(f"Interval check ({self.reps} replications per tau)",
+                           text=self.summary())
 
 
 def _tau_grid(yi: np.ndarray, vi: np.ndarray, level: float, n: int) -> tuple[float, float,

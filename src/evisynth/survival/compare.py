@@ -33,6 +33,19 @@ from evisynth.survival.logrank import LogRankResult, logrank_test
 __all__ = ["LandmarkComparison", "RMSTComparison", "TwoArmComparison", "compare_arms"]
 
 
+def _difference_dict(c: LandmarkComparison | RMSTComparison) -> dict[str, Any]:
+    """The per-arm estimates and their difference, as both comparisons report them."""
+    return {
+        "reference": c.reference.to_dict(),
+        "experimental": c.experimental.to_dict(),
+        "difference": c.difference,
+        "se": c.se,
+        "lower": c.lower,
+        "upper": c.upper,
+        "pval": c.pval,
+    }
+
+
 @dataclass(frozen=True)
 class LandmarkComparison:
     """Survival at one time in each arm and the difference (experimental - reference)."""
@@ -47,16 +60,7 @@ class LandmarkComparison:
     pval: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "time": self.time,
-            "reference": self.reference.to_dict(),
-            "experimental": self.experimental.to_dict(),
-            "difference": self.difference,
-            "se": self.se,
-            "lower": self.lower,
-            "upper": self.upper,
-            "pval": self.pval,
-        }
+        return {"time": self.time, **_difference_dict(self)}
 
 
 @dataclass(frozen=True)
@@ -73,16 +77,7 @@ class RMSTComparison:
     pval: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "tau": self.tau,
-            "reference": self.reference.to_dict(),
-            "experimental": self.experimental.to_dict(),
-            "difference": self.difference,
-            "se": self.se,
-            "lower": self.lower,
-            "upper": self.upper,
-            "pval": self.pval,
-        }
+        return {"tau": self.tau, **_difference_dict(self)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -291,7 +286,9 @@ def compare_arms(
         s0, s1 = km0.at(float(L)), km1.at(float(L))
         diff = s1.survival - s0.survival
         se = float(np.hypot(s0.se, s1.se))
-        p = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else 1.0
+        # se is 0 before any event in both arms (no difference: p = 1) and NaN where
+        # an arm's curve has fallen to 0 (its SE is undefined, so is the test)
+        p = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else 1.0 if se == 0 else np.nan
         lms.append(LandmarkComparison(float(L), s0, s1, diff, se, diff - z * se, diff + z * se, p))
     if tau is None:
         tau = float(min(km0.time[-1], km1.time[-1]))

@@ -161,6 +161,9 @@ class KaplanMeier:
     def at(self, t: float) -> SurvivalAt:
         """Survival at landmark time ``t`` with SE (of S) and CI, as R ``summary(fit, times=t)``.
 
+        Where the curve has fallen to 0 the SE and the log and log-log CIs are NaN
+        (undefined), as in R.
+
         Raises
         ------
         InputError
@@ -183,7 +186,9 @@ class KaplanMeier:
         if i < 0:
             return SurvivalAt(t, 1.0, 0.0, 1.0, 1.0, int(self.n), self.conf_type, self.level)
         s = float(self.survival[i])
-        se = float(s * self.std_err[i]) if s > 0 else 0.0
+        # Greenwood's SE of S is S times the SE of the cumulative hazard; once the curve
+        # has fallen to 0 that is 0 x inf, undefined (NaN, as R's summary.survfit)
+        se = float(s * self.std_err[i]) if s > 0 else float("nan")
         n_risk_after = self.n_risk[i] - self.n_event[i] - self.n_censor[i]
         nxt = self.n_risk[i + 1] if i + 1 < len(self.time) else n_risk_after
         return SurvivalAt(
@@ -296,8 +301,9 @@ def confidence_band(
             hi = np.minimum(surv + se2, 1.0)
             lo = np.where(np.isfinite(se2), lo, np.nan)
             hi = np.where(np.isfinite(se2), hi, np.nan)
-    # where se == 0 (before any event) the band collapses onto the curve (as R)
-    flat = std_err == 0
+    # where se == 0 (before any event) the band collapses onto the curve, as R, except
+    # on the log-log scale, undefined at S = 1 (R survfit_confint gives NA there)
+    flat = (std_err == 0) & (conf_type != "log-log")
     lo = np.where(flat, surv, lo)
     hi = np.where(flat, surv, hi)
     return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)

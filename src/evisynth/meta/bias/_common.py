@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
 
+from evisynth._html import Table, result_html
 from evisynth._validation import FloatArray
 from evisynth.errors import EvisynthWarning, InputError
 
@@ -16,6 +18,43 @@ MIN_STUDIES_FOR_POWER = 10
 
 
 # ----------------------------------------------------------------- shared helpers
+
+
+class _SmallStudyResult:
+    """What the small-study results share: ``str()`` is the summary, a ``warning`` (the
+    low-power note) ends the summary and the notebook HTML, which is the ``to_dict()``
+    table under :meth:`_html_title`."""
+
+    warning: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python dictionary; the keys are part of the API."""
+        raise NotImplementedError
+
+    def summary(self) -> str:
+        """Text summary laid out like metafor's print method."""
+        raise NotImplementedError
+
+    def _html_title(self) -> str:
+        raise NotImplementedError
+
+    def _html_values(self) -> dict[str, Any]:
+        return self.to_dict()
+
+    def _note_lines(self) -> list[str]:
+        return ["", f"Note: {self.warning}"] if self.warning else []
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return result_html(self._html_title(), tables=[Table.of_mapping(self._html_values())],
+                           note=self.warning)
+
+
+def _field_dict(result: Any) -> dict[str, Any]:
+    """Every field of a dataclass result, in declaration order (its ``to_dict()``)."""
+    return {f.name: getattr(result, f.name) for f in fields(result)}
 
 
 def _low_power(k: int, what: str, why: str | None = None) -> str | None:

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from evisynth._html import dict_html
 from evisynth._validation import (
     as_float_vector,
     check_choice,
@@ -26,15 +25,17 @@ from evisynth._validation import (
 from evisynth.effects import EffectSizes
 from evisynth.errors import InputError
 from evisynth.meta.bias._common import (
+    _field_dict,
     _fmt,
     _low_power,
+    _SmallStudyResult,
 )
 from evisynth.meta.results import _fmt_p
 from evisynth.meta.rma import effect_inputs
 
 
 @dataclass(frozen=True)
-class FsnResult:
+class FsnResult(_SmallStudyResult):
     """Result of :func:`fsn`: the fail-safe N.
 
     ``pval`` is the p-value of the combined test (Rosenthal: one-sided Stouffer;
@@ -53,17 +54,8 @@ class FsnResult:
     warning: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-Python dictionary; the keys are part of the API."""
-        return {
-            "fsnum": self.fsnum,
-            "type": self.type,
-            "alpha": self.alpha,
-            "pval": self.pval,
-            "meanes": self.meanes,
-            "target": self.target,
-            "k": self.k,
-            "warning": self.warning,
-        }
+        """Plain-Python dictionary of all fields; the keys are part of the API."""
+        return _field_dict(self)
 
     def summary(self) -> str:
         """Text summary laid out like metafor's ``print.fsn``."""
@@ -89,16 +81,11 @@ class FsnResult:
                 f"Observed Significance Level: {_fmt_p(self.pval or 0.0)}",
                 f"Target Significance Level:   {self.alpha:g}",
             ]
-        lines += ["", f"Fail-safe N: {self.fsnum}"]
-        if self.warning:
-            lines += ["", f"Note: {self.warning}"]
+        lines += ["", f"Fail-safe N: {self.fsnum}", *self._note_lines()]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return dict_html(f"Fail-safe N ({self.type})", self.to_dict(), self.warning)
+    def _html_title(self) -> str:
+        return f"Fail-safe N ({self.type})"
 
 
 def _ceil_count(x: float) -> int:

@@ -15,13 +15,15 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from evisynth._html import dict_html
 from evisynth._validation import FloatArray
+from evisynth.errors import InputError
 from evisynth.meta.bias._common import (
+    _field_dict,
     _fit_inputs,
     _low_power,
     _need_studies,
     _p_text,
+    _SmallStudyResult,
 )
 
 #: Largest k for the exact Kendall p-value (its distribution costs O(k³) to build;
@@ -30,7 +32,7 @@ MAX_EXACT_KENDALL = 500
 
 
 @dataclass(frozen=True)
-class RankTestResult:
+class RankTestResult(_SmallStudyResult):
     """Result of :func:`ranktest`: Kendall's tau and its two-sided p-value.
 
     ``exact`` tells whether the p-value is the exact permutation p-value (no
@@ -44,14 +46,8 @@ class RankTestResult:
     warning: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-Python dictionary; the keys are part of the API."""
-        return {
-            "tau": self.tau,
-            "pval": self.pval,
-            "exact": self.exact,
-            "k": self.k,
-            "warning": self.warning,
-        }
+        """Plain-Python dictionary of all fields; the keys are part of the API."""
+        return _field_dict(self)
 
     def summary(self) -> str:
         """Text summary laid out like metafor's ``print.ranktest``."""
@@ -60,20 +56,12 @@ class RankTestResult:
             "",
             f"Kendall's tau = {self.tau:.4f}, {_p_text(self.pval)} "
             f"({'exact' if self.exact else 'normal approximation, ties present'})",
+            *self._note_lines(),
         ]
-        if self.warning:
-            lines += ["", f"Note: {self.warning}"]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return dict_html(
-            f"Rank correlation test for funnel plot asymmetry (k = {self.k})",
-            self.to_dict(),
-            self.warning,
-        )
+    def _html_title(self) -> str:
+        return f"Rank correlation test for funnel plot asymmetry (k = {self.k})"
 
 
 def _kendall_null_pmf(n: int) -> FloatArray:
@@ -159,7 +147,9 @@ def ranktest(fit: Any, *, exact: bool = True) -> RankTestResult:
     Raises
     ------
     InputError
-        Not an intercept-only fit, or fewer than 3 studies.
+        Not an intercept-only fit, fewer than 3 studies, or all variances (or
+        all standardized effects) equal, where Kendall's tau is undefined
+        (metafor returns NA).
 
     Warns
     -----
@@ -187,6 +177,14 @@ def ranktest(fit: Any, *, exact: bool = True) -> RankTestResult:
     theta = float(np.sum(wi * yi) / np.sum(wi))
     vstar = vi - 1 / np.sum(wi)
     ystar = (yi - theta) / np.sqrt(vstar)
+    for name, values in (("vi", vi), ("yi", ystar)):
+        if np.all(values == values[0]):  # Kendall's tau is 0/0 (metafor: NA)
+            what = "sampling variance" if name == "vi" else "standardized effect"
+            raise InputError(
+                f"ranktest(): every study has the same {what}, so its rank correlation "
+                "is undefined; the test needs studies that differ in both",
+                where=name,
+            )
     tau, pval, used_exact = _kendall(ystar, vi, bool(exact))
     return RankTestResult(
         tau=tau,

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.stats import t as student_t
 
-from evisynth._html import dict_html
 from evisynth._validation import (
     FloatArray,
     as_float_vector,
@@ -32,6 +32,7 @@ from evisynth.meta.bias._common import (
     _low_power,
     _need_studies,
     _p_text,
+    _SmallStudyResult,
 )
 
 PREDICTORS = ("sei", "vi", "ni", "ninv", "sqrtni", "sqrtninv")
@@ -50,7 +51,7 @@ _PREDICTOR_NAMES = {
 
 
 @dataclass(frozen=True)
-class RegTestResult:
+class RegTestResult(_SmallStudyResult):
     """Result of :func:`regtest`: the Egger-type test and the limit estimate.
 
     ``stat`` is a z statistic for ``model="rma"`` with ``test="z"`` and a t
@@ -122,20 +123,12 @@ class RegTestResult:
                 f"Limit Estimate (as {self.predictor} -> 0):   b = {self.limit_estimate:.4f} "
                 f"(CI: {_fmt(self.limit_ci_lb)}, {_fmt(self.limit_ci_ub)})"
             )
-        if self.warning:
-            lines += ["", f"Note: {self.warning}"]
+        lines += self._note_lines()
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return dict_html(
-            f"Regression test for funnel plot asymmetry ({self._model_text()}; predictor: "
-            f"{_PREDICTOR_NAMES[self.predictor]}; k = {self.k})",
-            self.to_dict(),
-            self.warning,
-        )
+    def _html_title(self) -> str:
+        return (f"Regression test for funnel plot asymmetry ({self._model_text()}; predictor: "
+                f"{_PREDICTOR_NAMES[self.predictor]}; k = {self.k})")
 
 
 def _sample_sizes(ni: Any, fit: Any, k: int) -> FloatArray:
@@ -242,23 +235,32 @@ def regtest(
                 "refit with a non-iterative method such as method='DL'"
             )
         t_based = test != "z"
+        se, stat, pval, ci_lb, ci_ub = f.se[0], f.stat[0], f.pval[0], f.ci_lb[0], f.ci_ub[0]
     else:
-        # Weighted least squares with an estimated dispersion is exactly the
-        # Knapp-Hartung-scaled fixed-effect fit: s² = RSS_w / (k - 2), t on k - 2 df.
-        f = fit_batch(batch, "FE", "knha", level)
+        # Weighted least squares with an estimated dispersion (R's lm() with weights
+        # 1/vi): the fixed-effect t-test fit, standard errors scaled by
+        # s = sqrt(RSS_w / (k - 2)). Not test="knha", which sets s = 0 when
+        # RSS_w <= eps, as metafor's rma does; lm() has no such floor.
+        f = fit_batch(batch, "FE", "t", level)
         t_based = True
+        s = float(np.sqrt(np.sum((yi - X @ f.beta[0]) ** 2 / vi) / (k - 2)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se, stat = f.se[0] * s, f.stat[0] / s
+        pval = 2.0 * student_t.sf(np.abs(stat), k - 2)
+        ci_lb = f.beta[0] - (f.beta[0] - f.ci_lb[0]) * s
+        ci_ub = f.beta[0] + (f.ci_ub[0] - f.beta[0]) * s
     limit = predictor in _LIMIT_PREDICTORS
     return RegTestResult(
         model=model,
         predictor=predictor,
-        stat=float(f.stat[0, 1]),
-        pval=float(f.pval[0, 1]),
+        stat=float(stat[1]),
+        pval=float(pval[1]),
         df=float(f.ddf[0]) if t_based else None,
         limit_estimate=float(f.beta[0, 0]) if limit else None,
-        limit_ci_lb=float(f.ci_lb[0, 0]) if limit else None,
-        limit_ci_ub=float(f.ci_ub[0, 0]) if limit else None,
+        limit_ci_lb=float(ci_lb[0]) if limit else None,
+        limit_ci_ub=float(ci_ub[0]) if limit else None,
         slope=float(f.beta[0, 1]),
-        slope_se=float(f.se[0, 1]),
+        slope_se=float(se[1]),
         tau2=float(f.tau2[0]),
         method=method if model == "rma" else "FE",
         test=test if model == "rma" else "lm",

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from evisynth._html import dict_html
 from evisynth._validation import (
     FloatArray,
     check_choice,
@@ -28,13 +27,14 @@ from evisynth.meta.bias._common import (
     _low_power,
     _need_studies,
     _p_text,
+    _SmallStudyResult,
 )
 from evisynth.meta.results import RMAResult
 from evisynth.meta.rma import rma
 
 
 @dataclass(frozen=True)
-class TrimFillResult:
+class TrimFillResult(_SmallStudyResult):
     """Result of :func:`trimfill`: the estimated number of missing studies and the refit.
 
     ``estimate`` … ``Q_pval`` are those of ``fit``, the random-/fixed-effects
@@ -115,20 +115,13 @@ class TrimFillResult:
             + ")",
             "",
         ]
-        tail = ["", f"Note: {self.warning}"] if self.warning else []
-        return "\n".join(head) + self.fit.summary() + "\n".join(tail)
+        return "\n".join(head) + self.fit.summary() + "\n".join(self._note_lines())
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _html_title(self) -> str:
+        return f"Trim and fill ({self.estimator}): {self.k0} studies filled on the {self.side} side"
 
-    def _repr_html_(self) -> str:
-        d = {k: v for k, v in self.to_dict().items() if k not in ("filled_yi", "filled_vi")}
-        return dict_html(
-            f"Trim and fill ({self.estimator}): {self.k0} studies filled on the "
-            f"{self.side} side",
-            d,
-            self.warning,
-        )
+    def _html_values(self) -> dict[str, Any]:
+        return {k: v for k, v in self.to_dict().items() if k not in ("filled_yi", "filled_vi")}
 
 
 def _k0_estimate(

@@ -26,11 +26,17 @@ table): after step 3/4 each interval is also tried *exactly*. Every drop of the
 curve is matched to whole numbers (d events among n at risk) that reproduce the
 clicked survival to within the rounding of the input (half its last decimal),
 and a small dynamic programme picks the consistent sequence with the fewest
-events (then the one closest to Guyot's numbers at risk). When the clicks are
-the exact step corners of a KM curve this recovers the events at every time and
-the numbers at risk exactly; when no consistent sequence exists (real, noisy
-digitisations) Guyot's result is kept. ``changes`` says how many intervals were
-resolved exactly.
+events (then the one closest to Guyot's numbers at risk). A drop fixes only the
+ratio d/n (1 of 2 at risk and 2 of 4 give the same step), so an interval can
+have several exact solutions with different event counts: with a total number
+of events a second dynamic programme, over the intervals, lets every interval
+take any of its exact solutions so that the total is met whenever some
+combination of them meets it (the one closest to Guyot's numbers at risk is
+kept); only when none does is the fewest-events choice kept and the shortfall
+reported. When the clicks are the exact step corners of a KM curve this
+recovers the events at every time and the numbers at risk exactly; when no
+consistent sequence exists (real, noisy digitisations) Guyot's result is kept.
+``changes`` says how many intervals were resolved exactly.
 
 References
 ----------
@@ -56,13 +62,8 @@ from evisynth.survival.reconstruct.clean import (
     clean_at_risk,
     clean_curve,
 )
-from evisynth.survival.reconstruct.exact import _exact_interval, _rounding_tolerance
-from evisynth.survival.reconstruct.guyot import (
-    _run,
-    _solve_interval,
-    _solve_last_with_events,
-    _spread,
-)
+from evisynth.survival.reconstruct.exact import _rounding_tolerance
+from evisynth.survival.reconstruct.plan import _Grid, _plan_sequential, _plan_to_total
 
 __all__ = [
     "CleanedAtRisk",
@@ -248,74 +249,31 @@ def reconstruct_ipd(
         changes.append(
             f"inserted {inserted} point(s) on the flat curve at the at-risk table times"
         )
-    stol = _rounding_tolerance(cc.survival)
-    lower = [int(np.searchsorted(T, ti, side="left")) for ti in nar_t]
-    K, n_int = len(T), len(nar_t)
+    grid = _Grid(T, S, nar_t, nar_n, _rounding_tolerance(cc.survival))
+    plan = None
+    if at_risk is not None and total_events is not None:
+        plan = _plan_to_total(grid, n_total, total_events)
+    if plan is None:
+        plan = _plan_sequential(grid, n_total, total_events, at_risk is not None)
+    n_int, K = grid.n_intervals, len(T)
     d_all = np.zeros(K, dtype=int)
     c_all = np.zeros(K, dtype=int)
     cen_all: list[list[float]] = [[] for _ in range(K)]
-    km_last = 1.0
-    n_start = n_total
-    c_prev = 0
-    n_exact = 0
-    for i in range(n_int):
-        lo = lower[i]
-        hi = lower[i + 1] - 1 if i + 1 < n_int else K - 1
-        if i + 1 < n_int:
-            res = _solve_interval(
-                S, T, lo, hi, float(nar_t[i + 1]), n_start, int(nar_n[i + 1]), km_last
+    for i, res in enumerate(plan.intervals):
+        lo, hi = grid.bounds(i)
+        if i + 1 < n_int and res.n_end != nar_n[i + 1]:
+            changes.append(
+                f"at-risk count at time {nar_t[i + 1]:g} cannot be matched: published "
+                f"{int(nar_n[i + 1])}, reconstructed {res.n_end} (the curve and the table "
+                "disagree); kept the reconstructed count"
             )
-            exact = _exact_interval(
-                S, T, lo, hi, n_start, int(nar_n[i + 1]), float(nar_t[i + 1]), res.n_hat,
-                km_last, stol=stol,
-            )
-            if exact is not None:
-                res = exact
-                n_exact += 1
-            if res.n_end != nar_n[i + 1]:
-                changes.append(
-                    f"at-risk count at time {nar_t[i + 1]:g} cannot be matched: published "
-                    f"{int(nar_n[i + 1])}, reconstructed {res.n_end} (the curve and the table "
-                    "disagree); kept the reconstructed count"
-                )
-            c_prev += int(res.cen.sum())
-        else:
-            if total_events is not None:
-                target = total_events - int(d_all.sum())
-                res = _solve_last_with_events(S, T, lo, hi, n_start, target, km_last)
-            else:
-                if n_int > 1:
-                    span_prev = float(nar_t[-1] - nar_t[0])
-                    c = int(np.floor(c_prev * float(T[hi] - nar_t[-1]) / span_prev + 0.5))
-                    c = min(max(c, 0), n_start)
-                    changes.append(
-                        f"no total event count: assumed {c} censoring(s) after time "
-                        f"{nar_t[-1]:g} (same censoring rate as before it)"
-                    )
-                else:
-                    c = 0
-                    changes.append(
-                        "no at-risk table and no total event count: assumed no censoring "
-                        "before the end of the curve (this over-states the numbers at risk)"
-                    )
-                res = _run(S, lo, hi, n_start, _spread(c, T[lo], T[hi], T, lo, hi), km_last)
-            if at_risk is not None:
-                left = None if total_events is None else total_events - int(d_all.sum())
-                exact = _exact_interval(
-                    S, T, lo, hi, n_start, None, float(T[hi]), res.n_hat, km_last, left,
-                    stol=stol,
-                )
-                if exact is not None and (
-                    total_events is None or int(d_all.sum() + exact.d.sum()) == total_events
-                ):
-                    res = exact
-                    n_exact += 1
         d_all[lo : hi + 1] = res.d
         c_all[lo : hi + 1] = res.cen
         for j, ct in enumerate(res.cen_times):
             cen_all[lo + j] = ct
-        km_last = res.km_last
-        n_start = res.n_end
+    n_start = plan.intervals[-1].n_end
+    changes += list(plan.notes)
+    n_exact = sum(plan.exact)
     if n_exact:
         changes.append(
             f"{n_exact} of {n_int} interval(s) resolved exactly (every drop matched whole "
