@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit
 
-from evisynth._validation import FloatArray, as_float_vector, check_positive
+from evisynth._validation import FloatArray, as_float_vector, check_positive, first_true
 from evisynth.errors import InputError
 
 Transform = Callable[[ArrayLike], FloatArray]
@@ -191,8 +191,8 @@ def ipft(x: ArrayLike, ni: ArrayLike) -> FloatArray:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         z = 0.5 * (1 - np.sign(np.cos(2 * xa)) * np.sqrt(1 - (s + (s - 1 / s) / n) ** 2))
     z = np.where(xa > pft(1.0, n), 1.0, np.where(xa < pft(0.0, n), 0.0, z))
-    if np.isnan(z).any():
-        i = int(np.flatnonzero(np.isnan(np.atleast_1d(z)))[0])
+    i = first_true(np.isnan(np.atleast_1d(z)))
+    if i is not None:
         raise InputError(
             f"argument 'x': value {np.atleast_1d(xa)[i]!r} has no Freeman–Tukey inverse "
             "for the given sample size",

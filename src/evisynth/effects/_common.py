@@ -11,6 +11,7 @@ from evisynth._validation import (
     FloatArray,
     check_choice,
     describe,
+    first_true,
     fmt_num,
     study_name,
 )
@@ -68,9 +69,8 @@ def _check_result(
     caller has ruled out every other cause of an infinity) an infinite value is
     reported as out of the range of double precision instead.
     """
-    bad = ~np.isfinite(yi) | ~np.isfinite(vi) | (vi <= 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    i = first_true(~np.isfinite(yi) | ~np.isfinite(vi) | (vi <= 0))
+    if i is not None:
         if vi[i] == 0:
             why = "the variance is 0; " + why
         elif overflow and not (np.isnan(yi[i]) or np.isnan(vi[i])):

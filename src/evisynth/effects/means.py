@@ -25,6 +25,7 @@ from evisynth._validation import (
     _vectors,
     as_labels,
     check_positive,
+    first_true,
     study_name,
 )
 from evisynth.effects._common import _check_result, _refuse_first, _vtypes, _wmean
@@ -83,8 +84,8 @@ def _means(
         smax = np.maximum(s1, s2)
         r1, r2 = np.where(smax > 0, s1 / smax, 0.0), np.where(smax > 0, s2 / smax, 0.0)
         sdp = smax * np.sqrt(((n1 - 1) * r1**2 + (n2 - 1) * r2**2) / dfree)
-        if code == "SMD" and (sdp == 0).any():
-            i = int(np.flatnonzero(sdp == 0)[0])
+        i = first_true(sdp == 0) if code == "SMD" else None
+        if i is not None:
             raise InputError(
                 f"arguments 'sd1i', 'sd2i', {study_name(i, labels)}: the pooled SD is 0 "
                 "(both SDs are 0), so the standardised difference is undefined; check the SDs",
@@ -95,9 +96,8 @@ def _means(
             vi = np.where(vt == "HO", sdp**2 * (1 / n1 + 1 / n2), s1**2 / n1 + s2**2 / n2)
             why = "both SDs are 0; check the SDs"
         elif code == "SMD":
-            small = dfree <= 1
-            if small.any():
-                i = int(np.flatnonzero(small)[0])
+            i = first_true(dfree <= 1)
+            if i is not None:
                 raise InputError(
                     f"arguments 'n1i', 'n2i', {study_name(i, labels)}: n1i + n2i = {ni[i]:g}; "
                     "SMD needs n1i + n2i >= 4 for the small-sample correction",
@@ -123,9 +123,8 @@ def _means(
             yi, vi = _smdh(m1, m2, s1, s2, n1, n2, vt, labels)
             why = "check the means and SDs"
         else:
-            sign_bad = (m1 == 0) | (m2 == 0) | (np.sign(m1) != np.sign(m2))
-            if sign_bad.any():
-                i = int(np.flatnonzero(sign_bad)[0])
+            i = first_true((m1 == 0) | (m2 == 0) | (np.sign(m1) != np.sign(m2)))
+            if i is not None:
                 raise InputError(
                     f"arguments 'm1i', 'm2i', {study_name(i, labels)}: means {m1[i]:g} and "
                     f"{m2[i]:g}; ROM (log ratio of means) needs non-zero means of the same "
