@@ -373,3 +373,27 @@ def test_plot_and_funnel_must_be_two_files(tmp_path, capsys) -> None:
                         str(out)], capsys)
     assert code == 2 and "--funnel" in one_error(err) and "also the path of --plot" in err
     assert not out.exists()
+
+
+# --- measures from correlations, one-group means and test statistics ----------------
+
+
+@pytest.mark.parametrize(("measure", "header", "rows", "kwargs"), [
+    ("ZCOR", "study,ri,ni", ["A,0.3,40", "B,0.1,120", "C,0.45,25"],
+     {"ri": [0.3, 0.1, 0.45], "ni": [40, 120, 25]}),
+    ("MN", "study,mi,sdi,ni", ["A,5.1,1.2,30", "B,4.7,0.9,45", "C,5.6,1.5,20"],
+     {"mi": [5.1, 4.7, 5.6], "sdi": [1.2, 0.9, 1.5], "ni": [30, 45, 20]}),
+    ("PCOR", "study,ti,mi,ni", ["A,2.1,3,50", "B,1.4,2,80", "C,3.0,4,60"],
+     {"ti": [2.1, 1.4, 3.0], "mi": [3, 2, 4], "ni": [50, 80, 60]}),
+])
+def test_columns_named_ri_ti_sdi_reach_escalc(tmp_path, capsys, measure, header, rows,
+                                              kwargs) -> None:
+    p = tmp_path / "t.csv"
+    p.write_text("\n".join([header, *rows]) + "\n")
+    code, out, err = run(["meta", str(p), "--measure", measure, "--labels", "study",
+                          "--json"], capsys)
+    assert code == 0, err
+    want = ev.rma(ev.escalc(measure, **kwargs))
+    got = strict_json(out)
+    assert got["estimate"] == pytest.approx(want.estimate, rel=1e-12)
+    assert got["tau2"] == pytest.approx(want.tau2, rel=1e-12, abs=1e-15)

@@ -17,7 +17,7 @@ References
 ----------
 Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package.
 J Stat Softw 36(3). Functions ``transf.ilogit``, ``transf.iarcsin``,
-``transf.pft``, ``transf.ipft``, ``transf.ipft.hm``.
+``transf.pft``, ``transf.ipft``, ``transf.ipft.hm``, ``transf.rtoz``, ``transf.ztor``.
 
 Miller JJ (1978). The inverse of the Freeman–Tukey double arcsine
 transformation. Am Stat 32(4):138.
@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit
 
-from evisynth._validation import FloatArray, as_float_vector, check_positive
+from evisynth._validation import FloatArray, as_float_vector, check_positive, first_true
 from evisynth.errors import InputError
 
 Transform = Callable[[ArrayLike], FloatArray]
@@ -50,6 +50,8 @@ __all__ = [
     "ipft_hm",
     "logit",
     "pft",
+    "rtoz",
+    "ztor",
 ]
 
 
@@ -119,6 +121,26 @@ def iarcsin(x: ArrayLike) -> FloatArray:
     return np.where(xa < 0, 0.0, np.where(xa > np.pi / 2, 1.0, out))
 
 
+def rtoz(r: ArrayLike) -> FloatArray:
+    """Fisher's r-to-z, ``atanh(r) = log((1 + r)/(1 - r))/2`` (metafor ``transf.rtoz``).
+
+    >>> round(float(rtoz(0.5)), 6)
+    0.549306
+    """
+    ra = _arr(r)
+    with np.errstate(divide="ignore"):
+        return np.arctanh(ra)
+
+
+def ztor(z: ArrayLike) -> FloatArray:
+    """Fisher's z-to-r, ``tanh(z)``: ZCOR to correlation (metafor ``transf.ztor``).
+
+    >>> round(float(ztor(rtoz(0.3))), 12)
+    0.3
+    """
+    return np.tanh(_arr(z))
+
+
 def pft(p: ArrayLike, ni: ArrayLike) -> FloatArray:
     """Freeman–Tukey double arcsine of a proportion ``p`` observed in ``ni`` subjects.
 
@@ -169,8 +191,8 @@ def ipft(x: ArrayLike, ni: ArrayLike) -> FloatArray:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         z = 0.5 * (1 - np.sign(np.cos(2 * xa)) * np.sqrt(1 - (s + (s - 1 / s) / n) ** 2))
     z = np.where(xa > pft(1.0, n), 1.0, np.where(xa < pft(0.0, n), 0.0, z))
-    if np.isnan(z).any():
-        i = int(np.flatnonzero(np.isnan(np.atleast_1d(z)))[0])
+    i = first_true(np.isnan(np.atleast_1d(z)))
+    if i is not None:
         raise InputError(
             f"argument 'x': value {np.atleast_1d(xa)[i]!r} has no Freeman–Tukey inverse "
             "for the given sample size",
@@ -228,6 +250,19 @@ BACK_TRANSFORMS: dict[str, Transform] = {
     "MD": identity,
     "SMD": identity,
     "GEN": identity,
+    "ZCOR": ztor,
+    "ZPCOR": ztor,
+    "PCOR": identity,
+    "COR": identity,
+    "UCOR": identity,
+    "SMDH": identity,
+    "AS": identity,
+    "IRD": identity,
+    "IRSD": identity,
+    "MN": identity,
+    "PETO": exp,
+    "IRLN": exp,
+    "MNLN": exp,
 }
 
 

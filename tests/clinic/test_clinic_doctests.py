@@ -7,7 +7,16 @@ import importlib
 
 import pytest
 
-MODULES = ["crs", "icans", "dosing", "eligibility", "schedule"]
+MODULES = [
+    "crs",
+    "icans",
+    "dosing.products",
+    "dosing.body_surface",
+    "dosing.regimens",
+    "dosing.tocilizumab",
+    "eligibility",
+    "schedule",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

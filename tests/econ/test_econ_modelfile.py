@@ -194,6 +194,20 @@ def test_parser_with_a_corrupted_line(i, junk):
         assert "\n" not in str(e)
 
 
+_KEYED = [i for i, ln in enumerate(GOOD.splitlines()) if " = " in ln]
+
+
+@settings(max_examples=40, deadline=None)
+@given(i=st.sampled_from(_KEYED), value=st.sampled_from(["[1, 2]", '["new"]', "{ a = 1 }", "[]"]))
+def test_a_list_or_table_where_a_name_belongs_is_an_input_error(i, value):
+    lines = GOOD.splitlines()
+    lines[i] = lines[i].split(" = ")[0] + " = " + value
+    try:
+        parse_model("\n".join(lines))
+    except InputError as e:
+        assert "\n" not in str(e)
+
+
 def test_numeric_override_fixes_the_input_dict_override_keeps_the_distribution():
     mf = parse_model(GOOD, overrides={"hr": 0.5})
     assert (mf.inputs["hr"].dist, mf.inputs["hr"].low, mf.inputs["hr"].sd) == ("fixed", None, 0)

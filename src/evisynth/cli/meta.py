@@ -32,7 +32,7 @@ from evisynth.meta.results import RMAResult
 RAW_COLUMNS = (
     "ai", "bi", "ci", "di", "n1i", "n2i", "xi", "mi", "ni", "x1i", "x2i", "t1i", "t2i",
     "m1i", "m2i", "sd1i", "sd2i", "yi", "vi", "sei", "hr", "rr", "or_", "irr", "ratio",
-    "ci_lb", "ci_ub", "pval",
+    "ci_lb", "ci_ub", "pval", "ri", "ti", "sdi",
 )
 
 

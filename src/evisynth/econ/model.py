@@ -5,19 +5,10 @@ States: progression- (or event-) free ``pf``, progressed ``pd``, dead. At time
 dead ``1 - OS(t)`` (Woods et al., NICE DSU TSD 19). PFS is clipped to OS where
 it would exceed it, and the result records where.
 
-Per arm, with ``d_c``/``d_q`` the cost/QALY discount factors
-``(1 + r)^-t``, ``a(t)`` the optional age adjustment of utilities and all
-integrals from 0 to the horizon ``H``:
-
-* cost = one-off costs (time 0, undiscounted)
-  + sum over states of cost per year x ``int occupancy d_c``
-  + AE rate x unit cost (time 0)
-  + sum over subsequent therapies of share x cost x ``E_c[PFS event] / E[PFS event]``
-  (the share is of the arm's patients; timing is that of the PFS events within H)
-  + terminal cost x ``int f_OS d_c`` (deaths within H);
-* QALYs = sum over states of utility x ``int occupancy a d_q``
-  - sum over AEs of rate x ``|disutility|`` x duration (at time 0);
-* life-years = ``int OS``.
+What each arm accrues (costs, QALYs, life-years) is in
+:mod:`evisynth.econ.outcomes`; the joint draws of the probabilistic analysis in
+:mod:`evisynth.econ.sampling`; one-way sensitivity in :mod:`evisynth.econ.dsa` and
+the threshold analysis in :mod:`evisynth.econ.threshold`.
 
 References
 ----------
@@ -30,17 +21,14 @@ Evaluation. OUP, 2006.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from scipy import optimize
 
 from evisynth._validation import FloatArray, check_number
 from evisynth.econ._draws import Draws
-from evisynth.econ.arm import STATES, Arm
+from evisynth.econ.arm import Arm
 from evisynth.econ.background import LifeTable, us_life_table_2021
 from evisynth.econ.integrate import (
     CORRECTIONS,
@@ -49,59 +37,28 @@ from evisynth.econ.integrate import (
     integrate_cycles,
     integrate_exact,
 )
-from evisynth.econ.params import Param, sample_params
+from evisynth.econ.outcomes import _Out, _outcomes
+from evisynth.econ.params import Param
 from evisynth.econ.results import CEAResult
+from evisynth.econ.sampling import draw_inputs
+from evisynth.econ.threshold import solve_threshold
 from evisynth.errors import InputError
 
 __all__ = ["PartitionedSurvival"]
 
 
-@dataclass
-class _Out:
-    cost: FloatArray
-    cost_u: FloatArray
-    qaly: FloatArray
-    qaly_u: FloatArray
-    ly: FloatArray
-    ly_d: FloatArray
-    parts: dict[str, FloatArray]
-    ly_state: dict[str, FloatArray]
-    q_state: dict[str, FloatArray]
+def _check_horizon(horizon: Any) -> float:
+    return check_number("horizon", horizon, lo=1e-9, unit="years",
+                        hint="the horizon must be > 0 years")
 
 
-def _outcomes(arm: Arm, it: Integrals, dr: Draws) -> _Out:
-    v = dr.value
-    parts: dict[str, FloatArray] = {}
-    undisc = np.zeros(dr.n)
-    for k, sh, p in arm.one_off:
-        x = v(p) if sh is None else v(sh) * v(p)
-        parts[f"one-off: {k}"] = x
-        undisc = undisc + x
-    for s in STATES:
-        for k, p in arm.state_costs[s]:
-            parts[f"{s}: {k.removeprefix(s + ' ')}"] = v(p) * it.ly_c[s]
-            undisc = undisc + v(p) * it.ly[s]
-    q_loss = np.zeros(dr.n)
-    for ae in arm.adverse_events:
-        parts[f"AE: {ae.name}"] = v(ae.rate) * v(ae.cost)
-        undisc = undisc + v(ae.rate) * v(ae.cost)
-        q_loss = q_loss + v(ae.rate) * np.abs(v(ae.disutility)) * v(ae.duration)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        timing = np.where(it.ev_pfs_u > 0, it.ev_pfs_c / it.ev_pfs_u, 0.0)
-    for st in arm.subsequent:
-        c = np.sum([v(x) for x in st.costs], axis=0)
-        parts[f"subsequent: {st.name}"] = v(st.share) * c * timing
-        undisc = undisc + np.where(it.ev_pfs_u > 0, v(st.share) * c, 0.0)
-    parts["terminal"] = v(arm.terminal_cost) * it.ev_os_c
-    undisc = undisc + v(arm.terminal_cost) * it.ev_os_u
-    cost = np.sum(list(parts.values()), axis=0)
-    q_state = {s: v(arm.utilities[s]) * it.q_d[s] for s in STATES}
-    qaly = q_state["pf"] + q_state["pd"] - q_loss
-    qaly_u = sum(v(arm.utilities[s]) * it.q_u[s] for s in STATES) - q_loss
-    ly = it.ly["pf"] + it.ly["pd"]
-    ly_d = it.ly_c["pf"] + it.ly_c["pd"]
-    return _Out(cost, undisc, qaly, np.asarray(qaly_u), ly, ly_d, parts,
-                dict(it.ly), q_state)
+def _check_correction(correction: Any) -> str:
+    if correction not in CORRECTIONS:
+        raise InputError(f"argument 'correction': {correction!r} is not one of "
+                         f"{', '.join(CORRECTIONS)}", where="correction")
+    return str(correction)
+
+
 
 
 class PartitionedSurvival:
@@ -186,16 +143,12 @@ class PartitionedSurvival:
             if not isinstance(a, Arm):
                 raise InputError(f"argument 'arms', {k!r}: expected an evisynth Arm, got "
                                  f"{type(a).__name__}", where="arms")
-        self.horizon = check_number("horizon", horizon, lo=1e-9, unit="years",
-                                    hint="the horizon must be > 0 years")
+        self.horizon = _check_horizon(horizon)
         self.cycle = check_number("cycle", cycle, lo=1e-6, hi=self.horizon, unit="years")
         self.discount = check_number("discount", discount, lo=0.0, hi=0.999)
         self.discount_qalys = self.discount if discount_qalys is None else check_number(
             "discount_qalys", discount_qalys, lo=0.0, hi=0.999)
-        if correction not in CORRECTIONS:
-            raise InputError(f"argument 'correction': {correction!r} is not one of "
-                             f"{', '.join(CORRECTIONS)}", where="correction")
-        self.correction = correction
+        self.correction = _check_correction(correction)
         if isinstance(background, str):
             if background not in ("us_2021",):
                 raise InputError(f"argument 'background': {background!r} is unknown; use "
@@ -228,8 +181,7 @@ class PartitionedSurvival:
         """The same model with another horizon."""
         m = object.__new__(PartitionedSurvival)
         m.__dict__.update(self.__dict__)
-        m.horizon = check_number("horizon", horizon, lo=1e-9, unit="years",
-                                 hint="the horizon must be > 0 years")
+        m.horizon = _check_horizon(horizon)
         m.cycle = min(self.cycle, m.horizon)
         return m
 
@@ -263,17 +215,6 @@ class PartitionedSurvival:
                 if id(p) not in seen:
                     seen.add(id(p))
                     out.append((name, role, p))
-        return out
-
-    def _coef_blocks(self) -> list[tuple[object, FloatArray, FloatArray]]:
-        seen: set[int] = set()
-        out = []
-        for arm in self.arms.values():
-            for c in (arm.pfs, arm.os):
-                for key, mean, cov in c.coef_blocks():
-                    if id(key) not in seen:
-                        seen.add(id(key))
-                        out.append((key, mean, cov))
         return out
 
     def _check_values(self, vals: Mapping[int, float]) -> None:
@@ -323,6 +264,7 @@ class PartitionedSurvival:
 
         Examples
         --------
+        >>> import math
         >>> import evisynth as ev
         >>> e = ev.parametric_curve
         >>> arm = lambda r: ev.Arm(pfs=e("exponential", rate=2 * r), os=e("exponential", rate=r),
@@ -341,10 +283,7 @@ class PartitionedSurvival:
                              where="method")
         cyc = self.cycle if cycle is None else check_number("cycle", cycle, lo=1e-6,
                                                              hi=self.horizon, unit="years")
-        corr = self.correction if correction is None else correction
-        if corr not in CORRECTIONS:
-            raise InputError(f"argument 'correction': {corr!r} is not one of "
-                             f"{', '.join(CORRECTIONS)}", where="correction")
+        corr = self.correction if correction is None else _check_correction(correction)
         ov = {id(p): float(v) for p, v in (overrides or {}).items()}
         self._check_values(ov)
         outs, its = self._evaluate(Draws.base(ov), method, cyc, corr)
@@ -439,39 +378,48 @@ class PartitionedSurvival:
                          currency=self.currency)
 
     def draw(self, n: int, rng: np.random.Generator) -> Draws:
-        """Joint draws of every uncertain input and curve coefficient block."""
-        params = [p for _, _, p in self.inputs() if p.dist != "fixed" and p.sd > 0]
-        index = {id(p): i for i, p in enumerate(params)}
-        corr = {}
-        for (a, b), rho in self.correlation.items():
-            if id(a) in index and id(b) in index:
-                corr[(index[id(a)], index[id(b)])] = float(rho)
-        x = sample_params(params, n, rng, corr)
-        dr = Draws(n)
-        for j, p in enumerate(params):
-            dr.values[id(p)] = x[:, j]
-        for key, mean, cov in self._coef_blocks():
-            w, V = np.linalg.eigh((cov + cov.T) / 2)
-            if w.min() < -1e-10 * max(1.0, abs(w).max()):
-                raise InputError("a curve's coefficient covariance matrix is not positive "
-                                 "semi-definite", where="vcov")
-            L = V * np.sqrt(np.clip(w, 0.0, None))  # cov = L L^T, also when singular
-            dr.coefs[id(key)] = mean[None, :] + rng.standard_normal((n, len(mean))) @ L.T
-        self._check_draws(dr)
-        return dr
+        """Joint draws of every uncertain input and curve coefficient block.
 
-    def _check_draws(self, dr: Draws) -> None:
-        for _, role, p in self.inputs():
-            x = dr.values.get(id(p))
-            if x is None:
-                continue
-            if "utility" in role and (x.min() < -0.6 or x.max() > 1):
-                raise InputError(
-                    f"input {p.label!r}: its {p.dist} distribution gives utilities outside "
-                    "[-0.6, 1]; use a beta (or a narrower range)", where=p.name or role)
-            if ("cost" in role) and x.min() < 0:
-                raise InputError(f"input {p.label!r}: its {p.dist} distribution gives "
-                                 "negative costs; use a gamma", where=p.name or role)
+        Inputs shared between arms are drawn once (Gaussian copula with the model's
+        correlations); coefficient blocks with a covariance are drawn multivariate
+        normal (:mod:`evisynth.econ.sampling`).
+
+        Parameters
+        ----------
+        n
+            Number of draws.
+        rng
+            Source of randomness; the same seed gives the same draws.
+
+        Returns
+        -------
+        Draws
+            ``values[id(param)]`` of shape ``(n,)``, ``coefs[id(curve)]`` of shape ``(n, p)``.
+
+        Raises
+        ------
+        InputError
+            A coefficient covariance that is not positive semi-definite, or draws outside
+            an input's allowed range (utilities in [-0.6, 1], costs >= 0).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import evisynth as ev
+        >>> e = ev.parametric_curve
+        >>> hr = ev.Param(0.7, name="hr", dist="lognormal", low=0.5, high=0.98)
+        >>> base = e("exponential", rate=0.2)
+        >>> arms = {"new": ev.Arm(pfs=base.with_hazard_ratio(hr), os=base.with_hazard_ratio(hr)),
+        ...         "old": ev.Arm(pfs=base, os=base)}
+        >>> m = ev.PartitionedSurvival(arms=arms, horizon=10)
+        >>> m.draw(5, np.random.default_rng(1)).value(hr).shape
+        (5,)
+
+        References
+        ----------
+        Briggs, Claxton & Sculpher (2006) ch. 4.
+        """
+        return draw_inputs(self, n, rng)
 
     # ------------------------------------------------------------------ DSA
     def dsa(self, intervention: str, comparator: str, *, wtp: float | None = None,
@@ -570,25 +518,5 @@ class PartitionedSurvival:
         ----------
         Briggs, Claxton & Sculpher (2006) ch. 4 (threshold analysis).
         """
-        if id(param) not in {id(p) for _, _, p in self.inputs()}:
-            raise InputError(f"argument 'param': {param.label!r} is not an input of this model",
-                             where="param")
-        w = check_number("wtp", wtp, lo=0.0)
-
-        def inmb(x: float) -> float:
-            r = self.run(method, overrides={param: x})
-            inc = r.incremental(intervention, comparator)
-            return w * inc["inc_qaly"] - inc["inc_cost"]
-
-        a = (param.low if param.low is not None else 0.0) if lo is None else lo
-        b = (max(10 * abs(param.value), param.high or 0.0, 1.0)) if hi is None else hi
-        fa, fb = inmb(a), inmb(b)
-        if not fa * fb <= 0:
-            raise InputError(
-                f"threshold for {param.label!r}: the ICER does not reach {w:g} for values "
-                f"between {a:g} and {b:g}; widen 'lo'/'hi'", where="param")
-        return float(optimize.brentq(inmb, a, b, xtol=1e-10 * max(1.0, abs(param.value)),
-                                     rtol=1e-14))
-
-
-_ = (math, Sequence)
+        return solve_threshold(self, param, intervention, comparator, wtp=wtp, lo=lo, hi=hi,
+                               method=method)

@@ -25,6 +25,18 @@ Reported ratios (``HR``, ``RR``, ``OR``, ``IRR``):
     p-value (``pval``), or the log ratio ``yi`` with ``sei`` or ``vi``.
 Generic (``GEN``):
     ``yi`` with ``vi`` or ``sei``.
+Correlations (``ri, ni``):
+    ``COR`` raw, ``UCOR`` bias-corrected (Olkin–Pratt), ``ZCOR`` Fisher's z.
+Partial correlations (``ti, mi, ni``: a regression t-statistic, the number of
+other predictors and the sample size):
+    ``PCOR`` raw, ``ZPCOR`` Fisher's z.
+More two-group measures:
+    ``SMDH`` SMD with unequal variances (means), ``AS`` arcsine square-root risk
+    difference and ``PETO`` Peto log odds ratio (2x2 counts), ``IRD`` incidence
+    rate difference and ``IRSD`` square-root rate difference (events, person-time).
+One group, a rate or a mean:
+    ``IRLN`` log incidence rate (``xi, ti``), ``MN`` raw mean and ``MNLN`` log mean
+    (``mi, sdi, ni``).
 
 Where evisynth differs from metafor (on purpose)
 -------------------------------------------------
@@ -48,6 +60,11 @@ Where evisynth differs from metafor (on purpose)
 * Hedges' correction is evaluated as a Pochhammer ratio instead of metafor's
   ``lgamma`` difference: identical to ~1e-15 for real sample sizes, exact where
   the ``lgamma`` route loses digits (n in the millions).
+* ``UCOR``: metafor 3.8-1 evaluates the hypergeometric function with
+  ``gsl::hyperg_2F1``, which is off by up to 1e-3 relative for even ``ni`` and
+  ``|ri| <= 0.05`` (and up to 1e-8 at ``ri = 0`` for large ``ni``, which the UB
+  variance magnifies); evisynth sums the power series there (scipy's
+  ``hyp2f1`` elsewhere) and matches an independent quadrature to 1e-10.
 * Reported ratios follow ``conv.wald`` of metafor >= 4.0 (``transf=log``); metafor
   3.8-1 itself has no ``conv.wald``. The asymmetry check uses its threshold
   (``cifac`` 0.1, argument ``ci_check`` here) but names the studies in a warning.
@@ -64,10 +81,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from evisynth._validation import _check_add_to, as_labels, check_choice
+from evisynth.effects.correlations import _correlations, _partial
 from evisynth.effects.counts import _two_group, _two_rates
 from evisynth.effects.means import _means, hedges_correction
 from evisynth.effects.proportions import _one_group
 from evisynth.effects.reported import _RATIO_ALIASES, _generic, _reported_ratio
+from evisynth.effects.single import _one_mean, _one_rate
 from evisynth.effects.sizes import EffectSizes
 from evisynth.errors import InputError
 
@@ -77,16 +96,27 @@ __all__ = ["MEASURES", "EffectSizes", "escalc", "hedges_correction"]
 #: Measure codes accepted by :func:`escalc`.
 MEASURES: tuple[str, ...] = (
     "RR", "OR", "RD", "PR", "PLO", "PAS", "PFT", "MD", "SMD", "ROM", "HR", "IRR", "GEN",
+    "COR", "UCOR", "ZCOR", "SMDH", "IRD", "IRSD", "IRLN", "AS", "PETO", "MN", "MNLN",
+    "PCOR", "ZPCOR",
 )  # fmt: skip
 
 
-_TWO_GROUP = ("RR", "OR", "RD")
+_TWO_GROUP = ("RR", "OR", "RD", "AS", "PETO")
 
 
 _ONE_GROUP = ("PR", "PLO", "PAS", "PFT")
 
 
-_MEANS = ("MD", "SMD", "ROM")
+_MEANS = ("MD", "SMD", "ROM", "SMDH")
+
+
+_CORRELATIONS = ("COR", "UCOR", "ZCOR")
+
+
+_TWO_RATES = ("IRR", "IRD", "IRSD")
+
+
+_ONE_MEAN = ("MN", "MNLN")
 
 
 def escalc(
@@ -101,6 +131,9 @@ def escalc(
     xi: Any = None,
     mi: Any = None,
     ni: Any = None,
+    ri: Any = None,
+    ti: Any = None,
+    sdi: Any = None,
     x1i: Any = None,
     x2i: Any = None,
     t1i: Any = None,
@@ -134,7 +167,9 @@ def escalc(
     ----------
     measure
         ``"RR"``, ``"OR"``, ``"RD"``, ``"PR"``, ``"PLO"``, ``"PAS"``, ``"PFT"``,
-        ``"MD"``, ``"SMD"``, ``"ROM"``, ``"HR"``, ``"IRR"`` or ``"GEN"``.
+        ``"MD"``, ``"SMD"``, ``"ROM"``, ``"HR"``, ``"IRR"``, ``"GEN"``, ``"COR"``,
+        ``"UCOR"``, ``"ZCOR"``, ``"SMDH"``, ``"IRD"``, ``"IRSD"``, ``"IRLN"``, ``"AS"``,
+        ``"PETO"``, ``"MN"``, ``"MNLN"``, ``"PCOR"`` or ``"ZPCOR"``.
     ai, bi, ci, di
         2x2 counts: events and non-events in group 1 (``ai``, ``bi``) and group 2
         (``ci``, ``di``). ``bi``/``di`` may be replaced by group sizes ``n1i``/``n2i``.
@@ -143,8 +178,19 @@ def escalc(
     xi, mi, ni
         One group: events ``xi`` with non-events ``mi`` or total ``ni``. For
         ``GEN`` and reported ratios ``ni`` is an optional total sample size.
+        For ``MN``/``MNLN`` ``mi`` is the group's mean and ``ni`` its size; for
+        ``PCOR``/``ZPCOR`` ``mi`` is the number of other predictors; for
+        ``COR``/``UCOR``/``ZCOR`` ``ni`` is the sample size; for ``IRLN`` ``xi``
+        counts events.
+    ri
+        Correlation coefficients (``COR``, ``UCOR``, ``ZCOR``), in ``[-1, 1]``.
+    ti
+        Person-time of one group (``IRLN``), or the t-statistic of the
+        coefficient (``PCOR``, ``ZPCOR``).
+    sdi
+        Standard deviation of one group (``MN``, ``MNLN``).
     x1i, x2i, t1i, t2i
-        Two groups, events and person-time (``IRR`` from counts).
+        Two groups, events and person-time (``IRR``, ``IRD``, ``IRSD``).
     m1i, m2i, sd1i, sd2i
         Group means and standard deviations.
     yi, vi, sei
@@ -161,7 +207,7 @@ def escalc(
     labels
         Study labels (metafor's ``slab``).
     add
-        Amount added to cells (default: metafor's, 1/2, but 0 for PAS and PFT).
+        Amount added to cells (default: metafor's, 1/2, but 0 for PAS, PFT, AS and IRSD).
     to
         Which studies get ``add``: ``"only0"`` (studies with a zero cell),
         ``"all"``, ``"if0all"`` (all, if any study has a zero cell), ``"none"``.
@@ -171,7 +217,8 @@ def escalc(
     vtype
         Variance estimator, one or one per study (metafor's names; default
         ``"LS"``, the large-sample variance): RD/PR ``LS|UB|AV``, PLO ``LS|AV``,
-        MD ``LS|UB|HO``, SMD ``LS|UB|LS2|AV``, ROM ``LS|HO|AV|AVHO``.
+        MD ``LS|UB|HO``, SMD ``LS|UB|LS2|AV``, ROM ``LS|HO|AV|AVHO``, COR
+        ``LS|AV``, UCOR ``LS|UB|AV``, SMDH ``LS|LS2``, PCOR ``LS|AV``.
     level
         Confidence level (percent) of the reported CIs, one or one per study.
     ci_check
@@ -214,6 +261,15 @@ def escalc(
     ``log((x1/t1)/(x2/t2))``, ``1/x1 + 1/x2``. Reported ratio:
     ``yi = log(r)``, ``vi = ((log ub - log lb) / (2 z))²`` with
     ``z = Φ⁻¹(1 - (1 - level/100)/2)``, or ``vi = (yi / Φ⁻¹(1 - p/2))²``.
+    COR: ``r``, ``(1 - r²)²/(n - 1)``. UCOR: ``r 2F1(1/2, 1/2; (n-2)/2; 1-r²)``
+    (Olkin & Pratt 1958). ZCOR: ``atanh r``, ``1/(n - 3)``. SMDH (Bonett 2008):
+    ``c(m)(m1 - m2)/sqrt((sd1² + sd2²)/2)``. AS: ``asin sqrt p1 - asin sqrt p2``,
+    ``1/(4 n1) + 1/(4 n2)``. PETO: ``(a - E)/V``, ``1/V`` with ``E = (a+c) n1/N``,
+    ``V = (a+c)(b+d) n1 n2 / (N² (N-1))``. IRD: ``x1/t1 - x2/t2``,
+    ``x1/t1² + x2/t2²``. IRSD: ``sqrt(x1/t1) - sqrt(x2/t2)``, ``1/(4 t1) + 1/(4 t2)``.
+    IRLN: ``log(x/t)``, ``1/x``. MN: ``m``, ``sd²/n``. MNLN: ``log m``, ``sd²/(n m²)``.
+    PCOR: ``r = t/sqrt(t² + n - m - 1)``, ``(1 - r²)²/(n - m - 1)``. ZPCOR: ``atanh r``,
+    ``1/(n - m - 1)`` (metafor 3.8-1).
 
     Examples
     --------
@@ -224,6 +280,9 @@ def escalc(
     >>> es = escalc("SMD", m1i=[10.0], m2i=[8.0], sd1i=[2.0], sd2i=[2.0], n1i=[10], n2i=[10])
     >>> round(float(es.yi[0]), 6)  # metafor escalc("SMD", ...): 0.9576464
     0.957646
+    >>> es = escalc("ZCOR", ri=[0.5, -0.2], ni=[23, 53])
+    >>> [round(float(y), 6) for y in es.yi], [float(v) for v in es.vi]  # atanh(r), 1/(n-3)
+    ([0.549306, -0.202733], [0.05, 0.02])
     """
     code = check_choice("measure", measure, MEASURES)
     lab = as_labels(labels)
@@ -232,6 +291,7 @@ def escalc(
         for name, value in {
             "ai": ai, "bi": bi, "ci": ci, "di": di, "n1i": n1i, "n2i": n2i,
             "xi": xi, "mi": mi, "ni": ni, "x1i": x1i, "x2i": x2i, "t1i": t1i, "t2i": t2i,
+            "ri": ri, "ti": ti, "sdi": sdi,
             "m1i": m1i, "m2i": m2i, "sd1i": sd1i, "sd2i": sd2i,
             "yi": yi, "vi": vi, "sei": sei,
             "ratio": ratio, "hr": hr, "rr": rr, "or_": or_, "irr": irr,
@@ -260,7 +320,7 @@ def escalc(
         _check_used(code, given, ("ai", "bi", "ci", "di", "n1i", "n2i"))
         add_, to_ = _check_add_to(code, add, to)
         return _two_group(code, given, lab, add_, to_, bool(drop00), vtype)
-    if code == "IRR" and not ratio_args:
+    if code in _TWO_RATES and not ratio_args:
         _check_used(code, given, ("x1i", "x2i", "t1i", "t2i"))
         add_, to_ = _check_add_to(code, add, to)
         return _two_rates(code, given, lab, add_, to_, bool(drop00))
@@ -268,6 +328,19 @@ def escalc(
         _check_used(code, given, ("xi", "mi", "ni"))
         add_, to_ = _check_add_to(code, add, to)
         return _one_group(code, given, lab, add_, to_, vtype)
+    if code in _CORRELATIONS:
+        _check_used(code, given, ("ri", "ni"))
+        return _correlations(code, given, lab, vtype)
+    if code in ("PCOR", "ZPCOR"):
+        _check_used(code, given, ("ti", "mi", "ni"))
+        return _partial(code, given, lab, vtype)
+    if code == "IRLN":
+        _check_used(code, given, ("xi", "ti"))
+        add_, to_ = _check_add_to(code, add, to)
+        return _one_rate(code, given, lab, add_, to_)
+    if code in _ONE_MEAN:
+        _check_used(code, given, ("mi", "sdi", "ni"))
+        return _one_mean(code, given, lab)
     if code in _MEANS:
         _check_used(code, given, ("m1i", "m2i", "sd1i", "sd2i", "n1i", "n2i"))
         return _means(code, given, lab, vtype)

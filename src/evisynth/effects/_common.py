@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -11,6 +11,7 @@ from evisynth._validation import (
     FloatArray,
     check_choice,
     describe,
+    first_true,
     fmt_num,
     study_name,
 )
@@ -23,6 +24,10 @@ _VTYPES: dict[str, tuple[str, ...]] = {
     "MD": ("LS", "UB", "HO"),
     "SMD": ("LS", "UB", "LS2", "AV"),
     "ROM": ("LS", "HO", "AV", "AVHO"),
+    "COR": ("LS", "AV"),
+    "UCOR": ("LS", "UB", "AV"),
+    "SMDH": ("LS", "LS2"),
+    "PCOR": ("LS", "AV"),
 }
 
 
@@ -64,9 +69,8 @@ def _check_result(
     caller has ruled out every other cause of an infinity) an infinite value is
     reported as out of the range of double precision instead.
     """
-    bad = ~np.isfinite(yi) | ~np.isfinite(vi) | (vi <= 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    i = first_true(~np.isfinite(yi) | ~np.isfinite(vi) | (vi <= 0))
+    if i is not None:
         if vi[i] == 0:
             why = "the variance is 0; " + why
         elif overflow and not (np.isnan(yi[i]) or np.isnan(vi[i])):
@@ -98,3 +102,15 @@ def _add_cells(cells: list[FloatArray], add: float, to: str, keep: FloatArray) -
     else:
         mask = np.zeros_like(zero)
     return [c + add * mask for c in cells]
+
+
+def _refuse_first(
+    bad: np.ndarray,
+    labels: tuple[str, ...] | None,
+    where: str,
+    message: Callable[[int, str], str],
+) -> None:
+    """Raise for the first study flagged in ``bad``: ``message(i, "study 2 ('Lab')")``."""
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(message(i, study_name(i, labels)), where=where)

@@ -1,5 +1,5 @@
-"""Two groups, counts: ``RR``, ``OR``, ``RD`` from 2x2 tables and ``IRR`` from events
-and person-time, with metafor's zero-cell handling and ``drop00``."""
+"""Two groups, counts: ``RR``, ``OR``, ``RD``, ``AS``, ``PETO`` from 2x2 tables and ``IRR``,
+``IRD``, ``IRSD`` from events and person-time, with metafor's zero-cell handling and ``drop00``."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import numpy as np
 
 from evisynth._validation import (
     _check_counts,
-    _check_group_size,
-    _events_and_rest,
     _need,
+    _two_by_two,
     _vectors,
     as_labels,
     check_positive,
@@ -33,32 +32,11 @@ def _two_group(
     drop00: bool,
     vtype: str | Sequence[str],
 ) -> EffectSizes:
-    how = "ai, ci and either bi, di or n1i, n2i (group sizes)"
-    _need(code, given, ("ai", "ci"), how)
-    if "bi" not in given and "n1i" not in given:
-        _need(code, given, ("bi",), how + " (give bi or n1i)")
-    if "di" not in given and "n2i" not in given:
-        _need(code, given, ("di",), how + " (give di or n2i)")
-    arrays, k = _vectors(given, ("ai", "bi", "ci", "di", "n1i", "n2i"), labels)
-    labels = as_labels(labels, k)
-    _check_counts(arrays, ("ai", "bi", "ci", "di", "n1i", "n2i"), labels)
-    a = arrays["ai"]
-    c = arrays["ci"]
-    b = _events_and_rest("ai", "bi", "n1i", arrays, labels)
-    d = _events_and_rest("ci", "di", "n2i", arrays, labels)
-    _check_group_size("n1i" if "n1i" in arrays else "ai+bi", a + b, labels)
-    _check_group_size("n2i" if "n2i" in arrays else "ci+di", c + d, labels)
+    a, b, c, d, labels = _two_by_two(code, given, labels)
+    k = a.size
     vt = _vtypes(code, vtype, k)
-
-    keep = np.ones(k, dtype=bool)
-    if drop00:
-        keep = ~(((a == 0) & (c == 0)) | ((b == 0) & (d == 0)))
-    if not keep.any():
-        raise InputError(
-            "argument 'drop00': every study has no events (or only events) in both groups, "
-            "so none is left; use drop00=False",
-            where="drop00",
-        )
+    keep = _kept(~(((a == 0) & (c == 0)) | ((b == 0) & (d == 0))) if drop00 else
+                 np.ones(k, dtype=bool), "no events (or only events)")
     ni = (a + b + c + d)[keep]
     a, b, c, d = _add_cells([a, b, c, d], add, to, keep)
     a, b, c, d, vt = a[keep], b[keep], c[keep], d[keep], vt[keep]
@@ -72,6 +50,14 @@ def _two_group(
         elif code == "OR":
             yi = np.log(p1 / (1 - p1)) - np.log(p2 / (1 - p2))
             vi = 1 / a + 1 / b + 1 / c + 1 / d
+        elif code == "AS":
+            yi = np.arcsin(np.sqrt(p1)) - np.arcsin(np.sqrt(p2))
+            vi = 1 / (4 * n1) + 1 / (4 * n2)
+        elif code == "PETO":
+            nt = n1 + n2
+            vp = (a + c) * (b + d) * (n1 / nt) * (n2 / nt) / (nt - 1)
+            yi = (a - (a + c) * n1 / nt) / vp
+            vi = 1 / vp
         else:
             yi = p1 - p2
             p1w, p2w = _wmean(p1, n1), _wmean(p2, n2)
@@ -83,13 +69,11 @@ def _two_group(
                 ],
                 p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2,
             )
-    _check_result(
-        code, yi, vi, labs,
+    return _sizes(
+        code, yi, vi, labs, ni, keep, labels,
         f"a zero cell with add={add:g}, to={to!r}; use to='only0' (metafor default) "
         "with add > 0, or drop00=True for studies without events in both groups",
     )  # fmt: skip
-    _warn_dropped(keep, labels)
-    return EffectSizes(yi, vi, code, labs, ni, tuple(int(i) for i in np.flatnonzero(~keep)))
 
 
 def _two_rates(
@@ -108,25 +92,51 @@ def _two_rates(
     for n in ("t1i", "t2i"):
         check_positive(n, arr[n], labels=labels)
     x1, x2, t1, t2 = (arr[n] for n in names)
-    keep = ~((x1 == 0) & (x2 == 0)) if drop00 else np.ones(k, dtype=bool)
-    if not keep.any():
-        raise InputError(
-            "argument 'drop00': every study has no events in both groups, so none is left; "
-            "use drop00=False",
-            where="drop00",
-        )
+    keep = _kept(~((x1 == 0) & (x2 == 0)) if drop00 else np.ones(k, dtype=bool), "no events")
     ni = (t1 + t2)[keep]  # metafor's ni attribute for rates: total person-time
     x1, x2 = _add_cells([x1, x2], add, to, keep)
     x1, x2, t1, t2 = x1[keep], x2[keep], t1[keep], t2[keep]
     labs = _subset_labels(labels, keep)
     with np.errstate(divide="ignore", invalid="ignore"):
-        yi = np.log(x1 / t1) - np.log(x2 / t2)
-        vi = 1 / x1 + 1 / x2
-    _check_result(
-        code, yi, vi, labs,
+        if code == "IRD":
+            yi = x1 / t1 - x2 / t2
+            vi = x1 / t1 / t1 + x2 / t2 / t2
+        elif code == "IRSD":
+            yi = np.sqrt(x1 / t1) - np.sqrt(x2 / t2)
+            vi = 1 / (4 * t1) + 1 / (4 * t2)
+        else:
+            yi = np.log(x1 / t1) - np.log(x2 / t2)
+            vi = 1 / x1 + 1 / x2
+    return _sizes(
+        code, yi, vi, labs, ni, keep, labels,
         f"no events in a group with add={add:g}, to={to!r}; use to='only0' with add > 0 "
         "(metafor default), or drop00=True",
     )  # fmt: skip
+
+
+def _kept(keep: np.ndarray, what: str) -> np.ndarray:
+    """``keep`` (the studies ``drop00`` leaves in), refused when it leaves none."""
+    if not keep.any():
+        raise InputError(
+            f"argument 'drop00': every study has {what} in both groups, so none is left; "
+            "use drop00=False",
+            where="drop00",
+        )
+    return keep
+
+
+def _sizes(
+    code: str,
+    yi: np.ndarray,
+    vi: np.ndarray,
+    labs: tuple[str, ...] | None,
+    ni: np.ndarray,
+    keep: np.ndarray,
+    labels: tuple[str, ...] | None,
+    why: str,
+) -> EffectSizes:
+    """The effect sizes of the kept studies, refused where NA; a warning names the dropped."""
+    _check_result(code, yi, vi, labs, why)
     _warn_dropped(keep, labels)
     return EffectSizes(yi, vi, code, labs, ni, tuple(int(i) for i in np.flatnonzero(~keep)))
 
@@ -139,7 +149,7 @@ def _warn_dropped(keep: np.ndarray, labels: tuple[str, ...] | None) -> None:
             f"drop00=True: left out {dropped.size} studies with no events (or only events) "
             f"in both groups: {names}",
             EvisynthWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
 
 

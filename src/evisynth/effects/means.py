@@ -1,14 +1,17 @@
-"""Two groups, means: ``MD``, ``SMD`` (Hedges' g) and ``ROM``.
+"""Two groups, means: ``MD``, ``SMD`` (Hedges' g), ``SMDH`` (heteroscedastic SMD) and ``ROM``.
 
 References
 ----------
 Hedges LV (1981). Distribution theory for Glass's estimator of effect size
 and related estimators. J Educ Stat 6(2):107-128.
+
+Bonett DG (2008). Confidence intervals for standardized linear contrasts of
+means. Psychol Methods 13(2):99-109 (``SMDH``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,9 +25,10 @@ from evisynth._validation import (
     _vectors,
     as_labels,
     check_positive,
+    first_true,
     study_name,
 )
-from evisynth.effects._common import _check_result, _vtypes, _wmean
+from evisynth.effects._common import _check_result, _refuse_first, _vtypes, _wmean
 from evisynth.effects.sizes import EffectSizes
 from evisynth.errors import InputError
 
@@ -80,8 +84,8 @@ def _means(
         smax = np.maximum(s1, s2)
         r1, r2 = np.where(smax > 0, s1 / smax, 0.0), np.where(smax > 0, s2 / smax, 0.0)
         sdp = smax * np.sqrt(((n1 - 1) * r1**2 + (n2 - 1) * r2**2) / dfree)
-        if code == "SMD" and (sdp == 0).any():
-            i = int(np.flatnonzero(sdp == 0)[0])
+        i = first_true(sdp == 0) if code == "SMD" else None
+        if i is not None:
             raise InputError(
                 f"arguments 'sd1i', 'sd2i', {study_name(i, labels)}: the pooled SD is 0 "
                 "(both SDs are 0), so the standardised difference is undefined; check the SDs",
@@ -92,9 +96,8 @@ def _means(
             vi = np.where(vt == "HO", sdp**2 * (1 / n1 + 1 / n2), s1**2 / n1 + s2**2 / n2)
             why = "both SDs are 0; check the SDs"
         elif code == "SMD":
-            small = dfree <= 1
-            if small.any():
-                i = int(np.flatnonzero(small)[0])
+            i = first_true(dfree <= 1)
+            if i is not None:
                 raise InputError(
                     f"arguments 'n1i', 'n2i', {study_name(i, labels)}: n1i + n2i = {ni[i]:g}; "
                     "SMD needs n1i + n2i >= 4 for the small-sample correction",
@@ -116,10 +119,12 @@ def _means(
                 base + yi**2 / (2 * ni),
             )
             why = "check the means and SDs"
+        elif code == "SMDH":
+            yi, vi = _smdh(m1, m2, s1, s2, n1, n2, vt, labels)
+            why = "check the means and SDs"
         else:
-            sign_bad = (m1 == 0) | (m2 == 0) | (np.sign(m1) != np.sign(m2))
-            if sign_bad.any():
-                i = int(np.flatnonzero(sign_bad)[0])
+            i = first_true((m1 == 0) | (m2 == 0) | (np.sign(m1) != np.sign(m2)))
+            if i is not None:
                 raise InputError(
                     f"arguments 'm1i', 'm2i', {study_name(i, labels)}: means {m1[i]:g} and "
                     f"{m2[i]:g}; ROM (log ratio of means) needs non-zero means of the same "
@@ -144,3 +149,34 @@ def _means(
             why = "both SDs are 0 (variance 0); check the SDs"
     _check_result(code, yi, vi, labels, why, overflow=True)
     return EffectSizes(yi, vi, code, labels, ni)
+
+
+def _smdh(
+    m1: FloatArray, m2: FloatArray, s1: FloatArray, s2: FloatArray, n1: FloatArray,
+    n2: FloatArray, vt: np.ndarray, labels: tuple[str, ...] | None,
+) -> tuple[FloatArray, FloatArray]:
+    """Bonett's SMD with unequal variances, as metafor 3.8-1 ``SMDH``.
+
+    ``yi = c(m) (m1 - m2) / sqrt((sd1² + sd2²)/2)`` with Hedges' ``c(m)``,
+    ``m = n1 + n2 - 2``; ``vi`` (LS) ``c(m)² (yi² (sd1⁴/(n1-1) + sd2⁴/(n2-1)) /
+    (2 (sd1²+sd2²)²) + (sd1²/(n1-1) + sd2²/(n2-1)) / ((sd1²+sd2²)/2))``, or LS2
+    ``yi² (sd1²/n1 + sd2²/n2) / (2 (sd1²+sd2²)²) + 2 (sd1²/n1 + sd2²/n2) / (sd1²+sd2²)``.
+    """
+    def too_small(name: str, n: FloatArray) -> Callable[[int, str], str]:
+        return lambda i, study: (
+            f"argument {name!r}, {study}: group size is {n[i]:g}; SMDH needs at least 2 per "
+            "group (each group's variance has n - 1 in a denominator)")
+
+    _refuse_first(n1 < 2, labels, "n1i", too_small("n1i", n1))
+    _refuse_first(n2 < 2, labels, "n2i", too_small("n2i", n2))
+    v1, v2 = s1**2, s2**2
+    _refuse_first((v1 + v2) == 0, labels, "sd1i,sd2i", lambda i, study: (
+        f"arguments 'sd1i', 'sd2i', {study}: both SDs are 0, so the standardised difference "
+        "is undefined; check the SDs"))
+    cm = hedges_correction(n1 + n2 - 2)
+    yi = cm * (m1 - m2) / np.sqrt((v1 + v2) / 2)
+    ls = cm**2 * (yi**2 * (v1**2 / (n1 - 1) + v2**2 / (n2 - 1)) / (2 * (v1 + v2) ** 2)
+                  + (v1 / (n1 - 1) + v2 / (n2 - 1)) / ((v1 + v2) / 2))
+    ls2 = (yi**2 * v1 / (2 * n1 * (v1 + v2) ** 2) + yi**2 * v2 / (2 * n2 * (v1 + v2) ** 2)
+           + 2 * v1 / (n1 * (v1 + v2)) + 2 * v2 / (n2 * (v1 + v2)))
+    return yi, np.where(vt == "LS2", ls2, ls)

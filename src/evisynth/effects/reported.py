@@ -19,6 +19,8 @@ from evisynth._validation import (
     check_level,
     check_positive,
     check_same_length,
+    first_true,
+    reject_first,
     study_name,
 )
 from evisynth.effects._common import _check_result
@@ -90,9 +92,8 @@ def _reported_ratio(
     check_positive(rname, r, labels=labels)
     lv = _levels(level, k)
 
-    one_sided = np.isnan(lb) != np.isnan(ub)
-    if one_sided.any():
-        i = int(np.flatnonzero(one_sided)[0])
+    i = first_true(np.isnan(lb) != np.isnan(ub))
+    if i is not None:
         have, lack = ("ci_lb", "ci_ub") if np.isnan(ub[i]) else ("ci_ub", "ci_lb")
         raise InputError(
             f"argument {lack!r}, {study_name(i, labels)}: {have} is given but {lack} is "
@@ -101,9 +102,8 @@ def _reported_ratio(
         )
     has_ci = ~np.isnan(lb)
     has_p = ~np.isnan(p)
-    neither = ~has_ci & ~has_p
-    if neither.any():
-        i = int(np.flatnonzero(neither)[0])
+    i = first_true(~has_ci & ~has_p)
+    if i is not None:
         raise InputError(
             f"arguments 'ci_lb', 'ci_ub', 'pval', {study_name(i, labels)}: no confidence "
             f"interval and no p-value; give one so the standard error of {rname} can be derived",
@@ -111,21 +111,21 @@ def _reported_ratio(
         )
     for name, arr in (("ci_lb", lb), ("ci_ub", ub)):
         check_positive(name, np.where(has_ci, arr, 1.0), labels=labels)
-    _first_bad(has_ci & (lb >= ub), "ci_lb", labels, lambda i: (
+    reject_first(has_ci & (lb >= ub), "ci_lb", labels, lambda i: (
         f"ci_lb={lb[i]:g} is not below ci_ub={ub[i]:g}; the lower bound must be the smaller"
     ))  # fmt: skip
-    _first_bad(has_ci & ((r < lb) | (r > ub)), rname, labels, lambda i: (
+    reject_first(has_ci & ((r < lb) | (r > ub)), rname, labels, lambda i: (
         f"{rname}={r[i]:g} lies outside its confidence interval ({lb[i]:g}, {ub[i]:g}); "
         "check for swapped or mistyped numbers"
     ))  # fmt: skip
-    _first_bad(has_p & ((p <= 0) | (p > 1)), "pval", labels, lambda i: (
+    reject_first(has_p & ((p <= 0) | (p > 1)), "pval", labels, lambda i: (
         f"p-value {p[i]:g} is outside (0, 1]; give the two-sided p-value as a proportion"
     ))  # fmt: skip
     use_p = has_p & ~has_ci
-    _first_bad(use_p & (p == 1), "pval", labels, lambda i: (
+    reject_first(use_p & (p == 1), "pval", labels, lambda i: (
         "p-value 1 gives no standard error (z = 0); give the confidence interval instead"
     ))  # fmt: skip
-    _first_bad(use_p & (r == 1), rname, labels, lambda i: (
+    reject_first(use_p & (r == 1), rname, labels, lambda i: (
         f"{rname}=1 with a p-value gives no standard error (log ratio 0); give the "
         "confidence interval instead"
     ))  # fmt: skip
@@ -155,12 +155,6 @@ def _reported_ratio(
                 )
     _check_result(code, yi, vi, labels, "check the ratio, CI and p-value")
     return EffectSizes(yi, vi, code, labels, ni)
-
-
-def _first_bad(bad: np.ndarray, name: str, labels: tuple[str, ...] | None, what: Any) -> None:
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"argument {name!r}, {study_name(i, labels)}: {what(i)}", where=name)
 
 
 def _generic(code: str, given: dict[str, Any], labels: tuple[str, ...] | None) -> EffectSizes:

@@ -90,15 +90,11 @@ def normalise(batch: Batch) -> tuple[Batch, Array, Array]:
     wherever those do not overflow; on data with variances near 1e-300 or 1e300
     they are what the unscaled arithmetic cannot represent (``w²``, ``w⁴`` terms).
     """
-    vmin = np.where(batch.mask, batch.vi, np.inf).min(axis=1)
-    ok = np.isfinite(vmin) & (vmin > 0)
-    # frexp: vmin = m 2^ex with m in [0.5, 1); scale by 2^(ex // 2) so vmin / s² is in [1/8, 1).
-    e = np.frexp(np.where(ok, vmin, 1.0))[1] // 2
-    if not e.any():
+    scale = power2_scale(np.where(batch.mask, batch.vi, np.inf).min(axis=1))
+    if scale is None:
         ones = np.ones(batch.B)
         return batch, ones, ones
-    sc = np.ldexp(1.0, e)
-    s2 = sc * sc
+    sc, s2 = scale
     scaled = Batch(
         yi=batch.yi / sc[:, None],
         vi=np.where(batch.mask, batch.vi / s2[:, None], 1.0),
@@ -106,6 +102,21 @@ def normalise(batch: Batch) -> tuple[Batch, Array, Array]:
         mask=batch.mask,
     )
     return scaled, sc, s2
+
+
+def power2_scale(vmin: Array) -> tuple[Array, Array] | None:
+    """Powers of 2 ``(s, s²)`` that bring each smallest variance ``vmin`` near 1.
+
+    ``s = 2^(ex // 2)`` where ``vmin = m 2^ex`` with ``m`` in ``[0.5, 1)``
+    (``frexp``), so ``vmin / s²`` lies in ``[1/2, 2)``; 1 where ``vmin`` is not a
+    positive finite number. ``None`` when every factor is 1 (nothing to rescale).
+    """
+    ok = np.isfinite(vmin) & (vmin > 0)
+    e = np.frexp(np.where(ok, vmin, 1.0))[1] // 2
+    if not e.any():
+        return None
+    sc = np.ldexp(1.0, e)
+    return sc, sc * sc
 
 
 @dataclass(frozen=True)
@@ -229,8 +240,14 @@ def wls(X: Array, y: Array, w: Array) -> WLS:
 _KEEP = 1e-4
 
 
-def _exclusive_sum(a: Array) -> Array:
-    """``out[:, i] = sum_{j != i} a[:, j]`` from prefix and suffix sums (no subtraction)."""
+def _exclusive_sum(a: Array, axis: int = 1) -> Array:
+    """``out[:, i] = sum_{j != i} a[:, j]`` from prefix and suffix sums (no subtraction).
+
+    The sum runs along ``axis`` of a 2-d array (1: member-major ``(B, k)``; 0:
+    study-major ``(k, B)``).
+    """
+    if axis == 0:
+        return _exclusive_sum(a.T).T
     pre = np.cumsum(a, axis=1)
     suf = np.cumsum(a[:, ::-1], axis=1)[:, ::-1]
     out = np.zeros_like(a)

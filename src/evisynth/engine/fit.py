@@ -39,6 +39,43 @@ TESTS = ("z", "t", "knha", "adhoc")
 _EPS = np.finfo(np.float64).eps
 
 
+def knha_scale(rss: Array, df: Array | float, test: str) -> Array:
+    """Knapp–Hartung factor ``s² = y'Py / (k - p)``, 0 where ``y'Py`` is numerically 0
+    (as metafor); for ``adhoc`` at least 1 (Röver et al. 2015).
+
+    References
+    ----------
+    Hartung J, Knapp G (2001). Stat Med 20:1771-1782.
+    """
+    s2w = np.where(rss <= _EPS, 0.0, rss / df)
+    if test == "adhoc":
+        s2w = np.maximum(s2w, 1.0)
+    return s2w
+
+
+def wald_stat(beta: Array, se: Array) -> Array:
+    """``beta / se``; a zero standard error (Knapp–Hartung with all residuals 0) gives
+    an infinite statistic, or 0 when the estimate is 0 too, rather than metafor's NaN."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out: Array = np.where(se > 0, beta / se, np.where(beta == 0, 0.0, np.sign(beta) * np.inf))
+    return out
+
+
+def critical_value(test: str, level: float, df: Array | float) -> Array:
+    """Two-sided critical value at ``level`` percent: normal for ``z``, else t with ``df``."""
+    alpha = 1.0 - level / 100.0
+    if test == "z":
+        return np.asarray(-special.ndtri(alpha / 2))
+    return np.asarray(special.stdtrit(df, 1.0 - alpha / 2))
+
+
+def p_value(test: str, stat: Array, df: Array | float) -> Array:
+    """Two-sided p-value of ``stat``: normal for ``z``, else t with ``df``."""
+    if test == "z":
+        return np.asarray(2.0 * special.ndtr(-np.abs(stat)))
+    return np.asarray(2.0 * special.stdtr(df, -np.abs(stat)))
+
+
 @dataclass(frozen=True)
 class FitArrays:
     """Everything the fit computes, as arrays over the batch.
@@ -127,28 +164,20 @@ def fit_batch(
     vb = model.XtWX_inv
     df_resid = (k - p).astype(np.float64)
     if test in ("knha", "adhoc"):
-        rss = model.yPy
-        s2w = np.where(rss <= _EPS, 0.0, rss / df_resid)
-        if test == "adhoc":
-            s2w = np.maximum(s2w, 1.0)
+        s2w = knha_scale(model.yPy, df_resid, test)
         vb = vb * s2w[:, None, None]
     else:
         s2w = np.ones(B)
     se = np.sqrt(np.einsum("bii->bi", vb))
-    # A zero standard error (Knapp-Hartung with all residuals 0) gives an infinite
-    # statistic, or 0 when the estimate is 0 too, rather than metafor's NaN.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stat = np.where(se > 0, model.beta / se, np.where(model.beta == 0, 0.0,
-                                                          np.sign(model.beta) * np.inf))
-    alpha = 1.0 - level / 100.0
+    stat = wald_stat(model.beta, se)
     if test == "z":
         ddf = np.full(B, np.nan)
-        crit = np.full(B, -special.ndtri(alpha / 2))
-        pval = 2.0 * special.ndtr(-np.abs(stat))
+        crit = np.full(B, critical_value(test, level, ddf))
+        pval = p_value(test, stat, ddf)
     else:
         ddf = df_resid
-        crit = special.stdtrit(ddf, 1.0 - alpha / 2)
-        pval = 2.0 * special.stdtr(ddf[:, None], -np.abs(stat))
+        crit = critical_value(test, level, ddf)
+        pval = p_value(test, stat, ddf[:, None])
     ci_lb = model.beta - crit[:, None] * se
     ci_ub = model.beta + crit[:, None] * se
 

@@ -238,16 +238,22 @@ def study_loglik(
     )
 
 
-def _family_terms(data: GLMMData, eta: Array) -> tuple[Array, Array, Array]:
-    """Score ``y - mu``, weight ``w = dmu/deta`` and ``dw/deta`` per observation.
-
-    ``eta`` may carry trailing axes beyond ``(B, k, J)`` (quadrature nodes).
-    """
+def _observed(data: GLMMData, eta: Array) -> tuple[Array, Array]:
+    """Counts ``y`` and sizes ``n``, shaped to broadcast against ``eta``'s trailing axes."""
     y, n = data.y, data.n
     extra = eta.ndim - y.ndim
     if extra:
         y = y.reshape(y.shape + (1,) * extra)
         n = n.reshape(n.shape + (1,) * extra)
+    return y, n
+
+
+def _family_terms(data: GLMMData, eta: Array) -> tuple[Array, Array, Array]:
+    """Score ``y - mu``, weight ``w = dmu/deta`` and ``dw/deta`` per observation.
+
+    ``eta`` may carry trailing axes beyond ``(B, k, J)`` (quadrature nodes).
+    """
+    y, n = _observed(data, eta)
     if data.family == "nchg":
         _, mean, var, k3 = _nchg_moments(data, eta)
         return y - mean, var, k3
@@ -324,11 +330,7 @@ def _gradient(
 
 def _logdens(data: GLMMData, eta: Array) -> Array:
     """Log density without its constants, per observation; ``eta`` may carry trailing axes."""
-    y, n = data.y, data.n
-    extra = eta.ndim - y.ndim
-    if extra:
-        y = y.reshape(y.shape + (1,) * extra)
-        n = n.reshape(n.shape + (1,) * extra)
+    y, n = _observed(data, eta)
     if data.family == "nchg":
         lse = _nchg_moments(data, eta)[0]
         out: Array = y * eta - lse

@@ -12,13 +12,15 @@ reduces to sums over the ``k`` studies, with ``w = 1/(vi + tau²)``,
 
 The arrays are held study-major, ``(k, B)``, so that each sum over studies is
 ``k - 1`` vector additions of length ``B`` rather than ``B`` short reductions.
-The estimators are those of :mod:`evisynth.engine.tau2` and the tests those of
-:mod:`evisynth.engine.fit`, step for step: ML, REML and EB by the same
-bracketed Fisher scoring (same start, same safeguards, same convergence rule
-``|step| < tol · (tau² + min(vi))``, same move to the boundary, snap and
-log-likelihood check, same power-of-2 rescaling; ``tr(P)`` from exclusive sums
-where the textbook formula cancels), the other estimators by
-:func:`evisynth.engine.estimate_tau2` itself. Results agree with
+The estimators are those of :mod:`evisynth.engine.tau2` and the tests are the
+functions of :mod:`evisynth.engine.fit` (Knapp–Hartung factor, Wald statistic,
+critical value, p-value): ML, REML and EB run the one scoring loop of the
+engine, :func:`evisynth.engine.scoring.fisher_scoring` (start, safeguards,
+convergence rule, boundary, snap and log-likelihood check), with the step
+formulas of :mod:`evisynth.engine.scoring` fed by the closed-form sums above
+(``tr(P)`` from exclusive sums where the textbook formula cancels); the power-of-2
+rescaling is :func:`evisynth.engine._batch.power2_scale`; the other estimators
+are :func:`evisynth.engine.estimate_tau2` itself. Results agree with
 :func:`evisynth.engine.fit_batch` to rounding (tested); they are identical
 whatever the batch size, because every operation is elementwise across batch
 members.
@@ -30,12 +32,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special
 
-from evisynth.engine._batch import Array, make_batch
+from evisynth.engine._batch import Array, _exclusive_sum, make_batch, power2_scale
+from evisynth.engine.fit import critical_value, knha_scale, p_value, wald_stat
+from evisynth.engine.scoring import SCORING, eb_step, fisher_scoring, hedges, ml_step, reml_step
 from evisynth.engine.tau2 import METHODS, estimate_tau2
 
-_SCORING = ("ML", "REML", "EB")
 _EPS = np.finfo(np.float64).eps
 _LOG2PI = float(np.log(2.0 * np.pi))
 
@@ -70,56 +72,22 @@ def _sums(Y: Array, V: Array, t: Array) -> tuple[Array, Array, Array, Array]:
     return w, s1, beta, Y - beta
 
 
-def _step(method: str, Y: Array, V: Array, t: Array) -> Array:
-    """Fisher-scoring adjustment (as :func:`evisynth.engine.tau2._scoring_step`)."""
-    w, s1, _, r = _sums(Y, V, t)
-    if method == "EB":
-        k = Y.shape[0]
-        return (_rsum(w * r * r) * k / (k - 1) - k) / s1
-    wr = w * r
-    yppy = _rsum(wr * wr)
-    w2 = w * w
-    s2 = _rsum(w2)
-    if method == "ML":
-        return (yppy - s1) / s2
-    s3 = _rsum(w2 * w)
-    q = s2 / s1
-    trp = s1 - q
-    trpp = s2 - 2.0 * s3 / s1 + q * q
-    bad = ~(trp > _SQRT_EPS * s1) | ~(trpp > _SQRT_EPS * s2)
-    if bad.any():
-        trp[bad], trpp[bad] = _traces_exact(w[:, bad])
-    return (yppy - trp) / trpp
-
-
 _SQRT_EPS = float(np.sqrt(_EPS))
-
-
-def _exclusive(a: Array) -> Array:
-    """``out[i] = sum_{j != i} a[j]`` over studies from prefix and suffix sums (no subtraction)."""
-    k = a.shape[0]
-    pre = np.cumsum(a, axis=0)
-    suf = np.cumsum(a[::-1], axis=0)[::-1]
-    out = np.zeros_like(a)
-    out[1:] += pre[:-1]
-    out[:-1] += suf[1:]
-    del k
-    return out
 
 
 def _traces_exact(w: Array) -> tuple[Array, Array]:
     """``tr(P)``, ``tr(PP)`` without cancellation (as ``engine._batch._trace_p1``)."""
     S = _rsum(w)
-    e = _exclusive(w)
+    e = _exclusive_sum(w, axis=0)
     w2 = w * w
-    f = _exclusive(w2)
+    f = _exclusive_sum(w2, axis=0)
     return _rsum(w * e) / S, (_rsum(w2 * e * e) + _rsum(w2 * f)) / (S * S)
 
 
-def _step_into(method: str, Y: Array, V: Array, t: Array, W: Array, T: Array,
-               U: Array) -> Array:
-    """:func:`_step` with the ``(k, n)`` temporaries written into buffers (same arithmetic).
+def _step(method: str, Y: Array, V: Array, t: Array, W: Array, T: Array, U: Array) -> Array:
+    """Fisher-scoring adjustment at ``t`` from the closed-form sums (module docstring).
 
+    The ``(k, n)`` temporaries are written into the buffers ``W``, ``T``, ``U``.
     For REML, ``tr(P) = S_1 - S_2/S_1`` cancels when one weight dominates; members
     where it has lost half its digits are recomputed from exclusive sums, as the
     general engine does.
@@ -131,17 +99,16 @@ def _step_into(method: str, Y: Array, V: Array, t: Array, W: Array, T: Array,
     beta = _rsum(T) / s1
     np.subtract(Y, beta, out=T)
     if method == "EB":
-        k = Y.shape[0]
         np.multiply(W, T, out=U)
         np.multiply(U, T, out=U)
-        return (_rsum(U) * k / (k - 1) - k) / s1
+        return eb_step(_rsum(U), Y.shape[0], 1, s1)
     np.multiply(W, T, out=T)
     np.multiply(T, T, out=T)
     yppy = _rsum(T)
     np.multiply(W, W, out=T)
     s2 = _rsum(T)
     if method == "ML":
-        return (yppy - s1) / s2
+        return ml_step(yppy, s1, s2)
     np.multiply(T, W, out=T)
     s3 = _rsum(T)
     q = s2 / s1
@@ -150,7 +117,7 @@ def _step_into(method: str, Y: Array, V: Array, t: Array, W: Array, T: Array,
     bad = ~(trp > _SQRT_EPS * s1) | ~(trpp > _SQRT_EPS * s2)
     if bad.any():
         trp[bad], trpp[bad] = _traces_exact(W[:, bad])
-    return (yppy - trp) / trpp
+    return reml_step(yppy, trp, trpp)
 
 
 def _loglik(Y: Array, V: Array, t: Array, reml: bool) -> Array:
@@ -167,118 +134,46 @@ def _hedges(Y: Array, V: Array) -> Array:
     k = Y.shape[0]
     r = Y - _rsum(Y) / k
     sv = _rsum(V)
-    return (_rsum(r * r) - (sv - sv / k)) / (k - 1)
+    return hedges(_rsum(r * r), sv - sv / k, k, 1)
+
+
+class _InterceptModel:
+    """The fast path's side of :func:`evisynth.engine.scoring.fisher_scoring`.
+
+    ``Y``, ``V`` are ``(k, n)``; the three ``(k, N)`` buffers (``N >= n``) are
+    shared by every subset, whose steps use their first ``n`` columns.
+    """
+
+    def __init__(self, method: str, Y: Array, V: Array,
+                 buffers: tuple[Array, Array, Array] | None = None) -> None:
+        self.method, self.Y, self.V = method, Y, V
+        self.buffers = buffers if buffers is not None else (
+            np.empty_like(Y), np.empty_like(Y), np.empty_like(Y))
+
+    def step(self, tau2: Array) -> Array:
+        m = self.Y.shape[1]
+        W, T, U = (b[:, :m] for b in self.buffers)
+        return _step(self.method, self.Y, self.V, tau2, W, T, U)
+
+    def loglik(self, tau2: Array, reml: bool) -> Array:
+        return _loglik(self.Y, self.V, tau2, reml)
+
+    def take(self, idx: NDArray[np.intp]) -> _InterceptModel:
+        return _InterceptModel(self.method, self.Y[:, idx], self.V[:, idx], self.buffers)
 
 
 def _scoring(
     method: str, Y: Array, V: Array, tol: float, maxiter: int
 ) -> tuple[Array, NDArray[np.bool_], NDArray[np.int64]]:
-    """Bracketed Fisher scoring of all members, step for step ``tau2._fisher_scoring``.
+    """ML, REML or EB tau² of all members of study-major ``Y``, ``V`` ``(k, n)``.
 
-    A member has converged when the scoring step at its current iterate is below
-    ``tol · (tau² + min(vi))`` or its bracket is narrower than that; a step below
-    0 moves to 0, where a score pointing below 0 ends with ``tau² = 0``. Members
-    leave the working arrays once they make up an eighth of them (their values
-    are recorded when they finish; later iterations are discarded).
+    :func:`evisynth.engine.scoring.fisher_scoring` (the loop of the general engine
+    too) from the Hedges estimate, with this module's closed-form steps.
     """
-    n = Y.shape[1]
-    vmin_all = V.min(axis=0)
     with np.errstate(all="ignore"):
-        tau2 = np.maximum(_hedges(Y, V), 0.0)
-    tau2 = np.where(np.isfinite(tau2), tau2, 0.0)
-    out = tau2.copy()
-    iterations = np.zeros(n, dtype=np.int64)
-    converged = np.zeros(n, dtype=bool)
-    idx = np.arange(n)
-    alive = np.ones(n, dtype=bool)
-    Ya, Va = Y, V
-    cur = tau2
-    vmin = vmin_all
-    lo = np.zeros(n)
-    hi = np.full(n, np.inf)
-    prev = np.full(n, np.inf)
-    n_dead = 0
-    Wb, Tb, Ub = np.empty_like(Y), np.empty_like(Y), np.empty_like(Y)
-    inf = np.inf
-    for it in range(1, maxiter + 1):
-        m = idx.size
-        with np.errstate(all="ignore"):
-            adj = _step_into(method, Ya, Va, cur, Wb[:, :m], Tb[:, :m], Ub[:, :m])
-        failed = ~np.isfinite(adj)
-        if failed.any():
-            adj[failed] = 0.0
-        pos = adj > 0
-        np.maximum(lo, cur, out=lo, where=pos)
-        np.minimum(hi, cur, out=hi, where=adj < 0)
-        thr = tol * (cur + vmin)
-        cand = cur + adj
-        aadj = np.abs(adj)
-        newton_done = aadj < thr
-        # Members whose scoring step is not simply taken: below/at the lower or above
-        # the upper end of the bracket, or slow (a finite prev implies a bracket).
-        # The bracket logic of tau2._fisher_scoring runs on them only.
-        special = np.flatnonzero((cand <= lo) | (cand > hi) | (aadj > 0.5 * prev))
-        nxt = cand
-        if special.size:
-            c, lo_s, hi_s, cur_s = cand[special], lo[special], hi[special], cur[special]
-            br = hi_s < inf
-            below = c < lo_s
-            lo_pos = lo_s > 0
-            to_zero = below & ~lo_pos
-            outside = (below & lo_pos) | (c > hi_s) | ((c == lo_s) & (adj[special] < 0) & lo_pos)
-            outside |= br & (aadj[special] > 0.5 * prev[special]) & ~to_zero
-            mid = 0.5 * (lo_s + np.where(br, hi_s, cur_s))
-            nxt = cand.copy()
-            nxt[special] = np.where(outside, mid, np.where(to_zero, 0.0, c))
-        done = newton_done | ((hi - lo) < thr)
-        take = newton_done & (cand >= lo) & (cand <= hi)
-        final = np.where(take, cand, cur)
-        zero = cur == 0.0
-        if zero.any():
-            at_bound = zero & ~pos
-            done |= at_bound
-            final[at_bound] = 0.0
-        prev = np.where(hi < inf, np.abs(nxt - cur), inf)
-        if failed.any():
-            nxt = np.where(failed, cur, nxt)
-        cur = np.where(done, final, nxt)
-        finish = (done | failed) & alive
-        n_fin = int(np.count_nonzero(finish))
-        if n_fin:
-            d = idx[finish]
-            out[d] = cur[finish]
-            iterations[d] = it
-            converged[d] = (done & ~failed)[finish]
-            alive &= ~finish
-            n_dead += n_fin
-            if n_dead == idx.size:
-                idx = idx[:0]
-                break
-            if 8 * n_dead >= idx.size:
-                keep = alive
-                idx = idx[keep]
-                cur, lo, hi, prev, vmin = cur[keep], lo[keep], hi[keep], prev[keep], vmin[keep]
-                Ya, Va = Ya[:, keep], Va[:, keep]
-                alive = np.ones(idx.size, dtype=bool)
-                n_dead = 0
-    if idx.size:
-        rest = idx[alive]
-        out[rest] = cur[alive]
-        iterations[rest] = maxiter
-    # Boundary snap: converged just above 0 with the score at 0 pointing below 0.
-    near0 = np.flatnonzero(converged & (out > 0) & (out < 100.0 * tol * vmin_all))
-    if near0.size:
-        score0 = _step(method, Y[:, near0], V[:, near0], np.zeros(near0.size))
-        out[near0] = np.where(score0 <= 0.0, 0.0, out[near0])
-    if method in ("ML", "REML"):
-        reml = method == "REML"
-        cand_ll = np.flatnonzero(out > tol * vmin_all)
-        if cand_ll.size:
-            Yc, Vc = Y[:, cand_ll], V[:, cand_ll]
-            ll0 = _loglik(Yc, Vc, np.zeros(cand_ll.size), reml)
-            ll = _loglik(Yc, Vc, out[cand_ll], reml)
-            out[cand_ll] = np.where(ll0 - ll > 1e-8, 0.0, out[cand_ll])
-    return out, converged, iterations
+        start = _hedges(Y, V)
+    return fisher_scoring(_InterceptModel(method, Y, V), method, start, V.min(axis=0), tol,
+                          maxiter)
 
 
 def fit_intercept(
@@ -351,17 +246,14 @@ def fit_intercept(
         raise ValueError("fit_intercept needs k >= 2 studies")
     # Rescale each member by a power of 2 (exact) so that its smallest variance is
     # near 1, as engine._batch.normalise; results are scaled back at the end.
-    vmin = V.min(axis=0)
-    ok = np.isfinite(vmin) & (vmin > 0)
-    e = np.where(ok, np.round(np.log2(np.where(ok, vmin, 1.0)) / 2.0), 0.0).astype(np.int64)
     sc: Array | float = 1.0
     s2: Array | float = 1.0
-    if e.any():
-        sc = np.ldexp(1.0, e)
-        s2 = sc * sc
+    scale = power2_scale(V.min(axis=0))
+    if scale is not None:
+        sc, s2 = scale
         Y = Y / sc
         V = V / s2
-    if method in _SCORING:
+    if method in SCORING:
         t2, converged, iterations = _scoring(method, Y, V, tol, maxiter)
     else:
         est = estimate_tau2(make_batch(Y.T, V.T), method, tol=tol, maxiter=maxiter)
@@ -370,25 +262,10 @@ def fit_intercept(
     vb = 1.0 / s1
     df = float(k - 1)
     if test in ("knha", "adhoc"):
-        rss = _rsum(w * r * r)
-        s2w = np.where(rss <= _EPS, 0.0, rss / df)
-        if test == "adhoc":
-            s2w = np.maximum(s2w, 1.0)
-        vb = vb * s2w
+        vb = vb * knha_scale(_rsum(w * r * r), df, test)
     se = np.sqrt(vb)
-    alpha = 1.0 - level / 100.0
-    pval = None
-    if with_pval:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stat = np.where(se > 0, beta / se, np.where(beta == 0, 0.0, np.sign(beta) * np.inf))
-    if test == "z":
-        crit = float(-special.ndtri(alpha / 2))
-        if with_pval:
-            pval = 2.0 * special.ndtr(-np.abs(stat))
-    else:
-        crit = float(special.stdtrit(df, 1.0 - alpha / 2))
-        if with_pval:
-            pval = 2.0 * special.stdtr(df, -np.abs(stat))
+    crit = float(critical_value(test, level, df))
+    pval = p_value(test, wald_stat(beta, se), df) if with_pval else None
     return InterceptFit(
         estimate=beta * sc,
         se=se * sc,

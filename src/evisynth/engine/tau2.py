@@ -29,20 +29,17 @@ frozen):
   ``Q(tau²) = k - p``, 0 if ``Q(0) < k - p``. Found by safeguarded Newton steps
   inside a bisection bracket; ``Q`` is strictly decreasing in tau².
 
-Convergence criterion (iterative methods): a member has converged when the
-Fisher-scoring step computed *at the current iterate* (score over information,
-so a statement about the score at the reported value) is below
-``tol · (tau² + v_min)``, where ``v_min`` is the smallest sampling variance of
-the member's studies and ``tol = 1e-10`` by default; or when the bracket of the
-root has shrunk below that width. The criterion is relative to tau² and, near
-0, to the most precise study: an uninformative study (huge ``vi``) cannot
-loosen it (adding a study can only lower ``v_min``), and rescaling
-``y -> c y``, ``v -> c² v`` rescales tau² by ``c²`` with the same iterations. A
-step that would go below 0 moves to 0, where a score pointing below 0 ends the
-iteration with ``tau2 = 0`` exactly (maximum on the boundary). The
-Paule–Mandel root finder stops when the Newton step or the bracket is below
-``1e-2 · tol · (tau² + v_min)``; its bracket starts at ``RSS_ols / (k - p)``,
-which always contains the root.
+The scoring loop, its convergence criterion (the step at the current iterate
+below ``tol · (tau² + v_min)``, ``v_min`` the smallest sampling variance of the
+member's studies, ``tol = 1e-10`` by default) and its boundary rules are
+:func:`evisynth.engine.scoring.fisher_scoring`, shared with the intercept-only
+fast path; this module supplies the steps for any design. The criterion is
+relative to tau² and, near 0, to the most precise study: an uninformative study
+(huge ``vi``) cannot loosen it (adding a study can only lower ``v_min``), and
+rescaling ``y -> c y``, ``v -> c² v`` rescales tau² by ``c²`` with the same
+iterations. The Paule–Mandel root finder stops when the Newton step or the
+bracket is below ``1e-2 · tol · (tau² + v_min)``; its bracket starts at
+``RSS_ols / (k - p)``, which always contains the root.
 """
 
 from __future__ import annotations
@@ -52,6 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from evisynth.engine._batch import Array, Batch, normalise, weights, wls
+from evisynth.engine.scoring import SCORING, eb_step, fisher_scoring, hedges, ml_step, reml_step
 
 METHODS = ("FE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM")
 ITERATIVE = ("ML", "REML", "EB", "PM")
@@ -116,7 +114,7 @@ def _hedges(batch: Batch) -> Array:
     trPV = np.where(batch.mask, batch.vi, 0.0).sum(axis=1) - np.einsum(
         "bij,bji->b", ols.XtWX_inv, XtVX
     )
-    return (rss - trPV) / (k - batch.p)
+    return hedges(rss, trPV, k, batch.p)
 
 
 def _scoring_step(method: str, batch: Batch, tau2: Array) -> Array:
@@ -124,11 +122,10 @@ def _scoring_step(method: str, batch: Batch, tau2: Array) -> Array:
     fit = wls(batch.X, batch.yi, weights(batch, tau2))
     if method == "ML":
         w = fit.w
-        return (fit.yPPy - w.sum(axis=1)) / (w**2).sum(axis=1)
+        return ml_step(fit.yPPy, w.sum(axis=1), (w**2).sum(axis=1))
     if method == "REML":
-        return (fit.yPPy - fit.trace_P()) / fit.trace_PP()
-    k = batch.k.astype(np.float64)
-    return (fit.yPy * k / (k - batch.p) - k) / fit.w.sum(axis=1)
+        return reml_step(fit.yPPy, fit.trace_P(), fit.trace_PP())
+    return eb_step(fit.yPy, batch.k.astype(np.float64), batch.p, fit.w.sum(axis=1))
 
 
 def mean_vi(batch: Batch) -> Array:
@@ -143,81 +140,21 @@ def min_vi(batch: Batch) -> Array:
     return np.where(batch.mask, batch.vi, np.inf).min(axis=1)
 
 
-def _fisher_scoring(
-    method: str, batch: Batch, tau2_init: Array, tol: float, maxiter: int
-) -> Tau2Estimate:
-    """Fisher scoring, safeguarded by a bracket of the score's root.
+@dataclass(frozen=True)
+class _BatchModel:
+    """The general engine's side of :func:`evisynth.engine.scoring.fisher_scoring`."""
 
-    The sign of each scoring step is the sign of the score, so every iterate
-    tells on which side of the root it lies. A step that leaves the bracket
-    ``[lo, hi]`` built this way is replaced by bisection. Where metafor's plain
-    iteration converges, this gives the same root; where it oscillates without
-    converging (metafor stops with an error), this still converges. A step that
-    would go below 0 moves to 0 instead, where a score that points below 0 ends
-    the iteration with ``tau2 = 0`` (maximum on the boundary).
+    method: str
+    batch: Batch
 
-    A member has converged when the scoring step *at its current iterate* (the
-    score divided by the information) is below ``tol · (tau² + min(vi))``, or
-    when the bracket has shrunk below that width; so convergence is always a
-    statement about the score at the reported value, not only about the size of
-    the last step.
-    """
-    tau2 = np.maximum(tau2_init, 0.0)
-    tau2 = np.where(np.isfinite(tau2), tau2, 0.0)
-    vmin = min_vi(batch)
-    lo = np.zeros(batch.B)
-    hi = np.full(batch.B, np.inf)
-    prev_step = np.full(batch.B, np.inf)
-    active = np.ones(batch.B, dtype=bool)
-    converged = np.zeros(batch.B, dtype=bool)
-    iterations = np.zeros(batch.B, dtype=np.int64)
-    for _ in range(maxiter):
-        idx = np.flatnonzero(active)
-        if idx.size == 0:
-            break
-        # While every member is active, basic slicing (views) instead of gathers.
-        sel: slice | np.ndarray = slice(None) if idx.size == batch.B else idx
-        cur = tau2[sel].copy()
-        with np.errstate(all="ignore"):
-            adj = _scoring_step(method, _take(batch, idx), cur)
-        iterations[sel] += 1
-        failed = ~np.isfinite(adj)
-        adj = np.where(failed, 0.0, adj)
-        lo[sel] = np.where(adj > 0, np.maximum(lo[sel], cur), lo[sel])
-        hi[sel] = np.where(adj < 0, np.minimum(hi[sel], cur), hi[sel])
-        thr = tol * (cur + vmin[sel])
-        at_bound = (cur == 0.0) & (adj <= 0.0)
-        newton_done = np.abs(adj) < thr
-        nxt = cur + adj
-        bracketed = np.isfinite(hi[sel])
-        below = nxt < lo[sel]
-        # Below the lower bracket end: 0 itself is the next candidate if the
-        # bracket reaches down to 0, otherwise bisect.
-        outside = (below & (lo[sel] > 0)) | (nxt > hi[sel]) | ((nxt == lo[sel]) & (adj < 0)
-                                                               & (lo[sel] > 0))
-        # A scoring step that is not at least half the one before it, inside a
-        # finite bracket, means oscillation: bisect instead (Brent-style safeguard).
-        slow = bracketed & (np.abs(adj) > 0.5 * prev_step[sel]) & ~(below & (lo[sel] == 0))
-        mid = 0.5 * (lo[sel] + np.where(bracketed, hi[sel], cur))
-        nxt = np.where(below & (lo[sel] == 0), 0.0, nxt)
-        nxt = np.where(outside | slow, mid, nxt)
-        width_done = bracketed & (hi[sel] - lo[sel] < thr)
-        done = at_bound | newton_done | width_done
-        # A converged Newton step is taken when it stays inside the bracket.
-        take = newton_done & (cur + adj >= lo[sel]) & (cur + adj <= hi[sel])
-        final = np.where(at_bound, 0.0, np.where(take, cur + adj, cur))
-        prev_step[sel] = np.where(bracketed, np.abs(nxt - cur), np.inf)
-        tau2[sel] = np.where(done, final, np.where(failed, cur, nxt))
-        converged[sel] = done & ~failed
-        active[idx[done | failed]] = False
-    # Snap onto the boundary: a sequence that converged near 0 while the score
-    # at 0 is negative has its maximum at 0 exactly.
-    near0 = converged & (tau2 > 0) & (tau2 < 100.0 * tol * vmin)
-    if near0.any():
-        idx = np.flatnonzero(near0)
-        score0 = _scoring_step(method, _take(batch, idx), np.zeros(idx.size))
-        tau2[idx] = np.where(score0 <= 0.0, 0.0, tau2[idx])
-    return Tau2Estimate(tau2=tau2, converged=converged, iterations=iterations)
+    def step(self, tau2: Array) -> Array:
+        return _scoring_step(self.method, self.batch, tau2)
+
+    def loglik(self, tau2: Array, reml: bool) -> Array:
+        return log_likelihood(self.batch, tau2, reml)
+
+    def take(self, idx: np.ndarray) -> _BatchModel:
+        return _BatchModel(self.method, _take(self.batch, idx))
 
 
 def _take(batch: Batch, idx: np.ndarray) -> Batch:
@@ -368,12 +305,11 @@ def estimate_scaled(
     if method in ("FE", "DL", "HE", "HS", "HSk", "SJ"):
         t = np.maximum(_closed_form(method, batch), 0.0)
         return Tau2Estimate(t, np.ones(B, dtype=bool), np.zeros(B, dtype=np.int64))
-    if method in ("ML", "REML", "EB"):
+    if method in SCORING:
         start = _hedges(batch) if init is None else init
-        est = _fisher_scoring(method, batch, start, tol, maxiter)
-        if method in ("ML", "REML"):
-            est = _ll0_check(method, batch, est, tol)
-        return est
+        t, conv, its = fisher_scoring(_BatchModel(method, batch), method, start,
+                                      min_vi(batch), tol, maxiter)
+        return Tau2Estimate(t, conv, its)
     if method == "PM":
         k = batch.k.astype(np.float64)
         root, found, conv, its = _solve_q(
@@ -400,15 +336,3 @@ def log_likelihood(batch: Batch, tau2: Array, reml: bool) -> Array:
             _, logdet_inv = np.linalg.slogdet(fit.XtWX_inv)
         ll = ll + 0.5 * batch.p * np.log(2 * np.pi) + 0.5 * logdet_inv
     return ll
-
-
-def _ll0_check(method: str, batch: Batch, est: Tau2Estimate, tol: float) -> Tau2Estimate:
-    # Fisher scoring can stall at a local maximum; metafor then sets tau² = 0
-    # when the likelihood at 0 is higher. Same rule here.
-    reml = method == "REML"
-    ll0 = log_likelihood(batch, np.zeros(batch.B), reml)
-    ll = log_likelihood(batch, est.tau2, reml)
-    stuck = (ll0 - ll > 1e-8) & (est.tau2 > tol * min_vi(batch))
-    if not stuck.any():
-        return est
-    return Tau2Estimate(np.where(stuck, 0.0, est.tau2), est.converged, est.iterations)

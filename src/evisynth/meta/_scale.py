@@ -26,10 +26,13 @@ from evisynth.transforms import back_transform
 LOG_SCALE = frozenset({"RR", "OR", "HR", "IRR", "ROM", "PETO", "MH"})
 
 #: Analysis-scale names of measures that are not on their natural scale.
-_ANALYSIS = {"PLO": "logit", "PAS": "arcsine", "PFT": "double arcsine"}
+_ANALYSIS = {"PLO": "logit", "PAS": "arcsine", "PFT": "double arcsine",
+             "ZCOR": "Fisher's z", "ZPCOR": "Fisher's z", "IRLN": "log", "MNLN": "log"}
 
 #: Natural-scale names of the transformed proportion measures.
-_NATURAL = {"PLO": "proportion", "PAS": "proportion", "PFT": "proportion"}
+_NATURAL = {"PLO": "proportion", "PAS": "proportion", "PFT": "proportion",
+            "ZCOR": "correlation", "ZPCOR": "partial correlation", "IRLN": "rate",
+            "MNLN": "mean"}
 
 #: Keys of location values (on the analysis scale) that have a natural-scale value.
 LOCATION_KEYS = ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
@@ -85,7 +88,8 @@ def natural_scale(measure: str) -> str | None:
     -------
     str or None
         The ratio code (``"HR"``, ``"OR"``, ...; ``"OR"`` for ``PETO``/``MH``
-        odds ratios) or ``"proportion"``.
+        odds ratios), ``"proportion"``, ``"correlation"`` (ZCOR), ``"partial
+        correlation"`` (ZPCOR), ``"rate"`` (IRLN) or ``"mean"`` (MNLN).
 
     Raises
     ------
@@ -103,7 +107,7 @@ def natural_scale(measure: str) -> str | None:
     m = measure.upper()
     if m in LOG_SCALE:
         return "OR" if m in ("PETO", "MH") else m
-    if m in ("PLO", "PAS"):
+    if m in ("PLO", "PAS", "ZCOR", "ZPCOR", "IRLN", "MNLN"):
         return _NATURAL[m]
     return None
 

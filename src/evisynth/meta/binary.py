@@ -51,11 +51,7 @@ from scipy import stats
 from evisynth._validation import (
     FloatArray,
     _check_add_to,
-    _check_counts,
-    _check_group_size,
-    _events_and_rest,
-    _need,
-    _vectors,
+    _two_by_two,
     as_labels,
     check_bool,
     check_choice,
@@ -446,25 +442,7 @@ def _tables(
 ) -> tuple[Array, Array, Array, Array, tuple[str, ...] | None]:
     """Raw 2x2 counts ``a, b, c, d``, checked with escalc's count validators."""
     given = {n: v for n, v in given.items() if v is not None}
-    how = "ai, ci and either bi, di or n1i, n2i (group sizes)"
-    _need(code, given, ("ai", "ci"), how)
-    if "bi" not in given and "n1i" not in given:
-        _need(code, given, ("bi",), how + " (give bi or n1i)")
-    if "di" not in given and "n2i" not in given:
-        _need(code, given, ("di",), how + " (give di or n2i)")
-    lab = as_labels(labels)
-    names = ("ai", "bi", "ci", "di", "n1i", "n2i")
-    arrays, k = _vectors(given, names, lab)
-    if k < 1:
-        raise InputError(f"{fn}(): no tables: ai is empty", where="ai")
-    lab = as_labels(labels, k)
-    _check_counts(arrays, names, lab)
-    a, c = arrays["ai"], arrays["ci"]
-    b = _events_and_rest("ai", "bi", "n1i", arrays, lab)
-    d = _events_and_rest("ci", "di", "n2i", arrays, lab)
-    _check_group_size("n1i" if "n1i" in arrays else "ai+bi", a + b, lab)
-    _check_group_size("n2i" if "n2i" in arrays else "ci+di", c + d, lab)
-    return a, b, c, d, lab
+    return _two_by_two(code, given, as_labels(labels), empty=f"{fn}(): no tables: ai is empty")
 
 
 def _warn_dropped(dropped: np.ndarray, labels: tuple[str, ...] | None, fn: str) -> None:

@@ -21,7 +21,7 @@ Layout (every key but ``design.k`` and ``design.tau`` optional)::
 
 ``kind = "fixed"`` takes ``vi``; ``"binary"`` takes ``n`` and ``p_control``;
 ``"continuous"`` takes ``n`` and ``sd``; ``"survival"`` takes ``n``, ``hazard``
-and ``follow_up`` (see :mod:`evisynth.simulate.design`). Errors name the file and the key.
+and ``follow_up`` (see :mod:`evisynth.simulate.data_models`). Errors name the file and the key.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from scipy import special
 
 from evisynth._validation import FloatArray
 from evisynth.engine import fit_batch, make_batch
+from evisynth.engine.fit import critical_value, knha_scale, p_value, wald_stat
 from evisynth.errors import EvisynthWarning, InputError
 from evisynth.meta.metareg import INTERCEPT, MetaRegResult
 from evisynth.meta.results import RMAResult
@@ -258,12 +259,11 @@ def _loo_closed(
     Returns None (use the general refits) where one study carries more than
     99.9% of a subset's weight, where ``tr P(-i)`` would cancel.
     """
-    from evisynth.engine._batch import _exclusive_sum
+    from evisynth.engine._batch import _exclusive_sum, power2_scale
 
     k = len(y)
-    vmin = float(v.min())
-    sc = math.ldexp(1.0, round(math.log2(vmin) / 2.0))
-    s2 = sc * sc
+    scale = power2_scale(np.asarray([v.min()]))
+    sc, s2 = (1.0, 1.0) if scale is None else (float(scale[0][0]), float(scale[1][0]))
     y, v = y / sc, v / s2
     w = 1.0 / v
     S1 = w.sum()
@@ -315,25 +315,13 @@ def _loo_closed(
             R = r[None, :] - c[:, None]
             rss[rows] = np.einsum("bk,bk->b", W * R, R)
     vb = 1.0 / SW
-    if rss is not None:
-        s2w = np.where(rss <= _EPS, 0.0, rss / df)
-        if test == "adhoc":
-            s2w = np.maximum(s2w, 1.0)
-        vb = vb * s2w
-    else:
-        s2w = np.ones(k)
+    s2w = np.ones(k) if rss is None else knha_scale(rss, df, test)
+    vb = vb * s2w
     se = np.sqrt(vb)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stat = np.where(se > 0, beta / se, np.where(beta == 0, 0.0, np.sign(beta) * np.inf))
-    alpha = 1.0 - level / 100.0
-    if test == "z":
-        ddf = np.full(k, np.nan)
-        crit = np.full(k, -special.ndtri(alpha / 2))
-        pval = 2.0 * special.ndtr(-np.abs(stat))
-    else:
-        ddf = np.full(k, df)
-        crit = special.stdtrit(ddf, 1.0 - alpha / 2)
-        pval = 2.0 * special.stdtr(ddf, -np.abs(stat))
+    stat = wald_stat(beta, se)
+    ddf = np.full(k, np.nan if test == "z" else df)
+    crit = np.broadcast_to(critical_value(test, level, ddf), (k,))
+    pval = p_value(test, stat, ddf)
     vt = df / trp
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "FE":
