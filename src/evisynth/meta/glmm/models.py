@@ -246,7 +246,9 @@ def fit_model(
     """The fixed-effects fit and the fit of ``method`` (the same for ``"FE"``).
 
     The ML fit starts from the fixed-effects estimates with tau = 1, then 0.25
-    and 3 if Newton-Raphson does not converge.
+    and 3 if Newton-Raphson does not converge, or stops at tau = 0, or at a
+    likelihood below the fixed-effects one; the highest likelihood is kept
+    (the fixed-effects fit itself when it is higher: tau² = 0).
 
     Raises
     ------
