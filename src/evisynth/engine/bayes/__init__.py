@@ -25,12 +25,10 @@ split.
 
 References
 ----------
+(The quadrature's reference is in :mod:`evisynth.engine.bayes.grid`.)
+
 Röver C (2020). Bayesian random-effects meta-analysis using the bayesmeta R
 package. J Stat Softw 93(6):1-51. doi:10.18637/jss.v093.i06.
-
-Trefethen LN, Weideman JAC (2014). The exponentially convergent trapezoidal
-rule. SIAM Rev 56(3):385-458 (analyticity and geometric convergence of
-quadrature).
 
 Gelman A, Carlin JB, Stern HS, Dunson DB, Vehtari A, Rubin DB (2013).
 Bayesian Data Analysis, 3rd ed., section 5.4 (the normal hierarchical model,

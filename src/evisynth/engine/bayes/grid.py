@@ -29,8 +29,7 @@ second moment diverges (e.g. a half-Cauchy prior with ``k = 2``) has
 
 References
 ----------
-Röver C (2020). Bayesian random-effects meta-analysis using the bayesmeta R
-package. J Stat Softw 93(6):1-51. doi:10.18637/jss.v093.i06.
+Röver C (2020), J Stat Softw 93(6):1-51 (the DIRECT construction).
 
 Trefethen LN, Weideman JAC (2014). The exponentially convergent trapezoidal
 rule. SIAM Rev 56(3):385-458 (analyticity and geometric convergence of

@@ -30,17 +30,9 @@ problem (and the study).
 
 References
 ----------
-Mantel N, Haenszel W (1959). J Natl Cancer Inst 22:719-748.
-Robins J, Breslow N, Greenland S (1986). Estimators of the Mantel-Haenszel
-variance consistent in both sparse data and large-strata limiting models.
-Biometrics 42:311-323.
-Greenland S, Robins JM (1985). Estimation of a common effect parameter from
-sparse follow-up data. Biometrics 41:55-68.
-Yusuf S, Peto R, Lewis J, Collins R, Sleight P (1985). Beta blockade during and
-after myocardial infarction. Prog Cardiovasc Dis 27:335-371.
-Breslow NE, Day NE (1980). Statistical Methods in Cancer Research I. IARC.
-Tarone RE (1985). On heterogeneity tests based on efficient scores. Biometrika
-72:91-95.
+The formulas and their sources (Mantel and Haenszel 1959; Robins, Breslow and
+Greenland 1986; Greenland and Robins 1985; Yusuf et al. 1985; Breslow and Day
+1980; Tarone 1985) are listed in :mod:`evisynth.engine.mh`.
 """
 
 from __future__ import annotations
