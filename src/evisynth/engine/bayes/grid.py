@@ -1,20 +1,4 @@
-"""Bayesian random-effects meta-analysis by deterministic integration, batched.
-
-Model (the normal-normal hierarchical model, NNHM)::
-
-    y_i | theta_i ~ N(theta_i, v_i),   theta_i | mu, tau ~ N(mu, tau²),
-    mu ~ flat (improper) or N(m0, s0²),  tau ~ p(tau),
-
-with known ``v_i``. Integrating the ``theta_i`` and ``mu`` out analytically
-leaves one dimension: given ``tau``, ``mu | tau, y`` is normal with mean
-``mhat(tau)`` (the inverse-variance weighted mean, the prior acting as one
-more "study" ``(m0, s0²)``) and variance ``V(tau) = 1 / sum(w)``, and the
-marginal likelihood ``p(y | tau)`` is Gaussian in closed form. The marginal
-posterior of ``tau`` is then ``p(tau | y) ∝ p(tau) p(y | tau)`` and every
-other marginal is an exact *mixture* over it: ``mu``, a new study's effect
-(``N(mhat, V + tau²)``) and each study's shrunken effect are normal given
-``tau``. This is the "DIRECT" construction of Röver (2020, bayesmeta); here
-every integral over ``tau`` is one quadrature rule shared by the whole batch.
+"""The posterior of ``tau``: quadrature nodes, weights and CDF, batched.
 
 Quadrature
 ----------
@@ -45,36 +29,28 @@ second moment diverges (e.g. a half-Cauchy prior with ``k = 2``) has
 
 References
 ----------
-Röver C (2020). Bayesian random-effects meta-analysis using the bayesmeta R
-package. J Stat Softw 93(6):1-51. doi:10.18637/jss.v093.i06.
+Röver C (2020), J Stat Softw 93(6):1-51 (the DIRECT construction).
 
 Trefethen LN, Weideman JAC (2014). The exponentially convergent trapezoidal
 rule. SIAM Rev 56(3):385-458 (analyticity and geometric convergence of
 quadrature).
-
-Gelman A, Carlin JB, Stern HS, Dunson DB, Vehtari A, Rubin DB (2013).
-Bayesian Data Analysis, 3rd ed., section 5.4 (the normal hierarchical model,
-``p(tau | y)`` and ``mu | tau, y``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
+
+from evisynth.engine.bayes._newton import _newton
 
 Array = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-__all__ = [
-    "BayesArrays", "BayesGrid", "TauDensity", "bayes_batch", "mixture_cdf", "mixture_quantile",
-    "posterior_grid", "summarise",
-]
+__all__ = ["BayesGrid", "TauDensity", "posterior_grid"]
 
 _SCAN_HALF = 50.0  # log-units scanned each side of the anchor
 _SCAN_N = 201
@@ -83,8 +59,6 @@ _PANELS = 32
 _GL_N = 12
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(_GL_N)
 _LOG2PI = math.log(2.0 * math.pi)
-_SQRT2PI = math.sqrt(2.0 * math.pi)
-_MAX_ELEMS = 3_000_000  # elements of the largest (chunk, nodes, k) temporary
 
 
 class TauDensity(Protocol):
@@ -270,72 +244,6 @@ def _log_kernel(
     return np.where(np.isnan(lk), -np.inf, lk), mhat, V
 
 
-def _newton(
-    fun: Callable[[Array, NDArray[np.intp]], tuple[Array, Array]], p: Array, x0: Array,
-    lo: Array, hi: Array, *, xtol: float = 1e-13, ftol: float = 1e-16, maxiter: int = 200,
-) -> Array:
-    """Solve ``F(x) = p`` for monotone ``F``, safeguarded; ``fun(x, rows) -> (F, F')``.
-
-    Newton steps that leave the current bracket ``[lo, hi]`` are replaced by
-    bisection, so every row converges; only rows still iterating are evaluated.
-    """
-    x = np.clip(x0, lo, hi)
-    active = np.arange(x.size)
-    for _ in range(maxiter):
-        if active.size == 0:
-            break
-        xa = x[active]
-        F, d = fun(xa, active)
-        g = F - p[active]
-        la = np.where(g < 0, xa, lo[active])
-        ha = np.where(g > 0, xa, hi[active])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            xn = xa - g / d
-        bad = ~np.isfinite(xn) | (xn <= la) | (xn >= ha)
-        xn = np.where(bad, 0.5 * (la + ha), xn)
-        scale = np.maximum(1.0, np.abs(xa))
-        hit = np.abs(g) <= ftol
-        done = hit | (np.abs(xn - xa) <= xtol * scale) | (ha - la <= xtol * scale)
-        x[active] = np.where(hit, xa, xn)
-        lo[active], hi[active] = la, ha
-        active = active[~done]
-    return x
-
-
-def mixture_cdf(weight: Array, m: Array, s: Array, q: Array) -> tuple[Array, Array]:
-    """CDF and density at ``q`` ``(R,)`` of the mixtures ``sum_j weight_j N(m_j, s_j²)``.
-
-    ``weight``, ``m``, ``s`` are ``(R, N)``.
-    """
-    z = (q[:, None] - m) / s
-    F = (weight * special.ndtr(z)).sum(axis=1)
-    f = (weight * np.exp(-0.5 * z * z) / s).sum(axis=1) / _SQRT2PI
-    return F, f
-
-
-def _flat(weight: Array, m: Array, s: Array) -> tuple[Array, Array, Array]:
-    """``(B, K, N)`` study mixtures as ``(B*K, N)`` rows (weights repeated)."""
-    if m.ndim == 2:
-        return weight, m, s
-    B, K, N = m.shape
-    return np.repeat(weight, K, axis=0), m.reshape(B * K, N), s.reshape(B * K, N)
-
-
-def mixture_quantile(weight: Array, m: Array, s: Array, p: float) -> Array:
-    """Quantile ``p`` of each normal mixture ``sum_j weight_j N(m_j, s_j²)``.
-
-    ``weight`` is ``(B, N)``; ``m``, ``s`` are ``(B, N)`` or ``(B, K, N)``.
-    """
-    return _quantile_vec(weight, m, s, np.full(m.shape[:-1], float(p)))
-
-
-def _mixture_moments(weight: Array, m: Array, s: Array) -> tuple[Array, Array]:
-    wb = weight if m.ndim == 2 else weight[:, None, :]
-    mean = (wb * m).sum(axis=-1)
-    var = (wb * (s * s + (m - mean[..., None]) ** 2)).sum(axis=-1)
-    return mean, np.sqrt(var)
-
-
 def posterior_grid(
     yi: Array, vi: Array, mask: BoolArray, prior: TauDensity,
     mu_prior: tuple[float, float] | None = None,
@@ -480,245 +388,3 @@ def posterior_grid(
         finite_mean=fin[0], finite_var=fin[1], yi=y, vi=v, mask=mask, prior=prior,
         mu_prior=mu_prior,
     )
-
-
-@dataclass(frozen=True)
-class BayesArrays:
-    """Posterior summaries of ``B`` Bayesian meta-analyses (all ``(B,)`` unless noted).
-
-    ``estimate`` is the posterior median of ``mu``; ``ci_lb``/``ci_ub`` the
-    central credible interval; ``pi_lb``/``pi_ub`` the interval of a new
-    study's true effect; ``tau_*`` the posterior of ``tau``. ``bf01_tau0`` is
-    ``p(y | tau = 0) / p(y)``; ``bf01_mu0`` is the Savage–Dickey ratio
-    ``p(mu = 0 | y) / p(mu = 0)`` (NaN under a flat effect prior). Study
-    arrays ``theta_*`` are ``(B, k)`` (NaN where masked) when requested.
-    """
-
-    estimate: Array
-    mean: Array
-    sd: Array
-    ci_lb: Array
-    ci_ub: Array
-    tau_median: Array
-    tau_mean: Array
-    tau_lb: Array
-    tau_ub: Array
-    pi_median: Array
-    pi_lb: Array
-    pi_ub: Array
-    log_marglik: Array
-    bf01_tau0: Array
-    bf01_mu0: Array
-    proper: BoolArray
-    theta_mean: Array | None = None
-    theta_sd: Array | None = None
-    theta_median: Array | None = None
-    theta_lb: Array | None = None
-    theta_ub: Array | None = None
-
-
-def _interval(grid: BayesGrid, m: Array, s: Array, a: float, shortest: bool,
-              level: float) -> tuple[Array, Array]:
-    if not shortest:
-        return mixture_quantile(grid.weight, m, s, a), mixture_quantile(grid.weight, m, s, 1 - a)
-    return shortest_interval(grid.weight, m, s, level)
-
-
-def shortest_interval(weight: Array, m: Array, s: Array, level: float) -> tuple[Array, Array]:
-    """Shortest interval with posterior mass ``level`` (HPD for a unimodal mixture).
-
-    Solves ``F(b) - F(a) = level`` and ``f(a) = f(b)`` by bisection on the
-    lower tail probability ``alpha`` in ``[0, 1 - level]`` (the length
-    ``q(alpha + level) - q(alpha)`` is convex in ``alpha`` for a unimodal
-    density, and its derivative has the sign of ``f(a) - f(b)``).
-    """
-    lo = np.zeros(m.shape[:-1])
-    hi = np.full(m.shape[:-1], 1.0 - level)
-    for _ in range(48):
-        mid = 0.5 * (lo + hi)
-        a = _quantile_vec(weight, m, s, mid)
-        b = _quantile_vec(weight, m, s, mid + level)
-        fa = mixture_cdf(*_flat(weight, m, s), a.reshape(-1))[1].reshape(a.shape)
-        fb = mixture_cdf(*_flat(weight, m, s), b.reshape(-1))[1].reshape(b.shape)
-        lo = np.where(fa < fb, mid, lo)
-        hi = np.where(fa < fb, hi, mid)
-    mid = 0.5 * (lo + hi)
-    return _quantile_vec(weight, m, s, mid), _quantile_vec(weight, m, s, mid + level)
-
-
-def _quantile_vec(weight: Array, m: Array, s: Array, p: Array) -> Array:
-    """Quantiles ``p`` (one per mixture) of normal mixtures, by safeguarded Newton.
-
-    ``x = max_j (m_j + z_p s_j)`` has ``F(x) >= p`` and the minimum has
-    ``F(x) <= p``; the bracket is first taken over the nodes that carry the
-    mass (weight > 1e-14) and widened to all nodes where that does not hold.
-    """
-    shape = m.shape[:-1]
-    w, mm, ss = _flat(weight, m, s)
-    pf = np.asarray(p, dtype=np.float64).reshape(-1)
-    cand = mm + special.ndtri(pf)[:, None] * ss
-    bounds = []
-    for thr in (1e-14, 0.0):
-        live = w > thr
-        bounds.append((np.where(live, cand, np.inf).min(axis=1),
-                       np.where(live, cand, -np.inf).max(axis=1)))
-    (lo, hi), (lo0, hi0) = bounds
-    lo = np.where(mixture_cdf(w, mm, ss, lo)[0] <= pf, lo, lo0)
-    hi = np.where(mixture_cdf(w, mm, ss, hi)[0] >= pf, hi, hi0)
-    x0 = (w * cand).sum(axis=1)
-    x0 = np.where(np.isfinite(x0), x0, 0.5 * (lo + hi))
-
-    def fun(xx: Array, rows: NDArray[np.intp]) -> tuple[Array, Array]:
-        return mixture_cdf(w[rows], mm[rows], ss[rows], xx)
-
-    return _newton(fun, pf, x0, lo, hi).reshape(shape)
-
-
-def tau_shortest(grid: BayesGrid, level: float) -> tuple[Array, Array]:
-    """Shortest interval for ``tau`` (``[0, q(level)]`` when the density falls from 0)."""
-    lo = np.zeros(grid.B)
-    hi = np.full(grid.B, 1.0 - level)
-    for _ in range(48):
-        mid = 0.5 * (lo + hi)
-        a = grid.tau_quantile(mid)
-        b = grid.tau_quantile(mid + level)
-        fa = np.where(a > 0, grid.tau_density(a[:, None])[:, 0], 0.0)
-        fb = grid.tau_density(b[:, None])[:, 0]
-        lo = np.where(fa < fb, mid, lo)
-        hi = np.where(fa < fb, hi, mid)
-    mid = 0.5 * (lo + hi)
-    a = np.where(mid <= 1e-12, 0.0, grid.tau_quantile(np.maximum(mid, 1e-300)))
-    return a, grid.tau_quantile(mid + level)
-
-
-def summarise(grid: BayesGrid, level: float, shortest: bool, studies: bool) -> BayesArrays:
-    a = (1.0 - level) / 2.0
-    mm, ms = grid.components("mu")
-    pm, ps = grid.components("pred")
-    mean, sd = _mixture_moments(grid.weight, mm, ms)
-    # sd(mu | tau) grows like tau under a flat effect prior (it is bounded by the
-    # prior sd otherwise), so E|mu| and E mu² exist iff E tau and E tau² do.
-    flat = grid.mu_prior is None
-    mean = np.where(grid.finite_mean | (not flat), mean, np.nan)
-    sd = np.where(grid.finite_var | (not flat), sd, np.inf)
-    med = mixture_quantile(grid.weight, mm, ms, 0.5)
-    lb, ub = _interval(grid, mm, ms, a, shortest, level)
-    pmed = mixture_quantile(grid.weight, pm, ps, 0.5)
-    plb, pub = _interval(grid, pm, ps, a, shortest, level)
-    tmed = grid.tau_quantile(0.5)
-    if shortest:
-        tlb, tub = tau_shortest(grid, level)
-    else:
-        tlb, tub = grid.tau_quantile(a), grid.tau_quantile(1.0 - a)
-    tmean = np.where(grid.finite_mean, (grid.weight * grid.tau).sum(axis=1), np.inf)
-    ll0 = _loglik(np.zeros((grid.B, 1)), grid.yi, grid.vi, grid.mask, grid.mu_prior)[0][:, 0]
-    bf_tau = np.exp(ll0 - grid.log_norm)
-    if grid.mu_prior is None:
-        bf_mu = np.full(grid.B, np.nan)
-    else:
-        m0, s0 = grid.mu_prior
-        post0 = mixture_cdf(grid.weight, mm, ms, np.zeros(grid.B))[1]
-        prior0 = math.exp(-0.5 * (m0 / s0) ** 2) / (s0 * _SQRT2PI)
-        bf_mu = post0 / prior0
-    out: dict[str, Array | None] = {}
-    if studies:
-        sm, ss = grid.study_components()
-        tmn, tsd = _mixture_moments(grid.weight, sm, ss)
-        # Shrunken effects have bounded conditional variances (v_i tau²/(v_i + tau²)
-        # plus a bounded term), so their moments always exist.
-        out = {
-            "theta_mean": tmn,
-            "theta_sd": tsd,
-            "theta_median": mixture_quantile(grid.weight, sm, ss, 0.5),
-        }
-        tl, tu = _interval(grid, sm, ss, a, shortest, level)
-        out["theta_lb"], out["theta_ub"] = tl, tu
-        for key, val in out.items():
-            if val is not None:
-                out[key] = np.where(grid.mask & grid.proper[:, None], val, np.nan)
-    bad = ~grid.proper
-    def nan(x: Array) -> Array:
-        return np.where(bad, np.nan, x)
-    return BayesArrays(
-        estimate=nan(med), mean=nan(mean), sd=nan(sd), ci_lb=nan(lb), ci_ub=nan(ub),
-        tau_median=nan(tmed), tau_mean=nan(tmean), tau_lb=nan(tlb), tau_ub=nan(tub),
-        pi_median=nan(pmed), pi_lb=nan(plb), pi_ub=nan(pub), log_marglik=nan(grid.log_norm),
-        bf01_tau0=nan(bf_tau), bf01_mu0=nan(bf_mu), proper=grid.proper, **out,
-    )
-
-
-def bayes_batch(
-    yi: ArrayLike,
-    vi: ArrayLike,
-    mask: ArrayLike | None = None,
-    prior: TauDensity | None = None,
-    *,
-    mu_prior: tuple[float, float] | None = None,
-    level: float = 95.0,
-    shortest: bool = False,
-    studies: bool = False,
-) -> BayesArrays:
-    """Bayesian random-effects meta-analysis of ``B`` data sets at once.
-
-    Parameters
-    ----------
-    yi, vi
-        Estimates and sampling variances, ``(k,)`` or ``(B, k)``.
-    mask
-        ``(B, k)`` booleans, ``True`` = study included (default: all).
-    prior
-        Heterogeneity prior with ``logpdf(tau)`` and ``upper`` (see
-        :mod:`evisynth.meta.priors`; the same prior for every member).
-    mu_prior
-        ``None`` for a flat effect prior, else ``(mean, sd)`` of a normal prior.
-    level
-        Credible level in percent.
-    shortest
-        Shortest (highest-density for unimodal posteriors) instead of central
-        intervals.
-    studies
-        Also return the shrunken study effects (``theta_*``, ``(B, k)``).
-
-    Returns
-    -------
-    BayesArrays
-        Arrays of shape ``(B,)``; rows whose posterior is improper are NaN with
-        ``proper = False``.
-
-    References
-    ----------
-    Röver C (2020), J Stat Softw 93(6) (the DIRECT algorithm of bayesmeta);
-    Gelman et al. (2013), Bayesian Data Analysis, section 5.4.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from evisynth.engine import bayes_batch
-    >>> from evisynth.meta.priors import HalfNormalPrior
-    >>> y = np.array([[-0.9, -1.6, -1.4], [-0.2, 0.1, 0.3]])
-    >>> v = np.array([[0.33, 0.19, 0.42], [0.07, 0.05, 0.1]])
-    >>> r = bayes_batch(y, v, prior=HalfNormalPrior(0.5))
-    >>> r.estimate.shape, bool(r.ci_lb[0] < r.estimate[0] < r.ci_ub[0])
-    ((2,), True)
-    """
-    if prior is None:
-        raise ValueError("bayes_batch needs a prior (e.g. HalfNormalPrior(0.5))")
-    y = np.atleast_2d(np.asarray(yi, dtype=np.float64))
-    v = np.atleast_2d(np.asarray(vi, dtype=np.float64))
-    m = np.ones(y.shape, dtype=bool) if mask is None else np.atleast_2d(np.asarray(mask, bool))
-    y, v, m = np.broadcast_arrays(y, v, m)
-    lv = float(level) / 100.0 if level > 1 else float(level)
-    B, k = y.shape
-    chunk = max(1, _MAX_ELEMS // (_PANELS * _GL_N * max(k, 1) * (3 if studies else 1)))
-    parts: list[BayesArrays] = []
-    for s in range(0, B, chunk):
-        sl = slice(s, s + chunk)
-        g = posterior_grid(y[sl], v[sl], m[sl], prior, mu_prior)
-        parts.append(summarise(g, lv, shortest, studies))
-    if len(parts) == 1:
-        return parts[0]
-    fields: dict[str, Any] = {}
-    for name in BayesArrays.__dataclass_fields__:
-        vals = [getattr(p, name) for p in parts]
-        fields[name] = None if vals[0] is None else np.concatenate(vals, axis=0)
-    return BayesArrays(**fields)
