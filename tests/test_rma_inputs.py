@@ -111,3 +111,33 @@ def test_knha_with_identical_effects_warns_and_gives_zero_se() -> None:
     assert f.se == 0.0 and f.ci_lb == f.ci_ub == 0.25
     adhoc = ev.rma(yi=[0.25] * 4, vi=[0.01, 0.02, 0.03, 0.04], test="adhoc")
     assert adhoc.se > 0
+
+
+# metafor (>= 3.0) names the fixed-effect model "EE" (equal effects) and accepts "CE".
+_YI = [-0.89, -1.59, -1.35, -1.44, -0.22, -0.79]
+_VI = [0.33, 0.19, 0.42, 0.07, 0.05, 0.01]
+
+
+@pytest.mark.parametrize("name", ["EE", "ee", "CE"])
+def test_equal_and_common_effect_names_fit_the_fixed_effect_model(name: str) -> None:
+    fe = ev.rma(yi=_YI, vi=_VI, method="FE")
+    other = ev.rma(yi=_YI, vi=_VI, method=name)
+    assert other.method == "FE"
+    assert other.to_dict() == fe.to_dict()
+    mods = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    assert (ev.rma(yi=_YI, vi=_VI, mods=mods, method=name).to_dict()
+            == ev.rma(yi=_YI, vi=_VI, mods=mods, method="FE").to_dict())
+    groups = ["a", "a", "a", "b", "b", "b"]
+    assert (ev.subgroup(groups=groups, yi=_YI, vi=_VI, method=name).to_dict()
+            == ev.subgroup(groups=groups, yi=_YI, vi=_VI, method="FE").to_dict())
+
+
+def test_glmm_accepts_the_equal_effects_name() -> None:
+    kw = dict(ai=[4, 9, 2, 7], bi=[96, 91, 48, 93], ci=[8, 15, 6, 10], di=[92, 85, 44, 90])
+    assert (ev.rma_glmm("OR", method="EE", **kw).to_dict()
+            == ev.rma_glmm("OR", method="FE", **kw).to_dict())
+
+
+def test_an_unknown_method_names_the_aliases() -> None:
+    with pytest.raises(InputError, match=r"not one of FE, .*\(EE means FE\) \(CE means FE\)"):
+        ev.rma(yi=_YI, vi=_VI, method="XX")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,13 +16,30 @@ def _not_a_number(x: Any) -> bool:
     return isinstance(x, bool | np.bool_ | str | bytes) or not isinstance(x, numbers.Real)
 
 
-def check_choice(name: str, value: str, choices: Sequence[str]) -> str:
-    """Return ``value`` if it is one of ``choices`` (case-insensitive match)."""
+def check_choice(name: str, value: str, choices: Sequence[str],
+                 aliases: Mapping[str, str] | None = None) -> str:
+    """Return ``value`` if it is one of ``choices`` (case-insensitive match).
+
+    ``aliases`` maps other accepted spellings to a choice (e.g. metafor's ``"EE"``,
+    equal effects, to ``"FE"``); the choice is returned.
+
+    Examples
+    --------
+    >>> check_choice("method", "reml", ("FE", "REML"))
+    'REML'
+    >>> check_choice("method", "EE", ("FE", "REML"), aliases={"EE": "FE"})
+    'FE'
+    """
     for c in choices:
         if isinstance(value, str) and value.upper() == c.upper():
             return c
+    for alias, c in (aliases or {}).items():
+        if isinstance(value, str) and value.upper() == alias.upper():
+            return c
+    also = "".join(f" ({a} means {c})" for a, c in (aliases or {}).items())
     raise InputError(
-        f"argument {name!r}: {describe(value)} is not one of {', '.join(choices)}", where=name
+        f"argument {name!r}: {describe(value)} is not one of {', '.join(choices)}{also}",
+        where=name,
     )
 
 

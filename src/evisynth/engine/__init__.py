@@ -9,6 +9,7 @@ from evisynth.engine.fit import TESTS, FitArrays, fit_batch
 from evisynth.engine.qprofile import Tau2Interval, qprofile_tau2
 from evisynth.engine.tau2 import (
     ITERATIVE,
+    METHOD_ALIASES,
     METHODS,
     Tau2Estimate,
     estimate_tau2,
@@ -20,6 +21,7 @@ from evisynth.engine.tau2 import (
 __all__ = [
     "ITERATIVE",
     "METHODS",
+    "METHOD_ALIASES",
     "TESTS",
     "WLS",
     "Batch",

@@ -53,6 +53,9 @@ from evisynth.engine.scoring import SCORING, eb_step, fisher_scoring, hedges, ml
 
 METHODS = ("FE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM")
 ITERATIVE = ("ML", "REML", "EB", "PM")
+#: Other names of the fixed-effect model: metafor's "EE" (equal effects, its name since
+#: version 3.0) and "CE" (common effect) fit the same model as "FE".
+METHOD_ALIASES = {"EE": "FE", "CE": "FE"}
 
 
 @dataclass(frozen=True)

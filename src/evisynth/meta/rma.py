@@ -20,7 +20,7 @@ from evisynth._validation import (
     study_name,
 )
 from evisynth.effects import EffectSizes
-from evisynth.engine import METHODS, TESTS, fit_batch, make_batch
+from evisynth.engine import METHOD_ALIASES, METHODS, TESTS, fit_batch, make_batch
 from evisynth.errors import ConvergenceError, EvisynthWarning, InputError
 from evisynth.meta.results import RMAResult
 
@@ -320,7 +320,7 @@ def rma(
             y, v, lab, measure, mods=mods, intercept=intercept, btt=btt, data=data,
             method=method, test=test, level=level, tol=tol, maxiter=maxiter,
         )
-    method = check_choice("method", method, METHODS)
+    method = check_choice("method", method, METHODS, METHOD_ALIASES)
     test = check_choice("test", test, TESTS)
     lv = check_level(level)
     k = len(y)

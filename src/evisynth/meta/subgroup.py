@@ -39,7 +39,7 @@ from scipy import stats
 from evisynth._html import Table, result_html
 from evisynth._validation import check_choice, check_control, check_level, study_name
 from evisynth.effects import EffectSizes
-from evisynth.engine import METHODS, TESTS, fit_batch, make_batch
+from evisynth.engine import METHOD_ALIASES, METHODS, TESTS, fit_batch, make_batch
 from evisynth.errors import ConvergenceError, EvisynthWarning, InputError
 from evisynth.meta.metareg import omnibus
 from evisynth.meta.results import RMAResult, _fmt_p, pval_text
@@ -305,7 +305,7 @@ def subgroup(
     (['a', 'b'], 1, 9.3706)
     """
     y, v, lab, measure = effect_inputs(es, yi, vi, sei, labels)
-    method = check_choice("method", method, METHODS)
+    method = check_choice("method", method, METHODS, METHOD_ALIASES)
     test = check_choice("test", test, TESTS)
     mode = check_choice("tau2", tau2, TAU2_MODES)
     lv = check_level(level)

@@ -86,6 +86,7 @@ from evisynth._validation import (
     check_level,
     study_name,
 )
+from evisynth.engine.tau2 import METHOD_ALIASES
 from evisynth.errors import ConvergenceError, EvisynthWarning, InputError
 from evisynth.meta.glmm.inputs import _counts as _counts  # re-exported for meta.proportions
 from evisynth.meta.glmm.inputs import _not_above as _not_above
@@ -214,7 +215,7 @@ def rma_glmm(
     (4, 0.0884)
     """
     measure = check_choice("measure", measure, MEASURES)
-    method = check_choice("method", method, METHODS)
+    method = check_choice("method", method, METHODS, METHOD_ALIASES)
     test = check_choice("test", test, TESTS)
     lv = check_level(level)
     nagq = check_int("nAGQ", nAGQ, lo=1, hi=101)

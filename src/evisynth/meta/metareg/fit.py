@@ -12,7 +12,7 @@ import numpy as np
 from scipy import stats
 
 from evisynth._validation import FloatArray, check_choice, check_level
-from evisynth.engine import METHODS, TESTS, estimate_tau2, fit_batch, make_batch
+from evisynth.engine import METHOD_ALIASES, METHODS, TESTS, estimate_tau2, fit_batch, make_batch
 from evisynth.errors import EvisynthWarning, InputError
 from evisynth.meta.metareg.design import build_design, resolve_btt
 from evisynth.meta.metareg.result import MetaRegResult
@@ -98,7 +98,7 @@ def fit_metareg(
     ConvergenceError
         If the iterative tau² estimator does not converge.
     """
-    method = check_choice("method", method, METHODS)
+    method = check_choice("method", method, METHODS, METHOD_ALIASES)
     test = check_choice("test", test, TESTS)
     lv = check_level(level)
     k = len(y)
