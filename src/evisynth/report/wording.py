@@ -124,7 +124,7 @@ def interval_kind(fit: StratumAnalysis | NamedFit | None) -> str:
     The model is the one the review's analysis ran for this result (its headline).
     """
     h = getattr(fit, "headline", None)
-    return "credible" if h is not None and h.model == "bayes" else "confidence"
+    return "confidence" if h is None else h.interval_kind
 
 
 def ci_abbr(fit: StratumAnalysis | NamedFit | None) -> str:

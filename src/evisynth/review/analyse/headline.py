@@ -51,6 +51,11 @@ class Headline:
     note: str | None = None
     prior_sensitivity: tuple[tuple[str, float, float, float], ...] = ()
 
+    @property
+    def interval_kind(self) -> str:
+        """``"credible"`` for a Bayesian model's interval, else ``"confidence"``."""
+        return "credible" if self.model == "bayes" else "confidence"
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "model": self.model, "label": self.label, "estimate": self.estimate,

@@ -90,8 +90,7 @@ def _sof_row(oa: OutcomeAnalysis, arm_label: str | None = None) -> SoFRow | None
         "baseline_source": (o.control_risk.source if o.control_risk is not None else None),
         "time_point": when,
         # A Bayesian headline pools to a credible interval; the table's headers follow.
-        "interval": ("credible" if p.headline is not None and p.headline.model == "bayes"
-                     else "confidence"),
+        "interval": "confidence" if p.headline is None else p.headline.interval_kind,
     }
     gfit = p.fit if p.headline is None else p.headline.grade_fit
     if o.measure in LOG_MEASURES:

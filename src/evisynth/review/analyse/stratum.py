@@ -174,7 +174,7 @@ def analyse_stratum(
         notes.append(headline.note)
     gfit = headline.grade_fit
     certainty = certainty_of(review, outcome, design.certainty_start, used, gfit, participants,
-                             reg, "credible" if headline.model == "bayes" else "confidence")
+                             reg, headline.interval_kind)
     agreement = interval_agreement(outcome, method_label(plan.method, plan.test), fit,
                                    alternatives, headline) if pooled else None
     certainty = adjust_certainty(certainty, fit, agreement)
