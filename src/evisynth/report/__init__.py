@@ -13,7 +13,6 @@ from evisynth._json import plain_json
 from evisynth.report.blocks import to_html, to_markdown
 from evisynth.report.content import report_blocks
 from evisynth.report.schema import normalise
-from evisynth.report.summary_section import sof_table
 from evisynth.review.analyse import ReviewResults
 from evisynth.review.compare import Changes
 
@@ -62,7 +61,7 @@ def build_report(results: ReviewResults, *, version: str,
         Deterministic texts: the same results give byte-identical files.
     """
     blocks = report_blocks(results, version, changes)
-    sof = sof_table(results)
+    sof = results.sof
     title = results.review.title
     subtitle = (f"Living systematic review and meta-analysis, produced by evisynth {version}. "
                 "Every number is traced to its source below.")

@@ -51,7 +51,6 @@ from evisynth.report.summary_section import (
     glossary,
     main_findings,
     question,
-    sof_table,
 )
 from evisynth.report.wording import (
     MEASURE_NAMES,
@@ -99,7 +98,6 @@ __all__ = [
     "reanalyses",
     "report_blocks",
     "risk_of_bias",
-    "sof_table",
     "spans_everything",
     "what_changed",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from evisynth.grade.sof import SoFTable
 from evisynth.report.blocks import Block, BulletList, Para, Table
 from evisynth.report.wording import (
     PROPORTION_MEASURES,
@@ -24,7 +23,6 @@ __all__ = [
     "glossary",
     "main_findings",
     "question",
-    "sof_table",
 ]
 
 
@@ -48,16 +46,6 @@ SOF_HEADINGS = {
 }
 
 
-def sof_table(res: ReviewResults) -> SoFTable | None:
-    """The review's Summary of Findings (``None``: no outcome was analysed).
-
-    Each row already names its interval after its primary model (a Bayesian
-    primary gives a credible interval, CrI, any other a confidence interval,
-    CI); the table words its headers and footnote from that.
-    """
-    return res.sof
-
-
 def main_findings(res: ReviewResults) -> Iterator[Block]:
     if not res.outcomes:
         return
@@ -71,7 +59,7 @@ def main_findings(res: ReviewResults) -> Iterator[Block]:
         f"comparator's risk named in the footnotes (for hazard ratios, survival with "
         f"{w.intervention} = survival with {w.comparator} raised to the power HR)."
     )
-    sof = sof_table(res)
+    sof = res.sof
     if sof is not None:
         rows = sof.to_dict()["rows"]
         cols = list(rows[0]["cells"]) if rows else []
